@@ -1,0 +1,39 @@
+/**
+ * Leadflow's engine: a pure library that turns a lead's activity into a score,
+ * a band, a lifecycle stage, a route and an explanation, driven by a rule set.
+ * No I/O, no clock: time comes from events.
+ */
+export { loadRuleSet, loadRuleSetOrThrow, formatProblem, RuleSetError } from './ruleset';
+export type { CompiledRuleSet, LoadResult, Problem } from './ruleset';
+export { evaluate, evaluateBatch, isKnownEventType, EvaluationError } from './evaluate';
+export { evaluateLogic, compileLogic, truthy, LogicError, CUSTOM_OPERATIONS, MAX_LOGIC_DEPTH, MAX_LOGIC_NODES } from './logic';
+export type { Logic, CompiledLogic, LogicProblem } from './logic';
+export { handOffSummary } from './routing';
+export type { HandOffSummary, InterestLevel } from './routing';
+export { diffRuleSets } from './diff';
+export type { RuleSetChange } from './diff';
+export {
+  STAGES,
+  INITIAL_STAGE,
+  SYSTEM_EVENT_TYPES,
+  BANDS,
+  APPROACHES,
+  ACTIVITY_CATEGORIES,
+  ruleSetSchema,
+  ruleSetJsonSchema,
+} from './schema';
+export type { Stage, Band, Approach, RuleSetInput, RuleSetDefinition, ScoringRule, Transition, RoutingRule } from './schema';
+export { leadEventSchema } from './types';
+export type {
+  LeadEvent,
+  LeadEventInput,
+  LeadState,
+  Score,
+  Route,
+  Explanation,
+  EvaluationResult,
+  RulePoints,
+  StageChange,
+  ActivityRecord,
+  WebinarRecord,
+} from './types';

@@ -1,0 +1,342 @@
+/**
+ * JSON-Logic evaluation and compilation.
+ *
+ * Semantics follow json-logic-js 2.0.5, the project's reference, operator by
+ * operator. Rules are compiled once into a tree of closures — never into source
+ * text — so no string in a rule or in the data can become code, and a compiled
+ * rule skips the per-node key inspection an interpreter repeats on every call.
+ *
+ * Deliberate differences from json-logic-js, all in the direction of safety:
+ * - `var` reads only own properties, so `__proto__`, `constructor` and
+ *   `prototype` resolve like any missing key (to the default or null);
+ * - `log` returns its argument without printing (evaluation stays pure);
+ * - nesting deeper than {@link MAX_LOGIC_DEPTH} and rules larger than
+ *   {@link MAX_LOGIC_NODES} are refused with an error instead of exhausting the stack.
+ * Rule sets may also use the custom operations in {@link CUSTOM_OPERATIONS}.
+ */
+
+/** Deepest nesting of operations a rule may have. */
+export const MAX_LOGIC_DEPTH = 64;
+/** Largest number of nodes (operations, literals, array items) in one rule. */
+export const MAX_LOGIC_NODES = 20_000;
+
+const MS_PER_DAY = 86_400_000;
+
+/** A JSON-Logic rule: any JSON value; objects with one key are operations. */
+export type Logic = unknown;
+
+/** A compiled rule: evaluates against data, may throw as json-logic-js would. */
+export type CompiledLogic = (data: unknown) => unknown;
+
+/** A problem found while compiling a rule, with its path inside the rule. */
+export interface LogicProblem {
+  path: string;
+  message: string;
+}
+
+type Args = unknown[];
+
+/** JSON-Logic truthiness: JavaScript's, except that an empty array is false. */
+export function truthy(value: unknown): boolean {
+  if (Array.isArray(value) && value.length === 0) return false;
+  return !!value;
+}
+
+function hasOwn(target: unknown, key: string): boolean {
+  if (target === null || target === undefined) return false;
+  if (typeof target === 'object' || typeof target === 'string') return Object.hasOwn(target as object, key);
+  return false;
+}
+
+/** Reads a dotted path from data, own properties only. */
+function readVar(data: unknown, path: unknown, notFound: unknown): unknown {
+  const fallback = notFound === undefined ? null : notFound;
+  if (path === undefined || path === '' || path === null) return data;
+  const parts = String(path).split('.');
+  let current: unknown = data;
+  for (const part of parts) {
+    if (current === null || current === undefined) return fallback;
+    if (!hasOwn(current, part)) return fallback;
+    current = (current as Record<string, unknown>)[part];
+    if (current === undefined) return fallback;
+  }
+  return current;
+}
+
+function missing(data: unknown, args: Args): unknown[] {
+  const keys = Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
+  const result: unknown[] = [];
+  for (const key of keys) {
+    const value = readVar(data, key, undefined);
+    if (value === null || value === '') result.push(key);
+  }
+  return result;
+}
+
+function toTime(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') return Date.parse(value);
+  return NaN;
+}
+
+/** Whole and fractional days from `from` to `to` (ISO strings or epoch ms); null when either is not a date. */
+function daysBetween(from: unknown, to: unknown): number | null {
+  const a = toTime(from);
+  const b = toTime(to);
+  if (Number.isNaN(a) || Number.isNaN(b)) return null;
+  return (b - a) / MS_PER_DAY;
+}
+
+/* eslint-disable eqeqeq -- loose equality is the JSON-Logic "==" operator */
+const OPERATIONS: Record<string, (data: unknown, args: Args) => unknown> = {
+  '==': (_, [a, b]) => a == b,
+  '===': (_, [a, b]) => a === b,
+  '!=': (_, [a, b]) => a != b,
+  '!==': (_, [a, b]) => a !== b,
+  '>': (_, [a, b]) => (a as number) > (b as number),
+  '>=': (_, [a, b]) => (a as number) >= (b as number),
+  '<': (_, [a, b, c]) => (c === undefined ? (a as number) < (b as number) : (a as number) < (b as number) && (b as number) < (c as number)),
+  '<=': (_, [a, b, c]) =>
+    c === undefined ? (a as number) <= (b as number) : (a as number) <= (b as number) && (b as number) <= (c as number),
+  '!!': (_, [a]) => truthy(a),
+  '!': (_, [a]) => !truthy(a),
+  '%': (_, [a, b]) => (a as number) % (b as number),
+  log: (_, [a]) => a,
+  in: (_, [a, b]) => {
+    if (!b || typeof (b as { indexOf?: unknown }).indexOf === 'undefined') return false;
+    return (b as { indexOf(x: unknown): number }).indexOf(a) !== -1;
+  },
+  cat: (_, args) => args.join(''),
+  substr: (_, [source, start, end]) => {
+    if ((end as number) < 0) {
+      const temp = String(source).substr(start as number);
+      return temp.substr(0, temp.length + (end as number));
+    }
+    return String(source).substr(start as number, end as number);
+  },
+  '+': (_, args) => args.reduce<number>((a, b) => parseFloat(a as unknown as string) + parseFloat(b as string), 0),
+  '*': (_, args) => (args as number[]).reduce((a, b) => parseFloat(a as unknown as string) * parseFloat(b as unknown as string)),
+  '-': (_, [a, b]) => (b === undefined ? -(a as number) : (a as number) - (b as number)),
+  '/': (_, [a, b]) => (a as number) / (b as number),
+  min: (_, args) => Math.min(...(args as number[])),
+  max: (_, args) => Math.max(...(args as number[])),
+  merge: (_, args) => args.reduce<unknown[]>((a, b) => a.concat(b), []),
+  var: (data, [path, notFound]) => readVar(data, path, notFound),
+  missing: (data, args) => missing(data, args),
+  missing_some: (data, [needCount, options]) => {
+    const areMissing = missing(data, [options]);
+    return (options as unknown[]).length - areMissing.length >= (needCount as number) ? [] : areMissing;
+  },
+  // Custom operations (documented in the README).
+  days_between: (_, [from, to]) => daysBetween(from, to),
+  days_since: (data, [from]) => daysBetween(from, readVar(data, 'now', undefined)),
+};
+/* eslint-enable eqeqeq */
+
+/** Operations a rule set may use beyond the JSON-Logic standard set. */
+export const CUSTOM_OPERATIONS: Record<string, string> = {
+  days_between: '{"days_between": [from, to]}: days from one date to another (fractional; null if either is not a date).',
+  days_since: '{"days_since": [date]}: days from a date to the evaluation time (`now`, the event time); null if not a date.',
+};
+
+/** Names of every operation the evaluator knows. */
+export const OPERATION_NAMES: readonly string[] = [
+  ...Object.keys(OPERATIONS),
+  'if',
+  '?:',
+  'and',
+  'or',
+  'filter',
+  'map',
+  'reduce',
+  'all',
+  'none',
+  'some',
+];
+
+function isLogic(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1;
+}
+
+class Compiler {
+  problems: LogicProblem[] = [];
+  private nodes = 0;
+
+  compile(rule: Logic, path: string, depth: number): CompiledLogic {
+    this.nodes += 1;
+    if (this.nodes > MAX_LOGIC_NODES) {
+      return this.fail(path, `rule has more than ${MAX_LOGIC_NODES} nodes`);
+    }
+    if (depth > MAX_LOGIC_DEPTH) {
+      return this.fail(path, `rule is nested deeper than ${MAX_LOGIC_DEPTH} levels`);
+    }
+    if (Array.isArray(rule)) {
+      const items = rule.map((item, i) => this.compile(item, `${path}[${i}]`, depth + 1));
+      return (data) => items.map((item) => item(data));
+    }
+    if (!isLogic(rule)) return () => rule;
+
+    const op = Object.keys(rule)[0]!;
+    const raw = rule[op];
+    const values = Array.isArray(raw) ? raw : [raw];
+    const at = `${path}.${op}`;
+    const args = () => values.map((v, i) => this.compile(v, `${at}[${i}]`, depth + 1));
+
+    switch (op) {
+      case 'if':
+      case '?:':
+        return compileIf(args());
+      case 'and':
+        return compileAndOr(args(), false);
+      case 'or':
+        return compileAndOr(args(), true);
+      case 'filter':
+      case 'map':
+      case 'all':
+      case 'none':
+      case 'some':
+      case 'reduce':
+        return compileScoped(op, args());
+    }
+
+    const operation = OPERATIONS[op];
+    if (!Object.hasOwn(OPERATIONS, op) || operation === undefined) {
+      return this.fail(path, `unknown operator "${op}"`);
+    }
+    if (op === 'var') return this.compileVar(values, at, depth);
+    const compiled = args();
+    if (compiled.length === 1) {
+      const [a] = compiled as [CompiledLogic];
+      return (data) => operation(data, [a(data)]);
+    }
+    if (compiled.length === 2) {
+      const [a, b] = compiled as [CompiledLogic, CompiledLogic];
+      return (data) => operation(data, [a(data), b(data)]);
+    }
+    return (data) =>
+      operation(
+        data,
+        compiled.map((c) => c(data)),
+      );
+  }
+
+  /** `var` with a literal path is resolved to a fixed list of keys once. */
+  private compileVar(values: unknown[], at: string, depth: number): CompiledLogic {
+    const [path, notFound] = values;
+    const isLiteral = (v: unknown) => v === undefined || v === null || typeof v !== 'object';
+    if (values.length <= 2 && isLiteral(path) && isLiteral(notFound)) {
+      if (path === undefined || path === '' || path === null) return (data) => data;
+      const parts = String(path).split('.');
+      const fallback = notFound === undefined ? null : notFound;
+      return (data) => {
+        let current = data;
+        for (let i = 0; i < parts.length; i++) {
+          if (current === null || current === undefined || !hasOwn(current, parts[i]!)) return fallback;
+          current = (current as Record<string, unknown>)[parts[i]!];
+          if (current === undefined) return fallback;
+        }
+        return current;
+      };
+    }
+    const compiled = values.map((v, i) => this.compile(v, `${at}[${i}]`, depth + 1));
+    return (data) => readVar(data, compiled[0]?.(data), compiled[1]?.(data));
+  }
+
+  private fail(path: string, message: string): CompiledLogic {
+    this.problems.push({ path, message });
+    return () => {
+      throw new LogicError(`${path || 'rule'}: ${message}`);
+    };
+  }
+}
+
+function compileIf(parts: CompiledLogic[]): CompiledLogic {
+  return (data) => {
+    let i = 0;
+    for (; i < parts.length - 1; i += 2) {
+      if (truthy(parts[i]!(data))) return parts[i + 1]!(data);
+    }
+    if (parts.length === i + 1) return parts[i]!(data);
+    return null;
+  };
+}
+
+function compileAndOr(parts: CompiledLogic[], isOr: boolean): CompiledLogic {
+  return (data) => {
+    let current: unknown;
+    for (const part of parts) {
+      current = part(data);
+      if (truthy(current) === isOr) return current;
+    }
+    return current;
+  };
+}
+
+function compileScoped(op: string, parts: CompiledLogic[]): CompiledLogic {
+  const source = parts[0] ?? (() => undefined);
+  const scoped = parts[1] ?? (() => undefined);
+  switch (op) {
+    case 'filter':
+      return (data) => {
+        const items = source(data);
+        return Array.isArray(items) ? items.filter((item) => truthy(scoped(item))) : [];
+      };
+    case 'map':
+      return (data) => {
+        const items = source(data);
+        return Array.isArray(items) ? items.map((item) => scoped(item)) : [];
+      };
+    case 'all':
+      return (data) => {
+        const items = source(data);
+        if (!Array.isArray(items) || !items.length) return false;
+        return items.every((item) => truthy(scoped(item)));
+      };
+    case 'none':
+      return (data) => {
+        const items = source(data);
+        if (!Array.isArray(items) || !items.length) return true;
+        return !items.some((item) => truthy(scoped(item)));
+      };
+    case 'some':
+      return (data) => {
+        const items = source(data);
+        if (!Array.isArray(items) || !items.length) return false;
+        return items.some((item) => truthy(scoped(item)));
+      };
+    default: {
+      const initial = parts[2];
+      return (data) => {
+        const start = initial ? initial(data) : null;
+        const items = source(data);
+        if (!Array.isArray(items)) return start;
+        return items.reduce((accumulator, current) => scoped({ current, accumulator }), start);
+      };
+    }
+  }
+}
+
+/** An error raised while evaluating a rule (unknown operator reached, rule too deep or too large). */
+export class LogicError extends Error {
+  override name = 'LogicError';
+}
+
+/**
+ * Compiles a rule. Problems (unknown operators, excessive depth or size) are
+ * returned with their paths; the compiled function throws if it reaches one,
+ * exactly where json-logic-js would throw.
+ */
+export function compileLogic(rule: Logic, path = ''): { run: CompiledLogic; problems: LogicProblem[] } {
+  const compiler = new Compiler();
+  const run = compiler.compile(rule, path, 0);
+  return { run, problems: compiler.problems };
+}
+
+/**
+ * Evaluates a JSON-Logic rule against data and returns what json-logic-js
+ * would return (see the module comment for the safety differences).
+ * Compiles on every call; hot paths keep the result of {@link compileLogic}.
+ */
+export function evaluateLogic(rule: Logic, data: unknown): unknown {
+  return compileLogic(rule).run(data);
+}
