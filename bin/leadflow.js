@@ -1,2 +1,7 @@
 #!/usr/bin/env node
-console.log("hi", process.argv.slice(2))
+// Runs the TypeScript CLI through tsx's loader, so no build step is needed.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../cli/index.ts');
+process.exitCode = await main(process.argv.slice(2));

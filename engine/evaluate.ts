@@ -58,6 +58,7 @@ function newLead(ruleSet: CompiledRuleSet, event: LeadEvent, at: string): LeadSt
     attributes: {},
     stage: INITIAL_STAGE,
     score: { total: 0, fit: 0, engagement: 0 },
+    engagementAtLastActivity: 0,
     band: bandOf(ruleSet, 0),
     route: routeFor(ruleSet, {}),
     asOf: at,
@@ -150,10 +151,15 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
   const bandBefore = existing ? state.band : null;
   const stageChanges: Explanation['stageChanges'] = [];
 
-  const days = (now - Date.parse(state.asOf)) / MS_PER_DAY;
+  // Decay counts whole days since the last activity, from the engagement settled then: a lead
+  // active every day does not fade, and system events (feedback, ticks) never reset the clock.
+  const inactiveDays = state.lastActivityAt === null ? 0 : Math.floor((now - Date.parse(state.lastActivityAt)) / MS_PER_DAY);
   const engagementBefore = state.score.engagement;
-  let engagement = decayEngagement(engagementBefore, days, ruleSet.definition.decay.halfLifeDays);
-  const decay = engagement !== engagementBefore ? { days: round2(days), before: engagementBefore, after: engagement, removed: round2(engagementBefore - engagement) } : null;
+  let engagement = decayEngagement(state.engagementAtLastActivity, inactiveDays, ruleSet.definition.decay.halfLifeDays);
+  const decay =
+    engagement !== engagementBefore
+      ? { days: inactiveDays, before: engagementBefore, after: engagement, removed: round2(engagementBefore - engagement) }
+      : null;
 
   let fitChanged = !existing || state.ruleSetVersion !== ruleSet.version;
   if (event.type === 'lead_updated') {
@@ -206,6 +212,7 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
     }
     engagement = round2(engagement + earned);
     setScore(ruleSet, state, fit, engagement);
+    state.engagementAtLastActivity = engagement;
     state.lastActivityAt = at;
     data.history.lastActivityAt = at;
     data.history.daysInactive = 0;
@@ -215,6 +222,7 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
       const { title, question } = event.properties;
       const webinar = { eventId: event.id, at, ...(typeof title === 'string' && { title }), ...(typeof question === 'string' && question && { question }) };
       pushBounded(state.webinars, webinar, limit);
+      if (webinar.question) data.history.webinarQuestions += 1;
     }
     if (!ruleSet.engagementRules.has(event.type)) notes.push(`no scoring rule applies to "${event.type}"`);
   } else {

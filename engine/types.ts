@@ -65,6 +65,8 @@ export interface LeadState {
   stage: Stage;
   /** Score as of {@link LeadState.asOf}. */
   score: Score;
+  /** Engagement right after the last activity; decay is computed from it and {@link LeadState.lastActivityAt}. */
+  engagementAtLastActivity: number;
   band: Band;
   route: Route;
   /** Time of the latest event applied. */
@@ -98,7 +100,7 @@ export interface Explanation {
   eventType: string;
   at: string;
   ruleSetVersion: string;
-  /** Engagement lost to decay between the previous event and this one. */
+  /** Engagement lost to decay since the previous event; `days`: whole days since the last activity. */
   decay: { days: number; before: number; after: number; removed: number } | null;
   rules: RulePoints[];
   score: { before: Score; after: Score };
