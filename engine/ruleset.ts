@@ -2,6 +2,7 @@
  * Loading a rule set: parse, validate every field and cross-reference, compile
  * every JSON-Logic condition once, and build the lifecycle machine.
  */
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { compileLogic, type CompiledLogic } from './logic';
 import { buildLifecycle, type Lifecycle } from './lifecycle';
@@ -84,18 +85,21 @@ function schemaProblems(error: z.ZodError): Problem[] {
   return error.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
 }
 
-/** Turns V8's "at position N" in a JSON syntax error into line and column. */
+/**
+ * Parses JSON text; on failure, locates the first error by line and column
+ * (JSON.parse's own messages do not always give a position).
+ */
 function parseJson(text: string): { value: unknown } | { problem: Problem } {
   try {
     return { value: JSON.parse(text) };
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    if (!position) return { problem: { path: '', message: `invalid JSON: ${message}` } };
-    const offset = Number(position[1]);
-    const before = text.slice(0, offset).split('\n');
+    const errors: ParseError[] = [];
+    parseTree(text, errors, { disallowComments: true, allowTrailingComma: false });
+    const first = errors[0];
+    if (!first) return { problem: { path: '', message: `invalid JSON: ${(error as Error).message}` } };
+    const before = text.slice(0, first.offset).split('\n');
     const where = `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
-    return { problem: { path: '', message: `invalid JSON at ${where}: ${message}` } };
+    return { problem: { path: '', message: `invalid JSON at ${where}: ${printParseErrorCode(first.error)}` } };
   }
 }
 
