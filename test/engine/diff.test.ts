@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { diffRuleSets } from '../../engine/index';
+import { ruleSet, v1Json } from './fixtures';
+
+const v1 = ruleSet();
+const texts = (change: (json: Record<string, any>) => void) => diffRuleSets(v1.definition, ruleSet(change).definition).map((c) => c.text);
+
+describe('rule set diff', () => {
+  it('finds nothing between a rule set and itself, metadata aside', () => {
+    expect(texts((j) => Object.assign(j, { version: 'v2', parent: 'v1', note: 'same rules', author: 'someone else' }))).toEqual([]);
+  });
+
+  it('says how points changed', () => {
+    expect(texts((j) => (j.scoring[3].points = 25))).toEqual(['Webinar attended: 20 → 25 points']);
+  });
+
+  it('says how thresholds changed', () => {
+    expect(
+      texts((j) => {
+        j.lifecycle.thresholds.mql = 70;
+        j.bands.hot = 70;
+        j.decay.halfLifeDays = 45;
+      }),
+    ).toEqual(['Decay half-life (days): 30 → 45', 'Hot threshold: 60 → 70', 'MQL threshold: 60 → 70']);
+  });
+
+  it('lists added and removed rules', () => {
+    const extra = { id: 'pricing-page', label: 'Pricing page visit', kind: 'engagement', on: ['site_visit'], points: 10 };
+    expect(
+      texts((j) => {
+        j.scoring = j.scoring.filter((r: { id: string }) => r.id !== 'unsubscribed');
+        j.scoring.push(extra);
+      }),
+    ).toEqual(['Scoring rule removed: Unsubscribed from emails', 'Scoring rule added: Pricing page visit']);
+  });
+
+  it('describes a changed condition and a reordered routing rule', () => {
+    const json = v1Json();
+    const changes = diffRuleSets(
+      v1.definition,
+      ruleSet((j) => {
+        j.scoring[4].when = { '>=': [{ var: 'history.counts.site_visit' }, 3] };
+        j.routing.rules = [json.routing.rules[1], json.routing.rules[0], json.routing.rules[2]];
+      }).definition,
+    );
+    expect(changes.map((c) => [c.section, c.kind, c.id])).toEqual([
+      ['scoring', 'changed', 'repeated-site-visit'],
+      ['routing', 'moved', 'phone-for-hot'],
+      ['routing', 'moved', 'meeting-after-demo-or-question'],
+    ]);
+    expect(changes[0]!.text).toContain('when');
+  });
+});

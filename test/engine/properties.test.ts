@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { evaluate, evaluateBatch, EvaluationError, type LeadEvent, type LeadState } from '../../engine/index';
+import { day, ruleSet } from './fixtures';
+
+const v1 = ruleSet();
+const TYPES = [...v1.activityTypes, 'lead_updated', 'sales_accepted', 'sales_rejected', 'sales_qualified', 'deal_won', 'deal_lost', 'disqualified', 'tick'];
+
+const propertiesArb = fc.record(
+  {
+    role: fc.constantFrom('executive', 'director', 'student', 'manager'),
+    companySize: fc.integer({ min: 1, max: 5000 }),
+    reason: fc.constantFrom('no budget', 'timing'),
+    question: fc.constantFrom('', 'How does decay work?'),
+    amount: fc.integer({ min: 0, max: 100000 }),
+  },
+  { requiredKeys: [] },
+);
+
+/** Time-ordered events for up to 5 leads over about a year. */
+const historyArb = fc
+  .array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom(...TYPES), fc.integer({ min: 0, max: 400 * 24 }), propertiesArb), {
+    maxLength: 60,
+  })
+  .map((rows) =>
+    rows
+      .sort((a, b) => a[2] - b[2])
+      .map(([lead, type, hour, properties], i): LeadEvent => ({ id: `e${i}`, leadId: `lead-${lead}`, type, occurredAt: day(hour / 24), properties })),
+  );
+
+/** Evaluates one event at a time, storing and reloading the state as JSON between events, as a server would. */
+function oneByOne(events: LeadEvent[]): Map<string, LeadState> {
+  const stored = new Map<string, string>();
+  for (const event of events) {
+    const previous = stored.get(event.leadId);
+    const { state } = evaluate(v1, previous ? (JSON.parse(previous) as LeadState) : null, event);
+    stored.set(event.leadId, JSON.stringify(state));
+  }
+  return new Map([...stored].map(([id, json]) => [id, JSON.parse(json) as LeadState]));
+}
+
+describe('engine properties', () => {
+  it('is deterministic: the same events give byte-identical states and explanations', () => {
+    fc.assert(
+      fc.property(historyArb, (events) => {
+        const once = JSON.stringify(events.map((e, i) => evaluate(v1, null, { ...e, id: `x${i}` })));
+        const twice = JSON.stringify(events.map((e, i) => evaluate(v1, null, { ...e, id: `x${i}` })));
+        expect(once).toBe(twice);
+        expect(JSON.stringify([...evaluateBatch(v1, events)])).toBe(JSON.stringify([...evaluateBatch(v1, events)]));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the same states evaluating one by one (with JSON round-trips) as in a batch', () => {
+    fc.assert(
+      fc.property(historyArb, (events) => {
+        expect(oneByOne(events)).toEqual(evaluateBatch(v1, events));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never changes the state it is given', () => {
+    fc.assert(
+      fc.property(historyArb, (events) => {
+        let state: LeadState | null = null;
+        for (const event of events.map((e) => ({ ...e, leadId: 'one' }))) {
+          const before = JSON.stringify(state);
+          const next = evaluate(v1, state, event).state;
+          expect(JSON.stringify(state)).toBe(before);
+          state = next;
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the total equal to fit plus engagement, finite and rounded to cents', () => {
+    fc.assert(
+      fc.property(historyArb, (events) => {
+        for (const state of evaluateBatch(v1, events).values()) {
+          const { total, fit, engagement } = state.score;
+          expect(Number.isFinite(total)).toBe(true);
+          expect(total).toBeCloseTo(fit + engagement, 9);
+          expect(Math.round(total * 100) / 100).toBe(total);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('bad events', () => {
+  it('refuses an unknown event type, naming the field', () => {
+    expect(() => evaluate(v1, null, { id: 'a', leadId: 'l', type: 'telepathy', occurredAt: day(0), properties: {} })).toThrow(
+      new EvaluationError('type', 'unknown event type "telepathy" in rule set v1'),
+    );
+  });
+
+  it('refuses a time that is not ISO 8601', () => {
+    expect(() => evaluate(v1, null, { id: 'a', leadId: 'l', type: 'email_open', occurredAt: 'last tuesday', properties: {} })).toThrow(/occurredAt/);
+  });
+
+  it("refuses another lead's state", () => {
+    const { state } = evaluate(v1, null, { id: 'a', leadId: 'l1', type: 'email_open', occurredAt: day(0), properties: {} });
+    expect(() => evaluate(v1, state, { id: 'b', leadId: 'l2', type: 'email_open', occurredAt: day(1), properties: {} })).toThrow(/leadId/);
+  });
+
+  it('never moves time backwards for a late event', () => {
+    const first = evaluate(v1, null, { id: 'a', leadId: 'l', type: 'email_click', occurredAt: day(10), properties: {} }).state;
+    const late = evaluate(v1, first, { id: 'b', leadId: 'l', type: 'email_open', occurredAt: day(5), properties: {} }).state;
+    expect(late.asOf).toBe(first.asOf);
+    expect(late.score.engagement).toBe(15);
+  });
+});
