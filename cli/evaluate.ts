@@ -26,7 +26,9 @@ function summarise(explanation: Explanation) {
     ...(explanation.decay && { decayRemoved: explanation.decay.removed }),
     points: explanation.rules.map((r) => ({ rule: r.ruleId, points: r.points, ...(r.capped && { capped: true }) })),
     score: explanation.score.after.total,
-    ...(explanation.stageChanges.length > 0 && { stageChanges: explanation.stageChanges.map((c) => ({ from: c.from, to: c.to, by: c.transitionId })) }),
+    ...(explanation.stageChanges.length > 0 && {
+      stageChanges: explanation.stageChanges.map((c) => ({ from: c.from, to: c.to, by: c.transitionId })),
+    }),
   };
 }
 
@@ -49,7 +51,9 @@ export function evaluateCommand(argv: string[]): number {
       }
     }
     const { score, band, stage, route } = state!;
-    console.log(JSON.stringify({ leadId, score: score.total, fit: score.fit, engagement: score.engagement, band, stage, route, explanation }));
+    console.log(
+      JSON.stringify({ leadId, score: score.total, fit: score.fit, engagement: score.engagement, band, stage, route, explanation }),
+    );
   }
   return 0;
 }

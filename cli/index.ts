@@ -31,7 +31,9 @@ const rulesDiff: Command = (argv) => {
   if (positionals.length !== 2) throw new CliError('usage: leadflow rules diff <a> <b>');
   const [a, b] = positionals.map((file) => readRuleSet(file));
   const changes = diffRuleSets(a!.definition, b!.definition);
-  console.log(`${a!.version} → ${b!.version}: ${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`);
+  console.log(
+    `${a!.version} → ${b!.version}: ${changes.length === 0 ? 'no changes' : `${changes.length} change${changes.length === 1 ? '' : 's'}`}`,
+  );
   for (const change of changes) console.log(`  ${change.text}`);
   return 0;
 };

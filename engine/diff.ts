@@ -65,7 +65,14 @@ function diffList<T extends Keyed>(
     const newOrder = kept(after, beforeById);
     newOrder.forEach((id, i) => {
       if (oldOrder[i] !== id) {
-        changes.push({ section, kind: 'moved', id, before: oldOrder.indexOf(id) + 1, after: i + 1, text: `${noun} "${afterById.get(id)!.label}" moved from position ${oldOrder.indexOf(id) + 1} to ${i + 1}` });
+        changes.push({
+          section,
+          kind: 'moved',
+          id,
+          before: oldOrder.indexOf(id) + 1,
+          after: i + 1,
+          text: `${noun} "${afterById.get(id)!.label}" moved from position ${oldOrder.indexOf(id) + 1} to ${i + 1}`,
+        });
       }
     });
   }
@@ -77,29 +84,99 @@ export function diffRuleSets(a: RuleSetDefinition, b: RuleSetDefinition): RuleSe
   const fieldChange = (label: string, field: string, from: unknown, to: unknown) =>
     field === 'points' ? `${label}: ${show(from)} → ${show(to)} points` : `${label}: ${field} ${show(from)} → ${show(to)}`;
 
-  diffList('eventTypes', 'Event type', a.eventTypes, b.eventTypes, (t) => t.type, (t, f, x, y) => fieldChange(t.label, f, x, y), changes);
-  diffList('scoring', 'Scoring rule', a.scoring, b.scoring, (r) => r.id, (r, f, x, y) => fieldChange(r.label, f, x, y), changes);
+  diffList(
+    'eventTypes',
+    'Event type',
+    a.eventTypes,
+    b.eventTypes,
+    (t) => t.type,
+    (t, f, x, y) => fieldChange(t.label, f, x, y),
+    changes,
+  );
+  diffList(
+    'scoring',
+    'Scoring rule',
+    a.scoring,
+    b.scoring,
+    (r) => r.id,
+    (r, f, x, y) => fieldChange(r.label, f, x, y),
+    changes,
+  );
 
   if (a.decay.halfLifeDays !== b.decay.halfLifeDays) {
-    changes.push({ section: 'decay', kind: 'changed', field: 'halfLifeDays', before: a.decay.halfLifeDays, after: b.decay.halfLifeDays, text: `Decay half-life (days): ${show(a.decay.halfLifeDays ?? 'no decay')} → ${show(b.decay.halfLifeDays ?? 'no decay')}` });
+    changes.push({
+      section: 'decay',
+      kind: 'changed',
+      field: 'halfLifeDays',
+      before: a.decay.halfLifeDays,
+      after: b.decay.halfLifeDays,
+      text: `Decay half-life (days): ${show(a.decay.halfLifeDays ?? 'no decay')} → ${show(b.decay.halfLifeDays ?? 'no decay')}`,
+    });
   }
   for (const band of ['hot', 'warm'] as const) {
     if (a.bands[band] !== b.bands[band]) {
-      changes.push({ section: 'bands', kind: 'changed', field: band, before: a.bands[band], after: b.bands[band], text: `${band === 'hot' ? 'Hot' : 'Warm'} threshold: ${a.bands[band]} → ${b.bands[band]}` });
+      changes.push({
+        section: 'bands',
+        kind: 'changed',
+        field: band,
+        before: a.bands[band],
+        after: b.bands[band],
+        text: `${band === 'hot' ? 'Hot' : 'Warm'} threshold: ${a.bands[band]} → ${b.bands[band]}`,
+      });
     }
   }
   const numbers = (d: RuleSetDefinition) => ({ ...d.lifecycle.thresholds, ...d.lifecycle.timing }) as Record<string, number>;
   const [na, nb] = [numbers(a), numbers(b)];
   for (const field of Object.keys(THRESHOLD_LABELS)) {
     if (na[field] !== nb[field]) {
-      changes.push({ section: 'lifecycle', kind: 'changed', field, before: na[field], after: nb[field], text: `${THRESHOLD_LABELS[field]}: ${na[field]} → ${nb[field]}` });
+      changes.push({
+        section: 'lifecycle',
+        kind: 'changed',
+        field,
+        before: na[field],
+        after: nb[field],
+        text: `${THRESHOLD_LABELS[field]}: ${na[field]} → ${nb[field]}`,
+      });
     }
   }
-  diffList('lifecycle', 'Transition', a.lifecycle.transitions, b.lifecycle.transitions, (t) => t.id, (t, f, x, y) => fieldChange(t.label, f, x, y), changes, true);
-  diffList('routing', 'Routing rule', a.routing.rules, b.routing.rules, (r) => r.id, (r, f, x, y) => fieldChange(r.label, f, x, y), changes, true);
-  diffList('routing', 'Default route', [a.routing.default], [b.routing.default], () => 'default', (r, f, x, y) => fieldChange(`Default route (${r.label})`, f, x, y), changes);
+  diffList(
+    'lifecycle',
+    'Transition',
+    a.lifecycle.transitions,
+    b.lifecycle.transitions,
+    (t) => t.id,
+    (t, f, x, y) => fieldChange(t.label, f, x, y),
+    changes,
+    true,
+  );
+  diffList(
+    'routing',
+    'Routing rule',
+    a.routing.rules,
+    b.routing.rules,
+    (r) => r.id,
+    (r, f, x, y) => fieldChange(r.label, f, x, y),
+    changes,
+    true,
+  );
+  diffList(
+    'routing',
+    'Default route',
+    [a.routing.default],
+    [b.routing.default],
+    () => 'default',
+    (r, f, x, y) => fieldChange(`Default route (${r.label})`, f, x, y),
+    changes,
+  );
   if (!same(a.handOff, b.handOff)) {
-    changes.push({ section: 'handOff', kind: 'changed', field: 'recentActivityCount', before: a.handOff.recentActivityCount, after: b.handOff.recentActivityCount, text: `Recent activities in the hand-off summary: ${a.handOff.recentActivityCount} → ${b.handOff.recentActivityCount}` });
+    changes.push({
+      section: 'handOff',
+      kind: 'changed',
+      field: 'recentActivityCount',
+      before: a.handOff.recentActivityCount,
+      after: b.handOff.recentActivityCount,
+      text: `Recent activities in the hand-off summary: ${a.handOff.recentActivityCount} → ${b.handOff.recentActivityCount}`,
+    });
   }
   return changes;
 }

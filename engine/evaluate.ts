@@ -220,7 +220,12 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
     pushBounded(state.recentActivity, { eventId: event.id, type: event.type, at, points: round2(earned) }, limit);
     if (ruleSet.webinarTypes.has(event.type)) {
       const { title, question } = event.properties;
-      const webinar = { eventId: event.id, at, ...(typeof title === 'string' && { title }), ...(typeof question === 'string' && question && { question }) };
+      const webinar = {
+        eventId: event.id,
+        at,
+        ...(typeof title === 'string' && { title }),
+        ...(typeof question === 'string' && question && { question }),
+      };
       pushBounded(state.webinars, webinar, limit);
       if (webinar.question) data.history.webinarQuestions += 1;
     }

@@ -57,7 +57,9 @@ export function buildLifecycle(transitions: readonly CompiledTransition[], activ
   for (const stage of STAGES) {
     const on: Record<string, Array<{ target: string; guard?: string }>> = {};
     for (const [trigger, list] of index.get(stage) ?? []) {
-      on[trigger] = list.map(({ transition, when }) => (when ? { target: transition.to, guard: transition.id } : { target: transition.to }));
+      on[trigger] = list.map(({ transition, when }) =>
+        when ? { target: transition.to, guard: transition.id } : { target: transition.to },
+      );
     }
     states[stage] = { on };
   }

@@ -87,7 +87,7 @@ function daysBetween(from: unknown, to: unknown): number | null {
   return (b - a) / MS_PER_DAY;
 }
 
-/* eslint-disable eqeqeq -- loose equality is the JSON-Logic "==" operator */
+// "==" and "!=" are loose on purpose: that is what JSON-Logic defines.
 const OPERATIONS: Record<string, (data: unknown, args: Args) => unknown> = {
   '==': (_, [a, b]) => a == b,
   '===': (_, [a, b]) => a === b,
@@ -131,7 +131,6 @@ const OPERATIONS: Record<string, (data: unknown, args: Args) => unknown> = {
   days_between: (_, [from, to]) => daysBetween(from, to),
   days_since: (data, [from]) => daysBetween(from, readVar(data, 'now', undefined)),
 };
-/* eslint-enable eqeqeq */
 
 /** Operations a rule set may use beyond the JSON-Logic standard set. */
 export const CUSTOM_OPERATIONS: Record<string, string> = {

@@ -135,10 +135,30 @@ function compileDefinition(definition: RuleSetDefinition): LoadResult {
     return run;
   };
 
-  checkUniqueIds(definition.eventTypes.map((t) => t.type), 'eventTypes', 'type', problems);
-  checkUniqueIds(definition.scoring.map((r) => r.id), 'scoring', 'id', problems);
-  checkUniqueIds(definition.lifecycle.transitions.map((t) => t.id), 'lifecycle.transitions', 'id', problems);
-  checkUniqueIds(definition.routing.rules.map((r) => r.id), 'routing.rules', 'id', problems);
+  checkUniqueIds(
+    definition.eventTypes.map((t) => t.type),
+    'eventTypes',
+    'type',
+    problems,
+  );
+  checkUniqueIds(
+    definition.scoring.map((r) => r.id),
+    'scoring',
+    'id',
+    problems,
+  );
+  checkUniqueIds(
+    definition.lifecycle.transitions.map((t) => t.id),
+    'lifecycle.transitions',
+    'id',
+    problems,
+  );
+  checkUniqueIds(
+    definition.routing.rules.map((r) => r.id),
+    'routing.rules',
+    'id',
+    problems,
+  );
 
   const activityTypes = new Set(definition.eventTypes.map((t) => t.type));
   definition.eventTypes.forEach((t, i) => {
@@ -153,7 +173,8 @@ function compileDefinition(definition: RuleSetDefinition): LoadResult {
     const path = `scoring[${i}]`;
     const compiled = { rule, when: compile(rule.when, `${path}.when`) };
     if (rule.kind === 'fit') {
-      if (rule.on) problems.push({ path: `${path}.on`, message: 'fit rules score who the lead is and apply to no event type; remove "on"' });
+      if (rule.on)
+        problems.push({ path: `${path}.on`, message: 'fit rules score who the lead is and apply to no event type; remove "on"' });
       if (rule.caps) problems.push({ path: `${path}.caps`, message: 'caps apply only to engagement rules' });
       fitRules.push(compiled);
       return;
@@ -191,7 +212,8 @@ function compileDefinition(definition: RuleSetDefinition): LoadResult {
       if (!validTriggers.has(trigger)) problems.push({ path: `${path}.on[${j}]`, message: `unknown event type "${trigger}"` });
     });
     transition.from.forEach((from, j) => {
-      if (from === transition.to) problems.push({ path: `${path}.from[${j}]`, message: `a transition cannot lead from "${from}" to itself` });
+      if (from === transition.to)
+        problems.push({ path: `${path}.from[${j}]`, message: `a transition cannot lead from "${from}" to itself` });
     });
     return { transition, when: compile(transition.when, `${path}.when`) };
   });
@@ -221,7 +243,8 @@ function checkUniqueIds(ids: string[], path: string, field: string, problems: Pr
   const seen = new Map<string, number>();
   ids.forEach((id, i) => {
     const first = seen.get(id);
-    if (first !== undefined) problems.push({ path: `${path}[${i}].${field}`, message: `duplicate ${field} "${id}" (first at ${path}[${first}])` });
+    if (first !== undefined)
+      problems.push({ path: `${path}[${i}].${field}`, message: `duplicate ${field} "${id}" (first at ${path}[${first}])` });
     else seen.set(id, i);
   });
 }

@@ -38,9 +38,7 @@ export type Band = (typeof BANDS)[number];
 export const APPROACHES = ['email', 'phone', 'meeting'] as const;
 export type Approach = (typeof APPROACHES)[number];
 
-const id = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, "-" or "_", starting with a letter');
+const id = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, "-" or "_", starting with a letter');
 const label = z.string().min(1).max(200);
 const logic = z.unknown().describe('A JSON-Logic rule (https://jsonlogic.com), optionally using days_since / days_between.');
 

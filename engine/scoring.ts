@@ -26,11 +26,7 @@ export function decayEngagement(engagement: number, days: number, halfLifeDays: 
  * Points one engagement rule gives now, after its caps. Returns null when the
  * rule's condition does not hold.
  */
-export function applyEngagementRule(
-  compiled: CompiledScoringRule,
-  tally: RuleTally | undefined,
-  data: unknown,
-): RulePoints | null {
+export function applyEngagementRule(compiled: CompiledScoringRule, tally: RuleTally | undefined, data: unknown): RulePoints | null {
   const { rule, when } = compiled;
   if (when && !truthy(when(data))) return null;
   const result: RulePoints = { ruleId: rule.id, label: rule.label, kind: 'engagement', points: rule.points };

@@ -36,8 +36,19 @@ describe('leadflow evaluate', () => {
   it('prints one line per lead matching the reference scoring worked by hand', async () => {
     const { code, stdout } = await leadflow('evaluate', '--rules', 'rules/v1.json', '--events', 'examples/events.jsonl');
     expect(code).toBe(0);
-    const leads = stdout.trim().split('\n').map((line) => JSON.parse(line));
-    const brief = leads.map(({ leadId, score, fit, engagement, band, stage, route }) => [leadId, score, fit, engagement, band, stage, route.approach]);
+    const leads = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const brief = leads.map(({ leadId, score, fit, engagement, band, stage, route }) => [
+      leadId,
+      score,
+      fit,
+      engagement,
+      band,
+      stage,
+      route.approach,
+    ]);
     expect(brief).toEqual([
       // director (+10) at a 250-person company (+5); open 5 + click 10 + 2nd visit 25 + download 15
       ['ana', 70, 15, 55, 'hot', 'mql', 'phone'],
@@ -53,7 +64,10 @@ describe('leadflow evaluate', () => {
 
   it('reports a bad event line with its number and field', async () => {
     const file = join(dir, 'bad.jsonl');
-    writeFileSync(file, '{"id":"a","leadId":"l","type":"email_open","occurredAt":"2026-01-01T00:00:00Z"}\n{"id":"b","leadId":"l","type":"email_open","occurredAt":"soon"}\nnot json\n');
+    writeFileSync(
+      file,
+      '{"id":"a","leadId":"l","type":"email_open","occurredAt":"2026-01-01T00:00:00Z"}\n{"id":"b","leadId":"l","type":"email_open","occurredAt":"soon"}\nnot json\n',
+    );
     const { code, stderr } = await leadflow('evaluate', '--rules', 'rules/v1.json', '--events', file);
     expect(code).toBe(1);
     expect(stderr).toContain(`${file}:2: occurredAt:`);

@@ -23,7 +23,13 @@ describe('explanations', () => {
       score: { before: { total: 50.23, fit: 10, engagement: 40.23 }, after: { total: 80.23, fit: 10, engagement: 70.23 } },
       band: { before: 'warm', after: 'hot' },
       stageChanges: [
-        { from: 'inquiry', to: 'mql', transitionId: 'reached-mql-threshold', label: 'Score reaches the MQL (hand-off) threshold', trigger: 'contact_request' },
+        {
+          from: 'inquiry',
+          to: 'mql',
+          transitionId: 'reached-mql-threshold',
+          label: 'Score reaches the MQL (hand-off) threshold',
+          trigger: 'contact_request',
+        },
       ],
       route: { ruleId: 'meeting-after-demo-or-question', queue: 'account-executives', approach: 'meeting' },
       notes: [],

@@ -60,7 +60,12 @@ describe('sales feedback', () => {
   });
 
   it('moves SAL to SQL when sales qualifies an opportunity, and SQL to won', () => {
-    const { state, stages } = scenario(v1, [...toMql(), ev('sales_accepted', 1), ev('sales_qualified', 2), ev('deal_won', 3, { amount: 5000 })]);
+    const { state, stages } = scenario(v1, [
+      ...toMql(),
+      ev('sales_accepted', 1),
+      ev('sales_qualified', 2),
+      ev('deal_won', 3, { amount: 5000 }),
+    ]);
     expect(stages).toEqual(['inquiry', 'mql', 'sal', 'sql', 'won']);
     expect(state.customer).toBe(true);
     expect(state.lastDealAt).toBe(state.asOf);
@@ -89,7 +94,10 @@ describe('disqualification', () => {
   });
 
   it('keeps a disqualified lead disqualified whatever it does next', () => {
-    const { state } = scenario(v1, [ev('disqualified', 0, { reason: 'spam' }), ...Array.from({ length: 5 }, (_, i) => ev('demo_request', i + 1))]);
+    const { state } = scenario(v1, [
+      ev('disqualified', 0, { reason: 'spam' }),
+      ...Array.from({ length: 5 }, (_, i) => ev('demo_request', i + 1)),
+    ]);
     expect(state.stage).toBe('disqualified');
     expect(state.score.engagement).toBeGreaterThan(60);
   });
@@ -153,7 +161,10 @@ describe('dormancy and reactivation', () => {
 
 describe('existing customers', () => {
   it("enters an existing customer's inquiry at SQL, skipping MQL and SAL", () => {
-    const { state, stages } = scenario(v1, [ev('lead_updated', 0, { pastDeals: [{ closedAt: '2025-11-01T00:00:00Z', amount: 12000 }] }), ev('contact_request', 0.01)]);
+    const { state, stages } = scenario(v1, [
+      ev('lead_updated', 0, { pastDeals: [{ closedAt: '2025-11-01T00:00:00Z', amount: 12000 }] }),
+      ev('contact_request', 0.01),
+    ]);
     expect(stages).toEqual(['inquiry', 'sql']);
     expect(state.customer).toBe(true);
     expect(state.lastDealAt).toBe('2025-11-01T00:00:00.000Z');

@@ -4,7 +4,17 @@ import { evaluate, evaluateBatch, EvaluationError, type LeadEvent, type LeadStat
 import { day, ruleSet } from './fixtures';
 
 const v1 = ruleSet();
-const TYPES = [...v1.activityTypes, 'lead_updated', 'sales_accepted', 'sales_rejected', 'sales_qualified', 'deal_won', 'deal_lost', 'disqualified', 'tick'];
+const TYPES = [
+  ...v1.activityTypes,
+  'lead_updated',
+  'sales_accepted',
+  'sales_rejected',
+  'sales_qualified',
+  'deal_won',
+  'deal_lost',
+  'disqualified',
+  'tick',
+];
 
 const propertiesArb = fc.record(
   {
@@ -25,7 +35,13 @@ const historyArb = fc
   .map((rows) =>
     rows
       .sort((a, b) => a[2] - b[2])
-      .map(([lead, type, hour, properties], i): LeadEvent => ({ id: `e${i}`, leadId: `lead-${lead}`, type, occurredAt: day(hour / 24), properties })),
+      .map(([lead, type, hour, properties], i): LeadEvent => ({
+        id: `e${i}`,
+        leadId: `lead-${lead}`,
+        type,
+        occurredAt: day(hour / 24),
+        properties,
+      })),
   );
 
 /** Evaluates one event at a time, storing and reloading the state as JSON between events, as a server would. */
@@ -99,7 +115,9 @@ describe('bad events', () => {
   });
 
   it('refuses a time that is not ISO 8601', () => {
-    expect(() => evaluate(v1, null, { id: 'a', leadId: 'l', type: 'email_open', occurredAt: 'last tuesday', properties: {} })).toThrow(/occurredAt/);
+    expect(() => evaluate(v1, null, { id: 'a', leadId: 'l', type: 'email_open', occurredAt: 'last tuesday', properties: {} })).toThrow(
+      /occurredAt/,
+    );
   });
 
   it("refuses another lead's state", () => {

@@ -46,7 +46,9 @@ describe('bad rule files', () => {
   });
 
   it('names the field of a wrong type', () => {
-    expect(problems((j) => (j.scoring[2].points = 'fifteen'))).toEqual([{ path: 'scoring[2].points', message: expect.stringContaining('number') }]);
+    expect(problems((j) => (j.scoring[2].points = 'fifteen'))).toEqual([
+      { path: 'scoring[2].points', message: expect.stringContaining('number') },
+    ]);
   });
 
   it('rejects an unknown field, so a typo does not pass silently', () => {

@@ -134,11 +134,17 @@ describe('routing', () => {
   });
 
   it('calls hot leads', () => {
-    expect(run(v1, events('contact_request', 'webinar_attended', 'email_click')).state.route).toMatchObject({ ruleId: 'phone-for-hot', approach: 'phone' });
+    expect(run(v1, events('contact_request', 'webinar_attended', 'email_click')).state.route).toMatchObject({
+      ruleId: 'phone-for-hot',
+      approach: 'phone',
+    });
   });
 
   it('offers an online meeting after a demo request, even to a hot lead', () => {
-    expect(run(v1, events('demo_request', 'webinar_attended', 'email_click')).state.route).toMatchObject({ approach: 'meeting', queue: 'account-executives' });
+    expect(run(v1, events('demo_request', 'webinar_attended', 'email_click')).state.route).toMatchObject({
+      approach: 'meeting',
+      queue: 'account-executives',
+    });
   });
 
   it('offers an online meeting after a question in a webinar', () => {
