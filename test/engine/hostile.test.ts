@@ -46,7 +46,9 @@ const INJECTIONS = [
 ];
 
 /** Injections with a readable test name (line separators do not show in names). */
-const INJECTION_CASES = INJECTIONS.map((text) => [JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`), text] as const);
+const INJECTION_CASES = INJECTIONS.map(
+  (text) => [JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`), text] as const,
+);
 
 /** Paths that reach for inherited properties, prototypes and functions. */
 const PROTOTYPE_PATHS = [
@@ -72,7 +74,13 @@ const PROTOTYPE_PATHS = [
 ];
 const PROTOTYPE_DATA = { a: { b: 1 }, list: [1, 2], name: 'ada', count: 3 };
 
-const builtIns = { Object: Object.prototype, Array: Array.prototype, Function: Function.prototype, String: String.prototype, Number: Number.prototype };
+const builtIns = {
+  Object: Object.prototype,
+  Array: Array.prototype,
+  Function: Function.prototype,
+  String: String.prototype,
+  Number: Number.prototype,
+};
 const builtInNames = Object.fromEntries(Object.entries(builtIns).map(([name, proto]) => [name, Reflect.ownKeys(proto)]));
 
 let exitSpy: MockInstance<typeof process.exit>;
@@ -127,7 +135,12 @@ describe('very deep nesting', () => {
 
   it('accepts nesting up to the limit and evaluates it', () => {
     expect(compileLogic(nested(MAX_LOGIC_DEPTH, (inner) => ({ '!': inner }))).problems).toEqual([]);
-    expect(evaluateLogic(nested(MAX_LOGIC_DEPTH, (inner) => ({ '!': inner })), {})).toBe(true);
+    expect(
+      evaluateLogic(
+        nested(MAX_LOGIC_DEPTH, (inner) => ({ '!': inner })),
+        {},
+      ),
+    ).toBe(true);
   });
 
   it('reads a var path of 100,000 segments through data nested as deep', () => {
@@ -160,7 +173,9 @@ describe('huge arrays', () => {
     const data = { ids: million };
     expect((evaluateLogic({ merge: [{ var: 'ids' }, { var: 'ids' }] }, data) as unknown[]).length).toBe(2_000_000);
     expect((evaluateLogic({ filter: [{ var: 'ids' }, { '<': [{ var: '' }, 10] }] }, data) as unknown[]).length).toBe(10);
-    expect(evaluateLogic({ reduce: [{ var: 'ids' }, { '+': [{ var: 'accumulator' }, { var: 'current' }] }, 0] }, data)).toBe(499_999_500_000);
+    expect(evaluateLogic({ reduce: [{ var: 'ids' }, { '+': [{ var: 'accumulator' }, { var: 'current' }] }, 0] }, data)).toBe(
+      499_999_500_000,
+    );
   });
 
   it('does not spread a data array into the arguments of max', () => {

@@ -55,7 +55,9 @@ describe('agreement with json-logic-js on random rules and data', () => {
   function check(rule: unknown, data: unknown, ours: Outcome): void {
     const theirs = outcomeOf(() => reference(rule, data));
     if (!sameOutcome(ours, theirs)) {
-      throw new Error(`rule ${JSON.stringify(rule)} on ${JSON.stringify(data)}: engine ${describeOutcome(ours)}, json-logic-js ${describeOutcome(theirs)}`);
+      throw new Error(
+        `rule ${JSON.stringify(rule)} on ${JSON.stringify(data)}: engine ${describeOutcome(ours)}, json-logic-js ${describeOutcome(theirs)}`,
+      );
     }
   }
 
@@ -75,7 +77,11 @@ describe('agreement with json-logic-js on random rules and data', () => {
   it('returns what json-logic-js returns, or throws when it throws', () => {
     fc.assert(
       fc.property(logicRule, jsonData, (rule, data) => {
-        check(rule, data, outcomeOf(() => evaluateLogic(rule, data)));
+        check(
+          rule,
+          data,
+          outcomeOf(() => evaluateLogic(rule, data)),
+        );
       }),
       { numRuns: 2_000 },
     );
@@ -85,7 +91,12 @@ describe('agreement with json-logic-js on random rules and data', () => {
     fc.assert(
       fc.property(logicRule, fc.array(jsonData, { minLength: 2, maxLength: 5 }), (rule, dataSets) => {
         const { run } = compileLogic(rule);
-        for (const data of dataSets) check(rule, data, outcomeOf(() => run(data)));
+        for (const data of dataSets)
+          check(
+            rule,
+            data,
+            outcomeOf(() => run(data)),
+          );
       }),
       { numRuns: 500 },
     );
@@ -169,7 +180,11 @@ describe('days_since in a rule set', () => {
       });
     }),
   );
-  const trialStarted = evaluate(ruleSet, null, leadEvent('lead_updated', '2026-04-01T00:00:00Z', { trialStartedAt: '2026-04-01T00:00:00Z' })).state;
+  const trialStarted = evaluate(
+    ruleSet,
+    null,
+    leadEvent('lead_updated', '2026-04-01T00:00:00Z', { trialStartedAt: '2026-04-01T00:00:00Z' }),
+  ).state;
   const rulesApplied = (occurredAt: string) =>
     evaluate(ruleSet, trialStarted, leadEvent('email_open', occurredAt)).explanation.rules.map((r) => r.ruleId);
 
@@ -208,7 +223,9 @@ describe('compileLogic and unknown operators', () => {
   });
 
   it('reports nothing for a rule that uses only known operators', () => {
-    const rule = { and: [{ '>=': [{ var: 'score.total' }, 60] }, { in: [{ var: 'band' }, ['hot', 'warm']] }, { days_since: ['2026-01-01'] }] };
+    const rule = {
+      and: [{ '>=': [{ var: 'score.total' }, 60] }, { in: [{ var: 'band' }, ['hot', 'warm']] }, { days_since: ['2026-01-01'] }],
+    };
     expect(compileLogic(rule).problems).toEqual([]);
   });
 

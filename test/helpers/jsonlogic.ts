@@ -54,9 +54,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
   const keysA = Object.keys(a);
   const keysB = Object.keys(b);
   if (keysA.length !== keysB.length) return false;
-  return keysA.every(
-    (key) => Object.hasOwn(b, key) && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
-  );
+  return keysA.every((key) => Object.hasOwn(b, key) && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
 /** Two outcomes agree when both threw, or both returned equal values. */
@@ -143,9 +141,7 @@ export const logicRule: fc.Arbitrary<unknown> = fc.letrec<{ rule: unknown; varRu
       { weight: 4, arbitrary: fc.constantFrom(...GENERAL).chain((op) => operation(op, args)) },
       {
         weight: 2,
-        arbitrary: fc
-          .tuple(fc.constantFrom(...SCOPED), items, rule)
-          .map(([op, source, scoped]) => ({ [op]: [source, scoped] })),
+        arbitrary: fc.tuple(fc.constantFrom(...SCOPED), items, rule).map(([op, source, scoped]) => ({ [op]: [source, scoped] })),
       },
       {
         weight: 1,

@@ -3,7 +3,14 @@
  * to change one part of it, and events built through the public event schema.
  */
 import { readFileSync } from 'node:fs';
-import { leadEventSchema, loadRuleSet, type CompiledRuleSet, type LeadEvent, type LeadEventInput, type RuleSetInput } from '../../engine/index';
+import {
+  leadEventSchema,
+  loadRuleSet,
+  type CompiledRuleSet,
+  type LeadEvent,
+  type LeadEventInput,
+  type RuleSetInput,
+} from '../../engine/index';
 
 const DEFAULT_RULE_SET = new URL('../../rules/v1.json', import.meta.url);
 
