@@ -77,6 +77,16 @@ function newLead(ruleSet: CompiledRuleSet, event: LeadEvent, at: string): LeadSt
   };
 }
 
+/**
+ * Copies properties as own data properties. Unlike Object.assign, a "__proto__"
+ * key (JSON.parse makes it an own key) stays plain data instead of replacing the prototype.
+ */
+function mergeAttributes(attributes: Record<string, unknown>, properties: Record<string, unknown>): void {
+  for (const key of Object.keys(properties)) {
+    Object.defineProperty(attributes, key, { value: properties[key], enumerable: true, writable: true, configurable: true });
+  }
+}
+
 /** A past customer: `customer: true`, or won deals listed in `pastDeals` (`[{ closedAt, amount }]`). */
 function customerFromAttributes(attributes: Record<string, unknown>): { customer: boolean; lastDealAt: string | null } {
   let lastDealAt: number | null = null;
@@ -163,7 +173,7 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
 
   let fitChanged = !existing || state.ruleSetVersion !== ruleSet.version;
   if (event.type === 'lead_updated') {
-    Object.assign(state.attributes, event.properties);
+    mergeAttributes(state.attributes, event.properties);
     const derived = customerFromAttributes(state.attributes);
     state.customer = state.customer || derived.customer;
     if (derived.lastDealAt && (!state.lastDealAt || derived.lastDealAt > state.lastDealAt)) state.lastDealAt = derived.lastDealAt;

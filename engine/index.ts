@@ -6,7 +6,16 @@
 export { loadRuleSet, loadRuleSetOrThrow, formatProblem, RuleSetError } from './ruleset';
 export type { CompiledRuleSet, LoadResult, Problem } from './ruleset';
 export { evaluate, evaluateBatch, isKnownEventType, EvaluationError } from './evaluate';
-export { evaluateLogic, compileLogic, truthy, LogicError, CUSTOM_OPERATIONS, MAX_LOGIC_DEPTH, MAX_LOGIC_NODES } from './logic';
+export {
+  evaluateLogic,
+  compileLogic,
+  truthy,
+  LogicError,
+  CUSTOM_OPERATIONS,
+  MAX_LOGIC_DEPTH,
+  MAX_LOGIC_NODES,
+  MAX_LOGIC_STEPS,
+} from './logic';
 export type { Logic, CompiledLogic, LogicProblem } from './logic';
 export { handOffSummary } from './routing';
 export type { HandOffSummary, InterestLevel } from './routing';

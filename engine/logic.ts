@@ -11,7 +11,11 @@
  *   `prototype` resolve like any missing key (to the default or null);
  * - `log` returns its argument without printing (evaluation stays pure);
  * - nesting deeper than {@link MAX_LOGIC_DEPTH} and rules larger than
- *   {@link MAX_LOGIC_NODES} are refused with an error instead of exhausting the stack.
+ *   {@link MAX_LOGIC_NODES} are refused with an error instead of exhausting the stack;
+ * - an evaluation that does more than {@link MAX_LOGIC_STEPS} steps of work stops
+ *   with an error instead of hanging.
+ * Like json-logic-js, `missing` and `missing_some` evaluate keys that are rules
+ * (the keys may come from data); they go through this same compiler, limits included.
  * Rule sets may also use the custom operations in {@link CUSTOM_OPERATIONS}.
  */
 
@@ -19,6 +23,20 @@
 export const MAX_LOGIC_DEPTH = 64;
 /** Largest number of nodes (operations, literals, array items) in one rule. */
 export const MAX_LOGIC_NODES = 20_000;
+/**
+ * Work one evaluation may do: items visited by map/filter/reduce/all/some/none
+ * and missing, items and characters produced by merge and cat. Nested loops over
+ * data would otherwise let a small rule run for hours or exhaust memory.
+ */
+export const MAX_LOGIC_STEPS = 10_000_000;
+
+let stepsLeft = MAX_LOGIC_STEPS;
+
+/** Counts work against the current evaluation's budget. */
+function spend(steps: number): void {
+  stepsLeft -= steps;
+  if (stepsLeft < 0) throw new LogicError(`evaluation exceeded ${MAX_LOGIC_STEPS} steps`);
+}
 
 const MS_PER_DAY = 86_400_000;
 
@@ -63,11 +81,13 @@ function readVar(data: unknown, path: unknown, notFound: unknown): unknown {
   return current;
 }
 
+/** json-logic-js reads each key as the arguments of `var`, so an array or object key is itself evaluated. */
 function missing(data: unknown, args: Args): unknown[] {
   const keys = Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
+  spend(keys.length);
   const result: unknown[] = [];
   for (const key of keys) {
-    const value = readVar(data, key, undefined);
+    const value = typeof key === 'object' && key !== null ? evaluateNested({ var: key }, data) : readVar(data, key, undefined);
     if (value === null || value === '') result.push(key);
   }
   return result;
@@ -106,7 +126,11 @@ const OPERATIONS: Record<string, (data: unknown, args: Args) => unknown> = {
     if (!b || typeof (b as { indexOf?: unknown }).indexOf === 'undefined') return false;
     return (b as { indexOf(x: unknown): number }).indexOf(a) !== -1;
   },
-  cat: (_, args) => args.join(''),
+  cat: (_, args) => {
+    const text = args.join('');
+    spend(text.length);
+    return text;
+  },
   substr: (_, [source, start, end]) => {
     if ((end as number) < 0) {
       const temp = String(source).substr(start as number);
@@ -120,11 +144,17 @@ const OPERATIONS: Record<string, (data: unknown, args: Args) => unknown> = {
   '/': (_, [a, b]) => (a as number) / (b as number),
   min: (_, args) => Math.min(...(args as number[])),
   max: (_, args) => Math.max(...(args as number[])),
-  merge: (_, args) => args.reduce<unknown[]>((a, b) => a.concat(b), []),
+  merge: (_, args) =>
+    args.reduce<unknown[]>((a, b) => {
+      const merged = a.concat(b);
+      spend(merged.length);
+      return merged;
+    }, []),
   var: (data, [path, notFound]) => readVar(data, path, notFound),
   missing: (data, args) => missing(data, args),
   missing_some: (data, [needCount, options]) => {
-    const areMissing = missing(data, [options]);
+    // json-logic-js evaluates {"missing": options} as a rule, so rule-like options are evaluated again.
+    const areMissing = evaluateNested({ missing: options }, data) as unknown[];
     return (options as unknown[]).length - areMissing.length >= (needCount as number) ? [] : areMissing;
   },
   // Custom operations (documented in the README).
@@ -164,7 +194,9 @@ class Compiler {
   compile(rule: Logic, path: string, depth: number): CompiledLogic {
     this.nodes += 1;
     if (this.nodes > MAX_LOGIC_NODES) {
-      return this.fail(path, `rule has more than ${MAX_LOGIC_NODES} nodes`);
+      // One problem is enough: a million-item literal should not produce a million of them.
+      if (this.nodes === MAX_LOGIC_NODES + 1) return this.fail(path, `rule has more than ${MAX_LOGIC_NODES} nodes`);
+      return tooLarge;
     }
     if (depth > MAX_LOGIC_DEPTH) {
       return this.fail(path, `rule is nested deeper than ${MAX_LOGIC_DEPTH} levels`);
@@ -238,7 +270,10 @@ class Compiler {
       };
     }
     const compiled = values.map((v, i) => this.compile(v, `${at}[${i}]`, depth + 1));
-    return (data) => readVar(data, compiled[0]?.(data), compiled[1]?.(data));
+    return (data) => {
+      const [path, notFound] = compiled.map((c) => c(data)); // every argument, as json-logic-js does
+      return readVar(data, path, notFound);
+    };
   }
 
   private fail(path: string, message: string): CompiledLogic {
@@ -248,6 +283,10 @@ class Compiler {
     };
   }
 }
+
+const tooLarge: CompiledLogic = () => {
+  throw new LogicError(`rule has more than ${MAX_LOGIC_NODES} nodes`);
+};
 
 function compileIf(parts: CompiledLogic[]): CompiledLogic {
   return (data) => {
@@ -278,29 +317,36 @@ function compileScoped(op: string, parts: CompiledLogic[]): CompiledLogic {
     case 'filter':
       return (data) => {
         const items = source(data);
-        return Array.isArray(items) ? items.filter((item) => truthy(scoped(item))) : [];
+        if (!Array.isArray(items)) return [];
+        spend(items.length);
+        return items.filter((item) => truthy(scoped(item)));
       };
     case 'map':
       return (data) => {
         const items = source(data);
-        return Array.isArray(items) ? items.map((item) => scoped(item)) : [];
+        if (!Array.isArray(items)) return [];
+        spend(items.length);
+        return items.map((item) => scoped(item));
       };
     case 'all':
       return (data) => {
         const items = source(data);
         if (!Array.isArray(items) || !items.length) return false;
+        spend(items.length);
         return items.every((item) => truthy(scoped(item)));
       };
     case 'none':
       return (data) => {
         const items = source(data);
         if (!Array.isArray(items) || !items.length) return true;
+        spend(items.length);
         return !items.some((item) => truthy(scoped(item)));
       };
     case 'some':
       return (data) => {
         const items = source(data);
         if (!Array.isArray(items) || !items.length) return false;
+        spend(items.length);
         return items.some((item) => truthy(scoped(item)));
       };
     default: {
@@ -309,6 +355,7 @@ function compileScoped(op: string, parts: CompiledLogic[]): CompiledLogic {
         const start = initial ? initial(data) : null;
         const items = source(data);
         if (!Array.isArray(items)) return start;
+        spend(items.length);
         return items.reduce((accumulator, current) => scoped({ current, accumulator }), start);
       };
     }
@@ -327,8 +374,17 @@ export class LogicError extends Error {
  */
 export function compileLogic(rule: Logic, path = ''): { run: CompiledLogic; problems: LogicProblem[] } {
   const compiler = new Compiler();
-  const run = compiler.compile(rule, path, 0);
+  const root = compiler.compile(rule, path, 0);
+  const run: CompiledLogic = (data) => {
+    stepsLeft = MAX_LOGIC_STEPS;
+    return root(data);
+  };
   return { run, problems: compiler.problems };
+}
+
+/** Evaluates a rule met during another evaluation (see `missing`), within the same step budget. */
+function evaluateNested(rule: Logic, data: unknown): unknown {
+  return new Compiler().compile(rule, '', 0)(data);
 }
 
 /**

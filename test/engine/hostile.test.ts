@@ -9,6 +9,7 @@ import {
   LogicError,
   MAX_LOGIC_DEPTH,
   MAX_LOGIC_NODES,
+  MAX_LOGIC_STEPS,
   compileLogic,
   evaluate,
   evaluateLogic,
@@ -202,9 +203,14 @@ describe('huge arrays', () => {
     expect(() => run({})).toThrow(LogicError);
   });
 
-  it('concatenates a string of ten million characters', () => {
-    const text = 'x'.repeat(10_000_000);
-    expect((evaluateLogic({ cat: [{ var: 'text' }, { var: 'text' }] }, { text }) as string).length).toBe(20_000_000);
+  it('concatenates a string of eight million characters', () => {
+    const text = 'x'.repeat(4_000_000);
+    expect((evaluateLogic({ cat: [{ var: 'text' }, { var: 'text' }] }, { text }) as string).length).toBe(8_000_000);
+  });
+
+  it('refuses to build a string beyond the step budget', () => {
+    const text = 'x'.repeat(MAX_LOGIC_STEPS / 2 + 1);
+    expect(() => evaluateLogic({ cat: [{ var: 'text' }, { var: 'text' }] }, { text })).toThrow(/exceeded 10000000 steps/);
   });
 });
 
@@ -449,5 +455,46 @@ describe('hostile event properties and lead attributes', () => {
     for (const text of INJECTIONS.filter((t) => t.length <= 64)) {
       expect(() => evaluate(ruleSet, null, leadEvent(text, at(6)))).toThrow(EvaluationError);
     }
+  });
+});
+
+describe('rules that would run away', () => {
+  const thousand = range(1000);
+
+  it('stops nested loops over data with an error instead of running for hours', () => {
+    const rule = { some: [thousand, { some: [thousand, { some: [thousand, { some: [thousand, false] }] }] }] };
+    expect(() => evaluateLogic(rule, {})).toThrow(new LogicError(`evaluation exceeded ${MAX_LOGIC_STEPS} steps`));
+  });
+
+  it('stops nested maps before they exhaust memory', () => {
+    const rule = { map: [thousand, { map: [thousand, { map: [thousand, 1] }] }] };
+    expect(() => evaluateLogic(rule, {})).toThrow(/exceeded/);
+  });
+
+  it('stops an accumulator that doubles on every step', () => {
+    const rule = { reduce: [thousand, { merge: [{ var: 'accumulator' }, { var: 'accumulator' }] }, [1]] };
+    expect(() => evaluateLogic(rule, {})).toThrow(/exceeded/);
+  });
+
+  it('gives every evaluation a fresh budget', () => {
+    const rule = { map: [{ var: 'items' }, 1] };
+    const items = range(MAX_LOGIC_STEPS - 1);
+    expect((evaluateLogic(rule, { items }) as unknown[]).length).toBe(MAX_LOGIC_STEPS - 1);
+    expect((evaluateLogic(rule, { items }) as unknown[]).length).toBe(MAX_LOGIC_STEPS - 1);
+  });
+
+  it('reports an oversized rule once, not once per node', () => {
+    expect(compileLogic({ in: [1, range(200_000)] }).problems).toHaveLength(1);
+  });
+});
+
+describe('attributes named like prototype keys', () => {
+  it('keeps "__proto__" in lead_updated properties as plain data', () => {
+    const rules = compiled(ruleSetWith(() => {}));
+    const event = leadEventFromJson('{"id":"a","leadId":"l","type":"lead_updated","occurredAt":"2026-01-01T00:00:00Z","properties":{}}');
+    const { state } = evaluate(rules, null, { ...event, properties: JSON.parse('{"__proto__":{"customer":true}}') });
+    expect(state.customer).toBe(false);
+    expect(Object.getPrototypeOf(state.attributes)).toBe(Object.prototype);
+    expect(JSON.stringify(state.attributes)).toBe('{"__proto__":{"customer":true}}');
   });
 });

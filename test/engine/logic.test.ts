@@ -103,6 +103,23 @@ describe('agreement with json-logic-js on random rules and data', () => {
   });
 });
 
+describe('missing, missing_some and var, where json-logic-js evaluates its keys', () => {
+  it.each([
+    [{ missing: ['a', ['b', 'c']] }, {}],
+    [{ missing: ['x', []] }, { y: 1 }],
+    [{ missing_some: [1, { var: 'o' }] }, { o: [{ var: 'z' }], z: 1 }],
+    [{ missing: [{ var: 'x' }] }, { x: { a: 1 } }],
+    [{ var: ['a', null, { bogus: 1 }] }, {}],
+  ])('agrees on %j with %j', (rule, data) => {
+    expect(
+      sameOutcome(
+        outcomeOf(() => evaluateLogic(rule, data)),
+        outcomeOf(() => jsonLogic.apply(rule as never, data)),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('days_between', () => {
   it('counts whole days between two ISO dates', () => {
     expect(evaluateLogic({ days_between: ['2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z'] }, {})).toBe(30);

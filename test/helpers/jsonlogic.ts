@@ -117,8 +117,8 @@ const operation = (op: string, args: fc.Arbitrary<unknown>) => args.map((values)
 /**
  * Random rules over every standard operator, nested a few levels. Arguments
  * come either as an array or, for unary use, as a bare value, as rules are
- * written in practice. `missing` and `missing_some` get keys written in the
- * rule, and `var` at most a path and a default (see the test for why).
+ * written in practice. `missing` and `missing_some` get keys that may be
+ * arrays or rules, and `var` may get more arguments than it reads.
  */
 export const logicRule: fc.Arbitrary<unknown> = fc.letrec<{ rule: unknown; varRule: unknown }>((tie) => {
   const rule = tie('rule');
@@ -126,9 +126,18 @@ export const logicRule: fc.Arbitrary<unknown> = fc.letrec<{ rule: unknown; varRu
   const varRule = fc.oneof(
     { weight: 4, arbitrary: varPath.map((path) => ({ var: path })) },
     { weight: 2, arbitrary: fc.tuple(varPath, scalar).map((pair) => ({ var: pair })) },
-    { weight: 1, arbitrary: fc.array(rule, { maxLength: 2 }).map((pair) => ({ var: pair })) },
+    { weight: 1, arbitrary: fc.array(rule, { maxLength: 3 }).map((pair) => ({ var: pair })) },
   );
-  const keyList = fc.array(varPath, { maxLength: 4 });
+  const keyList = fc.array(
+    fc.oneof(
+      { weight: 4, arbitrary: varPath },
+      { weight: 1, arbitrary: fc.array(varPath, { maxLength: 2 }) },
+      { weight: 1, arbitrary: rule },
+    ),
+    {
+      maxLength: 4,
+    },
+  );
   // Lists for map, filter, reduce…: mostly data or literal arrays, sometimes anything.
   const items = fc.oneof(tie('varRule'), fc.array(rule, { maxLength: 4 }), rule);
   return {
