@@ -1,0 +1,466 @@
+/**
+ * Metrics of a replay: how well each version's hand-offs and scores match what
+ * really happened, and how two versions differ lead by lead. Every function is
+ * pure and deterministic: same replay, same numbers, same order.
+ *
+ * Labelled metrics (precision, recall, conversion rates, lift, AUC) use only
+ * resolved leads, those whose outcome (won or lost) is known in the period:
+ * an open lead is neither a success nor a failure yet.
+ */
+import type { LeadReplay, ReplayResult, VersionRecord } from './replay';
+import { BANDS, STAGES, type Band, type Stage } from './schema';
+import { MS_PER_DAY } from './scoring';
+
+const MS_PER_WEEK = 7 * MS_PER_DAY;
+const DECILES = 10;
+
+/** `numerator / denominator`, or null when there is nothing to divide by. */
+export function ratio(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : numerator / denominator;
+}
+
+/** A rate with what it was computed from, so a reader can check it. */
+export interface Rate {
+  numerator: number;
+  denominator: number;
+  rate: number | null;
+}
+
+function rate(numerator: number, denominator: number): Rate {
+  return { numerator, denominator, rate: ratio(numerator, denominator) };
+}
+
+/** A lead as the labelled metrics see it: the judged score and band, whether it was handed over, whether it was won. */
+export interface ScoredLead {
+  score: number;
+  band: Band;
+  handedOff: boolean;
+  won: boolean;
+}
+
+export interface Classification {
+  truePositives: number;
+  falsePositives: number;
+  falseNegatives: number;
+  trueNegatives: number;
+  /** Of the leads handed to sales, the share won. */
+  precision: number | null;
+  /** Of the leads won, the share handed to sales. */
+  recall: number | null;
+  /** Harmonic mean of precision and recall. */
+  f1: number | null;
+}
+
+/** Precision, recall and F1 of "handed to sales" as a prediction of "won". */
+export function classification(leads: Iterable<Pick<ScoredLead, 'handedOff' | 'won'>>): Classification {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  for (const { handedOff, won } of leads) {
+    if (handedOff && won) tp++;
+    else if (handedOff) fp++;
+    else if (won) fn++;
+    else tn++;
+  }
+  return { truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn, ...precisionRecall(tp, fp, fn) };
+}
+
+/** Precision, recall and F1 from counts of true positives, false positives and false negatives. */
+export function precisionRecall(tp: number, fp: number, fn: number): Pick<Classification, 'precision' | 'recall' | 'f1'> {
+  const precision = ratio(tp, tp + fp);
+  const recall = ratio(tp, tp + fn);
+  const f1 = ratio(2 * tp, 2 * tp + fp + fn);
+  return { precision, recall, f1 };
+}
+
+export interface BandConversion {
+  band: Band;
+  leads: number;
+  conversions: number;
+  rate: number | null;
+}
+
+/** Conversion rate of resolved leads by the band they were judged in, hot, warm, cold. */
+export function bandConversion(leads: Iterable<Pick<ScoredLead, 'band' | 'won'>>): BandConversion[] {
+  const rows = BANDS.map((band) => ({ band, leads: 0, conversions: 0, rate: null as number | null }));
+  for (const lead of leads) {
+    const row = rows[BANDS.indexOf(lead.band)]!;
+    row.leads++;
+    if (lead.won) row.conversions++;
+  }
+  for (const row of rows) row.rate = ratio(row.conversions, row.leads);
+  return rows;
+}
+
+export interface LiftRow {
+  /** 1 holds the highest scores. */
+  decile: number;
+  leads: number;
+  conversions: number;
+  rate: number | null;
+  /** rate / base rate of all resolved leads. */
+  lift: number | null;
+  minScore: number | null;
+  maxScore: number | null;
+}
+
+function byScoreDescending<T extends { score: number }>(leads: Iterable<T>): T[] {
+  return [...leads].sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Lift table: resolved leads ranked by score, highest first, cut into ten
+ * deciles of equal size. Leads with equal scores are never split: a group of
+ * equal scores goes whole into the decile where it starts, so a decile may be
+ * larger than a tenth, or empty, when many leads share a score.
+ */
+export function liftTable(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>): LiftRow[] {
+  const ranked = byScoreDescending(leads);
+  const rows: LiftRow[] = Array.from({ length: DECILES }, (_, i) => ({
+    decile: i + 1,
+    leads: 0,
+    conversions: 0,
+    rate: null,
+    lift: null,
+    minScore: null,
+    maxScore: null,
+  }));
+  let row = rows[0]!;
+  ranked.forEach((lead, position) => {
+    if (position === 0 || lead.score !== ranked[position - 1]!.score) row = rows[Math.floor((DECILES * position) / ranked.length)]!;
+    row.leads++;
+    if (lead.won) row.conversions++;
+    row.maxScore ??= lead.score;
+    row.minScore = lead.score;
+  });
+  const baseRate = ratio(ranked.filter((lead) => lead.won).length, ranked.length);
+  for (const r of rows) {
+    r.rate = ratio(r.conversions, r.leads);
+    r.lift = r.rate === null || !baseRate ? null : r.rate / baseRate;
+  }
+  return rows;
+}
+
+export interface RocPoint {
+  /** Leads scoring at least this are predicted positive; null for the curve's origin (nobody). */
+  threshold: number | null;
+  falsePositiveRate: number;
+  truePositiveRate: number;
+}
+
+export interface Roc {
+  /** Probability that a random won lead scores above a random lost one, ties counting half; null without both. */
+  auc: number | null;
+  points: RocPoint[];
+}
+
+/**
+ * ROC AUC by the Mann–Whitney formula with tied scores given their average
+ * rank, and the ROC curve with one point per distinct score (highest first).
+ */
+export function roc(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>): Roc {
+  const ranked = byScoreDescending(leads);
+  const positives = ranked.filter((lead) => lead.won).length;
+  const negatives = ranked.length - positives;
+  if (positives === 0 || negatives === 0) return { auc: null, points: [] };
+
+  const points: RocPoint[] = [{ threshold: null, falsePositiveRate: 0, truePositiveRate: 0 }];
+  // Ranks ascend from the lowest score; walking from the highest, a tie group at positions [start, end) has ranks n-end+1 … n-start.
+  let rankSumOfPositives = 0;
+  let tp = 0;
+  let fp = 0;
+  for (let start = 0; start < ranked.length;) {
+    let end = start;
+    let groupPositives = 0;
+    while (end < ranked.length && ranked[end]!.score === ranked[start]!.score) {
+      if (ranked[end]!.won) groupPositives++;
+      end++;
+    }
+    const averageRank = ranked.length - (start + end - 1) / 2;
+    rankSumOfPositives += groupPositives * averageRank;
+    tp += groupPositives;
+    fp += end - start - groupPositives;
+    points.push({ threshold: ranked[start]!.score, falsePositiveRate: fp / negatives, truePositiveRate: tp / positives });
+    start = end;
+  }
+  const auc = (rankSumOfPositives - (positives * (positives + 1)) / 2) / (positives * negatives);
+  return { auc, points };
+}
+
+/** The middle value (the mean of the two middle values for an even count); null for none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Midnight UTC of the Monday starting the ISO week that contains `time`. */
+export function isoWeekStart(time: number): number {
+  const day = Math.floor(time / MS_PER_DAY) * MS_PER_DAY;
+  const mondayBased = (new Date(day).getUTCDay() + 6) % 7;
+  return day - mondayBased * MS_PER_DAY;
+}
+
+/** ISO 8601 week label, e.g. "2024-W01" (the week with the year's first Thursday). */
+export function isoWeek(time: number): string {
+  const thursday = new Date(isoWeekStart(time) + 3 * MS_PER_DAY);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / MS_PER_WEEK) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Monday starts of every ISO week of the period, from its first event (or `since`) to its end. */
+export function periodWeeks(period: ReplayResult['period']): number[] {
+  const from = period.since ?? period.firstEventAt;
+  const to = period.until === null ? period.lastEventAt : new Date(Date.parse(period.until) - 1).toISOString();
+  if (from === null || to === null) return [];
+  const weeks: number[] = [];
+  for (let week = isoWeekStart(Date.parse(from)); week <= Date.parse(to); week += MS_PER_WEEK) weeks.push(week);
+  return weeks;
+}
+
+export interface Workload {
+  weeks: Array<{ week: string; handOffs: number }>;
+  meanPerWeek: number | null;
+  peakPerWeek: number;
+}
+
+/** Hand-offs per ISO week over the given weeks (zeros included), with mean and peak. */
+export function workload(handOffTimes: Iterable<string>, weeks: readonly number[]): Workload {
+  const counts = new Map<number, number>(weeks.map((week) => [week, 0]));
+  let total = 0;
+  for (const at of handOffTimes) {
+    const week = isoWeekStart(Date.parse(at));
+    counts.set(week, (counts.get(week) ?? 0) + 1);
+    total++;
+  }
+  const rows = [...counts.entries()].sort(([a], [b]) => a - b).map(([week, handOffs]) => ({ week: isoWeek(week), handOffs }));
+  const peakPerWeek = rows.reduce((peak, row) => Math.max(peak, row.handOffs), 0);
+  return { weeks: rows, meanPerWeek: ratio(total, rows.length), peakPerWeek };
+}
+
+/** Whether the history enters `to` at some time after it entered `from`. */
+function enteredAfter(record: VersionRecord, from: Stage, to: Stage): boolean {
+  const history = record.stageHistory;
+  const first = history.findIndex((change) => change.to === from);
+  return first >= 0 && history.some((change, i) => i > first && change.to === to);
+}
+
+function entered(record: VersionRecord, stage: Stage): boolean {
+  return record.stageHistory.some((change) => change.to === stage);
+}
+
+export interface SeedKpis {
+  /** Of leads that went dormant in the period, the share that later reached SQL (an opportunity) in the period. */
+  dormantToOpportunity: Rate;
+  /** Of resolved leads judged hot (at hand-off, or at outcome if never handed over), the share won. */
+  hotLeadConversion: Rate;
+  /** Of leads that reached SQL in the period, the share that later reached won in the period (the version's own stages). */
+  opportunityToClose: Rate;
+}
+
+/** The seed KPIs of one version; each is defined in {@link SeedKpis}. */
+export function seedKpis(records: ReadonlyArray<{ record: VersionRecord; lead: LeadReplay }>): SeedKpis {
+  let dormant = 0;
+  let dormantToSql = 0;
+  let sql = 0;
+  let sqlToWon = 0;
+  let hot = 0;
+  let hotWon = 0;
+  for (const { record, lead } of records) {
+    if (entered(record, 'dormant')) {
+      dormant++;
+      if (enteredAfter(record, 'dormant', 'sql')) dormantToSql++;
+    }
+    if (entered(record, 'sql')) {
+      sql++;
+      if (enteredAfter(record, 'sql', 'won')) sqlToWon++;
+    }
+    if (lead.outcome && record.judged.band === 'hot') {
+      hot++;
+      if (lead.outcome.result === 'won') hotWon++;
+    }
+  }
+  return {
+    dormantToOpportunity: rate(dormantToSql, dormant),
+    hotLeadConversion: rate(hotWon, hot),
+    opportunityToClose: rate(sqlToWon, sql),
+  };
+}
+
+export interface VersionMetrics {
+  version: string;
+  /** Leads first seen in the period; resolved = won + lost; open = no outcome yet. */
+  leads: { total: number; resolved: number; won: number; lost: number; open: number };
+  /** Leads whose history enters each stage at least once in the period. */
+  stages: Record<Stage, number>;
+  handOffs: number;
+  classification: Classification;
+  baseRate: number | null;
+  bands: BandConversion[];
+  lift: LiftRow[];
+  roc: Roc;
+  /** Median days from a lead's first event to its hand-off, over leads handed over. */
+  medianDaysToHandOff: number | null;
+  kpis: SeedKpis;
+  workload: Workload;
+}
+
+/** The labelled view of one version's records: resolved leads only. */
+export function scoredLeads(result: ReplayResult, index: number): ScoredLead[] {
+  const scored: ScoredLead[] = [];
+  for (const lead of result.leads) {
+    if (!lead.outcome) continue;
+    const record = lead.versions[index]!;
+    scored.push({
+      score: record.judged.score,
+      band: record.judged.band,
+      handedOff: record.handOff !== null,
+      won: lead.outcome.result === 'won',
+    });
+  }
+  return scored;
+}
+
+/** Every metric of one version of a replay. */
+export function versionMetrics(result: ReplayResult, index: number): VersionMetrics {
+  const version = result.versions[index];
+  if (version === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
+  const records = result.leads.map((lead) => ({ lead, record: lead.versions[index]! }));
+  const scored = scoredLeads(result, index);
+  const won = scored.filter((lead) => lead.won).length;
+
+  const stages = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
+  for (const { record } of records) {
+    for (const stage of new Set(record.stageHistory.map((change) => change.to))) stages[stage]++;
+  }
+  const handedOff = records.filter(({ record }) => record.handOff !== null);
+  const daysToHandOff = handedOff.map(({ lead, record }) => (Date.parse(record.handOff!.at) - Date.parse(lead.firstTouchAt)) / MS_PER_DAY);
+
+  return {
+    version,
+    leads: { total: records.length, resolved: scored.length, won, lost: scored.length - won, open: records.length - scored.length },
+    stages,
+    handOffs: handedOff.length,
+    classification: classification(scored),
+    baseRate: ratio(won, scored.length),
+    bands: bandConversion(scored),
+    lift: liftTable(scored),
+    roc: roc(scored),
+    medianDaysToHandOff: median(daysToHandOff),
+    kpis: seedKpis(records),
+    workload: workload(
+      handedOff.map(({ record }) => record.handOff!.at),
+      periodWeeks(result.period),
+    ),
+  };
+}
+
+/** How a version saw a lead, for the side-by-side list. */
+export interface LeadView {
+  score: number;
+  band: Band;
+  handedOff: boolean;
+  stage: Stage;
+}
+
+export interface LeadChange {
+  leadId: string;
+  outcome: 'won' | 'lost' | null;
+  from: LeadView;
+  to: LeadView;
+  /** Scoring rules whose points for this lead differ at judgement time, by rule id. */
+  rules: Array<{ ruleId: string; from: number; to: number }>;
+}
+
+export interface VersionDiff {
+  from: string;
+  to: string;
+  leads: number;
+  /** Leads judged in a different band. */
+  bandChanged: number;
+  /** Leads handed over by one version and not the other. */
+  handOffChanged: number;
+  /** Leads ending the period in a different stage. */
+  stageChanged: number;
+  /** Leads by band in `from` (rows) and band in `to` (columns). */
+  bandMatrix: Record<Band, Record<Band, number>>;
+  /** Every lead with a change in band, hand-off or stage, sorted by lead id. */
+  changes: LeadChange[];
+}
+
+function view(record: VersionRecord): LeadView {
+  return { score: record.judged.score, band: record.judged.band, handedOff: record.handOff !== null, stage: record.stage };
+}
+
+function ruleDifferences(from: Record<string, number>, to: Record<string, number>): LeadChange['rules'] {
+  const ids = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+  return ids.filter((id) => (from[id] ?? 0) !== (to[id] ?? 0)).map((ruleId) => ({ ruleId, from: from[ruleId] ?? 0, to: to[ruleId] ?? 0 }));
+}
+
+/**
+ * Lead by lead, how version `to` differs from version `from` in a replay:
+ * counts, a band-to-band matrix, and the leads that change with the scoring
+ * rules that made the difference (points per rule at judgement time).
+ */
+export function compareVersions(result: ReplayResult, from: number, to: number): VersionDiff {
+  for (const index of [from, to]) {
+    if (result.versions[index] === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
+  }
+  const bandMatrix = Object.fromEntries(
+    BANDS.map((band) => [band, Object.fromEntries(BANDS.map((other) => [other, 0]))]),
+  ) as VersionDiff['bandMatrix'];
+  const diff: VersionDiff = {
+    from: result.versions[from]!,
+    to: result.versions[to]!,
+    leads: result.leads.length,
+    bandChanged: 0,
+    handOffChanged: 0,
+    stageChanged: 0,
+    bandMatrix,
+    changes: [],
+  };
+  for (const lead of result.leads) {
+    const a = lead.versions[from]!;
+    const b = lead.versions[to]!;
+    const before = view(a);
+    const after = view(b);
+    bandMatrix[before.band][after.band]++;
+    const band = before.band !== after.band;
+    const handOff = before.handedOff !== after.handedOff;
+    const stage = before.stage !== after.stage;
+    if (band) diff.bandChanged++;
+    if (handOff) diff.handOffChanged++;
+    if (stage) diff.stageChanged++;
+    if (band || handOff || stage) {
+      diff.changes.push({
+        leadId: lead.leadId,
+        outcome: lead.outcome?.result ?? null,
+        from: before,
+        to: after,
+        rules: ruleDifferences(a.judged.rules, b.judged.rules),
+      });
+    }
+  }
+  return diff;
+}
+
+export interface ReplayReport {
+  period: ReplayResult['period'];
+  events: ReplayResult['events'];
+  versions: VersionMetrics[];
+  /** Each later version against the first (the baseline). */
+  diffs: VersionDiff[];
+}
+
+/** The whole comparison of a replay: every version's metrics, and each version against the first. */
+export function replayReport(result: ReplayResult): ReplayReport {
+  return {
+    period: result.period,
+    events: result.events,
+    versions: result.versions.map((_, i) => versionMetrics(result, i)),
+    diffs: result.versions.slice(1).map((_, i) => compareVersions(result, 0, i + 1)),
+  };
+}

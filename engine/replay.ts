@@ -1,0 +1,305 @@
+/**
+ * Replay: folds a time-ordered history of events through several rule-set
+ * versions in one pass, each version's lead state kept side by side, and
+ * records per lead what each version would have done (hand-off, score, band,
+ * stages) next to what really happened (won or lost).
+ *
+ * No look-ahead: a version is judged on the score a lead had when the version
+ * handed it to sales, or, if it never did, when the outcome became known or
+ * the period ended. Nothing after a lead's outcome changes its judgement.
+ */
+import { applyEvent, isKnownEventType } from './evaluate';
+import type { CompiledRuleSet } from './ruleset';
+import { INITIAL_STAGE, type Band, type Stage } from './schema';
+import { MS_PER_DAY, bandOf, decayEngagement, round2 } from './scoring';
+import type { LeadEvent, LeadState, StageChange } from './types';
+
+/** Stages in sales' hands: a lead's first entry into any of them is its hand-off. */
+export const SALES_STAGES: readonly Stage[] = ['mql', 'sal', 'sql', 'won', 'lost'];
+
+/** Outcome events: the ground truth every version is measured against. */
+export const OUTCOME_EVENT_TYPES = { won: 'deal_won', lost: 'deal_lost' } as const;
+
+/**
+ * What sales and the market did. These events flow into every version's state
+ * (they move stages where the version allows), but a stage they cause is never
+ * the version's hand-off: that would credit a version with sales' own work.
+ */
+const FEEDBACK_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'sales_accepted',
+  'sales_rejected',
+  'sales_qualified',
+  'deal_won',
+  'deal_lost',
+  'disqualified',
+]);
+
+const SALES_STAGE_SET: ReadonlySet<string> = new Set(SALES_STAGES);
+
+/** A history the replay cannot fold (bad time, events out of order, bad period). */
+export class ReplayError extends Error {
+  override name = 'ReplayError';
+}
+
+export interface ReplayOptions {
+  /** Only leads first seen at or after this time (ISO 8601) are replayed. */
+  since?: string;
+  /** Events at or after this time (ISO 8601) are not read; open leads are judged at this time. */
+  until?: string;
+}
+
+/** What really happened: the lead's first deal_won or deal_lost in the period. */
+export interface Outcome {
+  result: 'won' | 'lost';
+  at: string;
+  eventId: string;
+  /** `properties.amount` of the outcome event, when it is a number. */
+  amount: number | null;
+}
+
+export interface HandOff {
+  at: string;
+  /** The sales stage the lead entered (usually "mql"; "sql" for a customer's request in v1). */
+  stage: Stage;
+  transitionId: string;
+  score: number;
+  band: Band;
+}
+
+/** The score a version is judged on, and when it was taken. */
+export interface Judgement {
+  at: string;
+  /** "hand-off": at the version's hand-off; "outcome": just before the outcome; "end": at the end of the period. */
+  basis: 'hand-off' | 'outcome' | 'end';
+  score: number;
+  band: Band;
+  /** Points per scoring rule at that time: engagement points given so far (before decay) and current fit points. */
+  rules: Record<string, number>;
+}
+
+/** A new highest score after an activity event, before the outcome; the threshold what-if reads these. */
+export interface ScoreHigh {
+  score: number;
+  at: string;
+}
+
+/** What one version did with one lead. */
+export interface VersionRecord {
+  handOff: HandOff | null;
+  judged: Judgement;
+  /** Strictly increasing scores, each the first time the lead's score exceeded every earlier one. */
+  highs: ScoreHigh[];
+  /** Stage at the end of the period (after the outcome, too). */
+  stage: Stage;
+  /** Every stage change in the period, including those after the outcome. */
+  stageHistory: StageChange[];
+}
+
+export interface LeadReplay {
+  leadId: string;
+  firstTouchAt: string;
+  outcome: Outcome | null;
+  /** One record per rule set, in the order the rule sets were given. */
+  versions: VersionRecord[];
+}
+
+export interface ReplayResult {
+  versions: string[];
+  /** Each version's hand-off (MQL) threshold. */
+  thresholds: number[];
+  period: {
+    since: string | null;
+    until: string | null;
+    firstEventAt: string | null;
+    lastEventAt: string | null;
+    /** When open leads were judged: `until`, or the last event read. */
+    endAt: string | null;
+  };
+  events: {
+    /** Events read from the stream (before `until`). */
+    read: number;
+    /** Events of leads first seen before `since`, left out. */
+    beforePeriod: number;
+    /** Per version: events of types the version does not know, by type; they are skipped for that version. */
+    unknownTypes: Array<Record<string, number>>;
+  };
+  /** Leads first seen in the period, sorted by id. */
+  leads: LeadReplay[];
+}
+
+interface VersionFold {
+  state: LeadState | null;
+  handOff: HandOff | null;
+  judged: Judgement | null;
+  highs: ScoreHigh[];
+  /** Current fit points by rule; the engine recomputes fit on a lead's first event and on lead_updated. */
+  fit: Record<string, number>;
+}
+
+interface LeadFold {
+  leadId: string;
+  firstTouchAt: string;
+  outcome: Outcome | null;
+  versions: VersionFold[];
+}
+
+function parseTime(value: string, what: string): number {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new ReplayError(`${what}: not an ISO 8601 time: "${value}"`);
+  return time;
+}
+
+function iso(time: number): string {
+  return new Date(time).toISOString();
+}
+
+function ruleTallies(fold: VersionFold): Record<string, number> {
+  const rules: Record<string, number> = { ...fold.fit };
+  for (const [id, tally] of Object.entries(fold.state?.rules ?? {})) rules[id] = tally.points;
+  return rules;
+}
+
+/** The score the version held for the lead at `time` (engagement decayed from the last event), without applying anything. */
+function judgeAt(ruleSet: CompiledRuleSet, fold: VersionFold, time: number, basis: Judgement['basis']): Judgement {
+  const state = fold.state;
+  let score = 0;
+  if (state) {
+    const days = (time - Date.parse(state.asOf)) / MS_PER_DAY;
+    const engagement = decayEngagement(state.score.engagement, days, ruleSet.definition.decay.halfLifeDays);
+    score = round2(state.score.fit + engagement);
+  }
+  return { at: iso(time), basis, score, band: bandOf(ruleSet, score), rules: ruleTallies(fold) };
+}
+
+function newLead(event: LeadEvent, time: number, versions: number): LeadFold {
+  return {
+    leadId: event.leadId,
+    firstTouchAt: iso(time),
+    outcome: null,
+    versions: Array.from({ length: versions }, () => ({ state: null, handOff: null, judged: null, highs: [], fit: {} })),
+  };
+}
+
+function outcomeOf(event: LeadEvent, time: number): Outcome | null {
+  const result = event.type === OUTCOME_EVENT_TYPES.won ? 'won' : event.type === OUTCOME_EVENT_TYPES.lost ? 'lost' : null;
+  if (!result) return null;
+  const amount = event.properties['amount'];
+  return { result, at: iso(time), eventId: event.id, amount: typeof amount === 'number' && Number.isFinite(amount) ? amount : null };
+}
+
+/** Applies one event to one version's state and records hand-off, highs and fit while the lead is still being judged. */
+function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEvent, judging: boolean): void {
+  const first = fold.state === null;
+  const { state, explanation } = applyEvent(ruleSet, fold.state, event);
+  fold.state = state;
+  if (!judging) return;
+  if (first || event.type === 'lead_updated') {
+    fold.fit = {};
+    for (const rule of explanation.rules) if (rule.kind === 'fit') fold.fit[rule.ruleId] = rule.points;
+  }
+  const total = state.score.total;
+  if (ruleSet.activityTypes.has(event.type)) {
+    const last = fold.highs[fold.highs.length - 1];
+    if (!last || total > last.score) fold.highs.push({ score: total, at: explanation.at });
+  }
+  if (fold.handOff || explanation.stageChanges.length === 0) return;
+  for (const change of explanation.stageChanges) {
+    if (!SALES_STAGE_SET.has(change.to) || FEEDBACK_EVENT_TYPES.has(change.trigger)) continue;
+    fold.handOff = { at: explanation.at, stage: change.to, transitionId: change.transitionId, score: total, band: state.band };
+    fold.judged = { at: explanation.at, basis: 'hand-off', score: total, band: state.band, rules: ruleTallies(fold) };
+    return;
+  }
+}
+
+/**
+ * Replays a time-ordered stream of events (any number of leads) through each
+ * rule set in one pass. Pure: the rule sets and events are not changed, and the
+ * same inputs give the same result. Throws a {@link ReplayError} when an
+ * event's time is unreadable or earlier than the one before it.
+ */
+export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<LeadEvent>, options: ReplayOptions = {}): ReplayResult {
+  const since = options.since === undefined ? null : parseTime(options.since, 'since');
+  const until = options.until === undefined ? null : parseTime(options.until, 'until');
+  if (since !== null && until !== null && until <= since)
+    throw new ReplayError(`until (${options.until}) must be after since (${options.since})`);
+
+  const leads = new Map<string, LeadFold>();
+  const beforePeriodLeads = new Set<string>();
+  const unknownTypes = ruleSets.map(() => ({}) as Record<string, number>);
+  let read = 0;
+  let beforePeriod = 0;
+  let firstTime: number | null = null;
+  let lastTime: number | null = null;
+
+  for (const event of events) {
+    const time = parseTime(event.occurredAt, `event "${event.id}" occurredAt`);
+    if (lastTime !== null && time < lastTime) {
+      throw new ReplayError(
+        `event "${event.id}" at ${event.occurredAt} is earlier than the event before it: replay needs history in time order`,
+      );
+    }
+    if (until !== null && time >= until) break; // in time order, nothing later belongs to the period
+    read += 1;
+    firstTime ??= time;
+    lastTime = time;
+
+    let lead = leads.get(event.leadId);
+    if (!lead) {
+      if (beforePeriodLeads.has(event.leadId) || (since !== null && time < since)) {
+        beforePeriodLeads.add(event.leadId);
+        beforePeriod += 1;
+        continue;
+      }
+      lead = newLead(event, time, ruleSets.length);
+      leads.set(event.leadId, lead);
+    }
+
+    const judging = lead.outcome === null;
+    const outcome = judging ? outcomeOf(event, time) : null;
+    for (let i = 0; i < ruleSets.length; i++) {
+      const ruleSet = ruleSets[i]!;
+      const fold = lead.versions[i]!;
+      if (!isKnownEventType(ruleSet, event.type)) {
+        const counts = unknownTypes[i]!;
+        counts[event.type] = (counts[event.type] ?? 0) + 1;
+        continue;
+      }
+      // Judge before the outcome event is applied: it must not move the score or stage the version is judged on.
+      if (outcome && !fold.judged) fold.judged = judgeAt(ruleSet, fold, time, 'outcome');
+      foldVersion(ruleSet, fold, event, judging && !outcome);
+    }
+    if (outcome) lead.outcome = outcome;
+  }
+
+  const endTime = until ?? lastTime;
+  const result: LeadReplay[] = [];
+  for (const lead of leads.values()) {
+    result.push({
+      leadId: lead.leadId,
+      firstTouchAt: lead.firstTouchAt,
+      outcome: lead.outcome,
+      versions: lead.versions.map((fold, i) => ({
+        handOff: fold.handOff,
+        judged: fold.judged ?? judgeAt(ruleSets[i]!, fold, endTime!, 'end'),
+        highs: fold.highs,
+        stage: fold.state?.stage ?? INITIAL_STAGE,
+        stageHistory: fold.state?.stageHistory ?? [],
+      })),
+    });
+  }
+  result.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
+
+  return {
+    versions: ruleSets.map((ruleSet) => ruleSet.version),
+    thresholds: ruleSets.map((ruleSet) => ruleSet.definition.lifecycle.thresholds.mql),
+    period: {
+      since: since === null ? null : iso(since),
+      until: until === null ? null : iso(until),
+      firstEventAt: firstTime === null ? null : iso(firstTime),
+      lastEventAt: lastTime === null ? null : iso(lastTime),
+      endAt: endTime === null ? null : iso(endTime),
+    },
+    events: { read, beforePeriod, unknownTypes },
+    leads: result,
+  };
+}
