@@ -1,19 +1,15 @@
 /** Small builders for engine tests: rule sets derived from v1, events on a day scale, runs. */
-import { readFileSync } from 'node:fs';
-import { evaluate, loadRuleSetOrThrow, type CompiledRuleSet, type Explanation, type LeadEvent, type LeadState } from '../../engine/index';
+import { evaluate, type CompiledRuleSet, type Explanation, type LeadEvent, type LeadState } from '../../engine/index';
+import { compiled, defaultRuleSet, ruleSetWith } from '../helpers/ruleset';
 
-const V1_TEXT = readFileSync(new URL('../../rules/v1.json', import.meta.url), 'utf8');
-
-/** A fresh, mutable copy of rules/v1.json. */
+/** A fresh, mutable copy of rules/v1.json, typed loosely for tests that break it on purpose. */
 export function v1Json(): Record<string, any> {
-  return JSON.parse(V1_TEXT);
+  return defaultRuleSet() as Record<string, any>;
 }
 
 /** v1 compiled, optionally after a change to its JSON. */
 export function ruleSet(change?: (json: Record<string, any>) => void): CompiledRuleSet {
-  const json = v1Json();
-  change?.(json);
-  return loadRuleSetOrThrow(json);
+  return compiled(ruleSetWith((json) => change?.(json as Record<string, any>)));
 }
 
 const BASE = Date.parse('2026-01-01T00:00:00.000Z');

@@ -83,7 +83,7 @@ describe('engine properties', () => {
         let state: LeadState | null = null;
         for (const event of events.map((e) => ({ ...e, leadId: 'one' }))) {
           const before = JSON.stringify(state);
-          const next = evaluate(v1, state, event).state;
+          const next: LeadState = evaluate(v1, state, event).state;
           expect(JSON.stringify(state)).toBe(before);
           state = next;
         }
