@@ -1,0 +1,77 @@
+/**
+ * Which rule-set version is live, and which one (if any) runs in shadow as a
+ * challenger. Activations are recorded in the database; the server reads the
+ * live version at the start of each ingestion, so an activation applies from
+ * the next event on, without a restart.
+ */
+import type { CompiledRuleSet } from '../engine/index';
+import { ApiProblem, conflict, notFound } from './problem';
+import type { RuleFiles } from './rule-files';
+import type { ActivationRecord, Store } from './store/index';
+
+export const SYSTEM_ACTOR = 'system';
+
+export class Activation {
+  private constructor(
+    private readonly store: Store,
+    private readonly files: RuleFiles,
+    private current: CompiledRuleSet,
+    private shadow: CompiledRuleSet | null,
+  ) {}
+
+  /**
+   * Restores the recorded active and challenger versions. On a new database
+   * the newest valid version in the rules directory becomes active.
+   */
+  static async start(store: Store, files: RuleFiles, now: () => Date): Promise<Activation> {
+    const recorded = await store.read.latestActivation('active');
+    let active = recorded?.toVersion ? await files.get(recorded.toVersion) : undefined;
+    if (recorded?.toVersion && !active) throw new Error(`active rule set ${recorded.toVersion} cannot be loaded from ${files.dir}`);
+    if (!active) {
+      const valid = (await files.list()).filter((entry) => entry.ok);
+      const newest = valid[valid.length - 1];
+      if (!newest) throw new Error(`no valid rule set (vN.json) in ${files.dir}`);
+      active = (await files.get(newest.version))!;
+      await store.read.recordActivation({ slot: 'active', fromVersion: null, toVersion: active.version, activatedBy: SYSTEM_ACTOR, activatedAt: now().toISOString() });
+    }
+    const challengerRecord = await store.read.latestActivation('challenger');
+    const challenger = challengerRecord?.toVersion ? ((await files.get(challengerRecord.toVersion)) ?? null) : null;
+    return new Activation(store, files, active, challenger);
+  }
+
+  get active(): CompiledRuleSet {
+    return this.current;
+  }
+
+  get challenger(): CompiledRuleSet | null {
+    return this.shadow;
+  }
+
+  /** Makes `version` the live rule set; recorded with who and when. */
+  async activate(version: string, by: string, at: string): Promise<ActivationRecord> {
+    const ruleSet = await this.loadOrThrow(version);
+    const record = await this.store.read.recordActivation({ slot: 'active', fromVersion: this.current.version, toVersion: version, activatedBy: by, activatedAt: at });
+    this.current = ruleSet;
+    if (this.shadow?.version === version) {
+      await this.store.read.recordActivation({ slot: 'challenger', fromVersion: version, toVersion: null, activatedBy: by, activatedAt: at });
+      this.shadow = null;
+    }
+    return record;
+  }
+
+  /** Sets (or with null, clears) the challenger evaluated in shadow on every live event. */
+  async setChallenger(version: string | null, by: string, at: string): Promise<ActivationRecord> {
+    const ruleSet = version === null ? null : await this.loadOrThrow(version);
+    if (version !== null && version === this.current.version) throw conflict(`${version} is the active version; a challenger must differ from it`);
+    const record = await this.store.read.recordActivation({ slot: 'challenger', fromVersion: this.shadow?.version ?? null, toVersion: version, activatedBy: by, activatedAt: at });
+    this.shadow = ruleSet;
+    return record;
+  }
+
+  private async loadOrThrow(version: string): Promise<CompiledRuleSet> {
+    const loaded = await this.files.load(version);
+    if (loaded.ok) return loaded.ruleSet;
+    if ('missing' in loaded) throw notFound(`No rule set version ${version}.`);
+    throw new ApiProblem(409, 'invalid-rule-set', `Rule set ${version} does not load.`, loaded.problems);
+  }
+}

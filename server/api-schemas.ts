@@ -1,0 +1,208 @@
+/**
+ * Request and reply shapes of the HTTP API, as zod schemas: requests are
+ * parsed with them and the OpenAPI document is generated from them.
+ */
+import { z } from '@hono/zod-openapi';
+import { BANDS, STAGES, leadEventSchema } from '../engine/index';
+import { MAX_BATCH_EVENTS, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './config';
+import { LOSS_REASONS, REJECTION_REASONS } from './feedback';
+import { ROLES } from './store/index';
+
+const isoTime = z.iso.datetime({ offset: true });
+const object = z.record(z.string(), z.unknown());
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details; `errors` names each field at fault (batch items by index).' });
+
+// Rebuilt from the engine's shape so it carries OpenAPI metadata (schemas made before the OpenAPI extension loaded cannot).
+export const leadEventBody = z.strictObject(leadEventSchema.shape).openapi('LeadEvent', {
+  description: 'An activity or system event. `id` is the idempotency key; `type` must be known to the active rule set or the engine.',
+  example: { id: 'evt-1', leadId: 'lead-42', type: 'email_click', occurredAt: '2026-11-20T09:30:00Z', properties: { campaign: 'autumn' } },
+});
+
+export const batchBody = z.object({ events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS) });
+export const batchDoc = z.object({ events: z.array(leadEventBody).min(1).max(MAX_BATCH_EVENTS) }).openapi('EventBatch');
+
+const score = z.object({ total: z.number(), fit: z.number(), engagement: z.number() });
+const route = z.object({ ruleId: z.string(), queue: z.string(), owner: z.string().optional(), approach: z.string() });
+const explanation = object.openapi('Explanation', {
+  description: 'What one event did: decay, the rules that gave points, score and band before and after, stage changes with the transition that caused them, the route.',
+});
+
+export const leadView = z
+  .object({
+    id: z.string(),
+    stage: z.enum(STAGES),
+    band: z.enum(BANDS),
+    score,
+    route,
+    ruleSetVersion: z.string(),
+    asOf: z.string(),
+    attributes: object,
+    customer: z.boolean(),
+    eventCount: z.number().int(),
+    firstSeenAt: z.string(),
+    lastActivityAt: z.string().nullable(),
+    stageEnteredAt: z.string(),
+  })
+  .openapi('Lead');
+
+export const eventReply = z
+  .object({
+    eventId: z.string(),
+    leadId: z.string(),
+    status: z.enum(['stored', 'duplicate']),
+    recomputed: z.boolean().describe('A late event made the server recompute the lead from its history'),
+    lead: leadView,
+    explanation: explanation.nullable(),
+  })
+  .openapi('EventResult');
+
+export const batchReply = z
+  .object({
+    received: z.number().int(),
+    stored: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.number().int(),
+    results: z.array(z.object({ index: z.number().int(), eventId: z.string(), status: z.enum(['stored', 'duplicate']) })),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .openapi('BatchResult', { description: 'Good events are stored even when others are rejected; each rejected one is named by index in `errors`.' });
+
+export const leadIdParams = z.object({ id: z.string().min(1).max(200) });
+
+export const attributesBody = z
+  .object({
+    attributes: object.describe('Merged into the lead attributes (company, industry, role, companySize, pastDeals, …)'),
+    eventId: z.string().min(1).max(200).optional().describe('Idempotency key; generated when absent'),
+    occurredAt: isoTime.optional().describe('Defaults to the time of receipt'),
+  })
+  .openapi('AttributesUpdate');
+
+const csvStages = z.enum(STAGES);
+export const leadListQuery = z.object({
+  stage: csvStages.optional(),
+  band: z.enum(BANDS).optional(),
+  minScore: z.coerce.number().finite().optional(),
+  maxScore: z.coerce.number().finite().optional(),
+  owner: z.string().min(1).optional(),
+  queue: z.string().min(1).optional(),
+  updatedSince: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().min(1).optional().describe('`nextCursor` of the previous page'),
+});
+
+export const leadList = z
+  .object({
+    leads: z.array(
+      z.object({
+        id: z.string(),
+        stage: z.string(),
+        band: z.string(),
+        score: z.number(),
+        owner: z.string().nullable(),
+        queue: z.string().nullable(),
+        ruleSetVersion: z.string(),
+        eventCount: z.number().int(),
+        lastEventAt: z.string(),
+        createdAt: z.string(),
+        updatedAt: z.string(),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('LeadPage');
+
+export const leadDetail = z
+  .object({
+    lead: leadView,
+    explanation: explanation.nullable().describe('What the newest event did'),
+    timeline: z.array(
+      z.object({
+        eventId: z.string(),
+        type: z.string(),
+        occurredAt: z.string(),
+        receivedAt: z.string(),
+        properties: object,
+        points: z.number().nullable(),
+        scoreAfter: z.number().nullable(),
+        stageAfter: z.string().nullable(),
+        rules: z.array(object),
+        stageChanges: z.array(object),
+        notes: z.array(z.string()),
+      }),
+    ),
+    stageHistory: z.array(object),
+    outcomes: z.array(object),
+  })
+  .openapi('LeadDetail');
+
+const feedbackBase = {
+  eventId: z.string().min(1).max(200).optional().describe('Idempotency key; generated when absent'),
+  occurredAt: isoTime.optional().describe('Defaults to the time of receipt'),
+  note: z.string().max(2000).optional().describe('Free text'),
+};
+
+export const acceptBody = z.object(feedbackBase).openapi('AcceptHandOff');
+export const rejectBody = z.object({ ...feedbackBase, reason: z.enum(REJECTION_REASONS) }).openapi('RejectHandOff');
+export const wonBody = z.object({ ...feedbackBase, amount: z.number().finite().min(0), reason: z.string().max(200).optional() }).openapi('DealWon');
+export const lostBody = z
+  .object({ ...feedbackBase, amount: z.number().finite().min(0).optional(), reason: z.enum(LOSS_REASONS) })
+  .openapi('DealLost');
+
+export const evaluateBody = z
+  .object({
+    version: z.string().optional().describe('A stored rule-set version; the active one when neither this nor ruleSet is given'),
+    ruleSet: z.unknown().optional().describe('An unsaved rule set (validated like a new version)'),
+    lead: z.object({ id: z.string().min(1).max(200).default('preview'), attributes: object.default({}) }).default({ id: 'preview', attributes: {} }),
+    events: z
+      .array(
+        z.object({
+          id: z.string().min(1).max(200).optional(),
+          type: z.string().min(1).max(64),
+          occurredAt: isoTime,
+          properties: object.default({}),
+        }),
+      )
+      .max(MAX_BATCH_EVENTS),
+  })
+  .refine((body) => !(body.version && body.ruleSet !== undefined), { message: 'give either version or ruleSet, not both', path: ['version'] })
+  .openapi('EvaluateRequest');
+
+export const evaluateReply = z
+  .object({
+    ruleSetVersion: z.string(),
+    lead: leadView.nullable(),
+    explanations: z.array(explanation.nullable()),
+    handOff: object.nullable(),
+  })
+  .openapi('EvaluateResult');
+
+export const versionParams = z.object({ version: z.string().regex(/^v[1-9][0-9]*$/, 'must look like "v1", "v2", …') });
+export const diffQuery = z.object({
+  from: z.string().regex(/^v[1-9][0-9]*$/, 'must look like "v1"'),
+  to: z.string().regex(/^v[1-9][0-9]*$/, 'must look like "v2"'),
+});
+export const createRuleSetBody = object.openapi('NewRuleSet', {
+  description: 'A rule set in the file format (see the JSON Schema); version, createdAt and author are assigned by the server, parent defaults to the active version.',
+});
+export const challengerBody = z.object({ version: versionParams.shape.version.nullable() }).openapi('Challenger');
+
+export const keyBody = z.object({ name: z.string().min(1).max(200), role: z.enum(ROLES) }).openapi('NewApiKey');
+export const keyIdParams = z.object({ id: z.string().min(1).max(100) });
+export const keyView = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES), createdAt: z.string(), revokedAt: z.string().nullable() }).openapi('ApiKey');
+
+export const kpiQuery = z.object({
+  from: isoTime.describe('Start of the period (inclusive)'),
+  to: isoTime.describe('End of the period (exclusive)'),
+});
+
+export const anyObject = object;

@@ -1,0 +1,65 @@
+/**
+ * The HTTP application: request ids, request logs, problem+json errors, and
+ * the routes, over the services of one server. No listening socket here, so
+ * tests and other hosts can mount it.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv, Services } from './context';
+import { ApiProblem, problemResponse } from './problem';
+import { docRoutes } from './routes/docs';
+import { eventRoutes } from './routes/events';
+import { evaluateRoutes } from './routes/evaluate';
+import { feedbackRoutes } from './routes/feedback';
+import { healthRoutes } from './routes/health';
+import { keyRoutes } from './routes/keys';
+import { kpiRoutes } from './routes/kpis';
+import { leadRoutes } from './routes/leads';
+import { ruleSetRoutes } from './routes/rulesets';
+
+export const API_VERSION = '1.0.0';
+
+/** Builds the application over running services. */
+export function createApp(services: Services): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set('services', services);
+    const started = performance.now();
+    await next();
+    services.logger.info(
+      {
+        requestId: c.var.requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        key: c.var.apiKey?.name,
+      },
+      'request',
+    );
+  });
+
+  healthRoutes(app);
+  eventRoutes(app);
+  leadRoutes(app);
+  feedbackRoutes(app);
+  evaluateRoutes(app);
+  ruleSetRoutes(app);
+  kpiRoutes(app);
+  keyRoutes(app);
+  docRoutes(app, API_VERSION);
+
+  app.notFound((c) => problemResponse(c, new ApiProblem(404, 'not-found', `No route ${c.req.method} ${c.req.path}.`)));
+  app.onError((error, c) => {
+    if (error instanceof ApiProblem) return problemResponse(c, error);
+    if (error instanceof HTTPException && error.status < 500) {
+      return problemResponse(c, new ApiProblem(error.status as 400, 'invalid-request', error.message || 'Invalid request.'));
+    }
+    // Details stay in the log; the client gets the request id to quote.
+    services.logger.error({ err: error, requestId: c.var.requestId, path: c.req.path }, 'request failed');
+    return problemResponse(c, new ApiProblem(500, 'internal', 'The server failed to handle the request; quote the instance to the operator.'));
+  });
+  return app;
+}

@@ -1,0 +1,92 @@
+/**
+ * API keys: random 32-byte keys, shown once and stored only as a SHA-256
+ * hash, each with one role. `Authorization: Bearer <key>`.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { KEY_CACHE_TTL_MS } from './config';
+import { ApiProblem } from './problem';
+import type { ApiKeyRecord, Role, Store } from './store/index';
+import type { AppEnv } from './context';
+
+const KEY_PREFIX = 'lf_';
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function generateKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Looks keys up by hash, remembering answers briefly so a request costs no query. */
+export class KeyRing {
+  private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+
+  constructor(private readonly store: Store) {}
+
+  async verify(key: string): Promise<ApiKeyRecord | undefined> {
+    const hash = hashKey(key);
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > now) return cached.record;
+    const record = await this.store.read.keyByHash(hash);
+    this.cache.set(hash, { record, until: now + KEY_CACHE_TTL_MS });
+    return record;
+  }
+
+  /** Creates a key; the plain key is returned here and never again. */
+  async create(name: string, role: Role, at: string, key = generateKey()): Promise<{ record: ApiKeyRecord; key: string }> {
+    const record: ApiKeyRecord = { id: randomUUID(), name, role, createdAt: at, revokedAt: null };
+    await this.store.read.insertKey(record, hashKey(key));
+    this.cache.delete(hashKey(key));
+    return { record, key };
+  }
+
+  async revoke(id: string, at: string): Promise<boolean> {
+    const revoked = await this.store.read.revokeKey(id, at);
+    if (revoked) this.cache.clear();
+    return revoked;
+  }
+
+  /**
+   * Makes sure an admin can get in: a key given by the operator is added if
+   * new; with none given and no admin key stored, one is generated. Returns a
+   * generated key (to print once), else undefined.
+   */
+  async ensureAdmin(given: string | undefined, at: string): Promise<string | undefined> {
+    if (given) {
+      if (!(await this.store.read.keyByHash(hashKey(given)))) await this.create('admin (from LEADFLOW_ADMIN_KEY)', 'admin', at, given);
+      return undefined;
+    }
+    if ((await this.store.read.countActiveKeys('admin')) > 0) return undefined;
+    return (await this.create('first admin', 'admin', at)).key;
+  }
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Lets the request through only with a valid key of one of `roles`; admin
+ * keys may do everything. The key itself never appears in a reply or a log.
+ */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  const allowed = new Set<Role>([...roles, 'admin']);
+  return async (c, next) => {
+    const match = BEARER.exec(c.req.header('Authorization') ?? '');
+    const record = match ? await c.var.services.keys.verify(match[1]!) : undefined;
+    if (!record) {
+      c.header('WWW-Authenticate', 'Bearer realm="leadflow"');
+      throw new ApiProblem(401, 'unauthorized', match ? 'The API key is not valid.' : 'Send an API key as "Authorization: Bearer <key>".', [
+        { path: 'headers.authorization', message: match ? 'unknown or revoked key' : 'missing bearer key' },
+      ]);
+    }
+    if (!allowed.has(record.role)) {
+      throw new ApiProblem(403, 'forbidden', `This request needs a key with role ${[...allowed].join(' or ')}; this key has role ${record.role}.`, [
+        { path: 'headers.authorization', message: `role ${record.role} is not allowed here` },
+      ]);
+    }
+    c.set('apiKey', record);
+    await next();
+  };
+}

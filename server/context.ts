@@ -1,0 +1,26 @@
+/** What every request handler can reach: the services of one running server. */
+import type { Logger } from 'pino';
+import type { Activation } from './activation';
+import type { KeyRing } from './auth';
+import type { Ingestion } from './ingestion';
+import type { RuleFiles } from './rule-files';
+import type { ApiKeyRecord, Store } from './store/index';
+
+export interface Services {
+  store: Store;
+  files: RuleFiles;
+  activation: Activation;
+  ingestion: Ingestion;
+  keys: KeyRing;
+  logger: Logger;
+  /** The clock, at the edge only: receipt times, activation times; the engine never reads it. */
+  now: () => Date;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    services: Services;
+    apiKey: ApiKeyRecord;
+  };
+}

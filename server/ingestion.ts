@@ -1,0 +1,228 @@
+/**
+ * The evaluation path of every stored event. Per request, in one transaction:
+ * store the new events (an id already stored is a duplicate and changes
+ * nothing), evaluate each lead's new events on its stored state, write the new
+ * state with what each event did, and record outcomes and the challenger's
+ * shadow results. Nothing is acknowledged before that transaction commits.
+ */
+import type { CompiledRuleSet, Explanation, LeadEvent, LeadState } from '../engine/index';
+import type { Activation } from './activation';
+import { outcomeOf } from './feedback';
+import { LeadQueue } from './lead-queue';
+import { applyInOrder, compareHistory, pointsOf, type AppliedEvent, type FoldResult } from './lead-history';
+import type { EventWrite, LeadWrite, OutcomeRecord, Queries, ShadowLead, ShadowResult, StageChangeRecord, Store, StoredLead } from './store/index';
+
+export type EventStatus = 'stored' | 'duplicate';
+
+export interface IngestedEvent {
+  eventId: string;
+  leadId: string;
+  status: EventStatus;
+}
+
+export interface LeadResult {
+  state: LeadState;
+  /** True when a late event made the server recompute the lead from its history. */
+  recomputed: boolean;
+  /** What each new event did, by event id. */
+  explanations: Map<string, Explanation | null>;
+}
+
+export interface IngestResult {
+  /** One entry per given event, in the given order. */
+  events: IngestedEvent[];
+  /** Leads that received new events. */
+  leads: Map<string, LeadResult>;
+  ruleSetVersion: string;
+}
+
+export interface IngestOptions {
+  /** Name of the API key that sent the events, kept with outcomes. */
+  recordedBy: string | null;
+  now: () => Date;
+}
+
+/** Validated events (times normalised, types known to the active rule set) in, stored and evaluated leads out. */
+export class Ingestion {
+  readonly queue = new LeadQueue();
+
+  constructor(
+    private readonly store: Store,
+    private readonly activation: Activation,
+  ) {}
+
+  async ingest(events: readonly LeadEvent[], options: IngestOptions): Promise<IngestResult> {
+    // Events for one lead wait for each other here; the transaction then sees the lead's latest state.
+    return this.queue.run(
+      events.map((e) => e.leadId),
+      () => this.store.transaction((queries) => this.inTransaction(queries, events, options)),
+    );
+  }
+
+  private async inTransaction(queries: Queries, events: readonly LeadEvent[], options: IngestOptions): Promise<IngestResult> {
+    const ruleSet = this.activation.active;
+    const challenger = this.activation.challenger;
+    const stored = await queries.existingEventIds(events.map((e) => e.id));
+    const seen = new Set<string>();
+    const statuses: IngestedEvent[] = [];
+    const byLead = new Map<string, LeadEvent[]>();
+    for (const event of events) {
+      const duplicate = stored.has(event.id) || seen.has(event.id);
+      seen.add(event.id);
+      statuses.push({ eventId: event.id, leadId: event.leadId, status: duplicate ? 'duplicate' : 'stored' });
+      if (duplicate) continue;
+      const list = byLead.get(event.leadId);
+      if (list) list.push(event);
+      else byLead.set(event.leadId, [event]);
+    }
+    const leads = new Map<string, LeadResult>();
+    if (byLead.size === 0) return { events: statuses, leads, ruleSetVersion: ruleSet.version };
+
+    const now = options.now().toISOString();
+    const existing = await queries.leadsByIds([...byLead.keys()]);
+    const histories = new Map<string, LeadEvent[]>();
+    const history = async (leadId: string) => {
+      let list = histories.get(leadId);
+      if (!list) {
+        list = (await queries.leadEvents(leadId)).map((row) => row.event);
+        histories.set(leadId, list);
+      }
+      return list;
+    };
+
+    const newEvents: EventWrite[] = [];
+    const rewritten: EventWrite[] = [];
+    const leadWrites: LeadWrite[] = [];
+    const stageChanges: StageChangeRecord[] = [];
+    const recomputedLeads: string[] = [];
+    const outcomes: OutcomeRecord[] = [];
+
+    for (const [leadId, fresh] of byLead) {
+      fresh.sort(compareHistory);
+      const lead = existing.get(leadId);
+      const late = lead !== undefined && compareHistory(fresh[0]!, { occurredAt: lead.lastEventAt, id: lead.lastEventId }) < 0;
+      let fold: FoldResult;
+      if (late) {
+        // A late event changes everything after it (decay, caps, stage timing): fold the whole history again.
+        const past = await history(leadId);
+        fold = applyInOrder(ruleSet, null, mergeHistories(past, fresh));
+        const stillStored = new Set(past.map((e) => e.id));
+        for (const applied of fold.applied) {
+          if (stillStored.has(applied.event.id)) rewritten.push(eventWrite(applied, now));
+        }
+        recomputedLeads.push(leadId);
+      } else {
+        fold = applyInOrder(ruleSet, lead?.state ?? null, fresh);
+      }
+      const freshIds = new Set(fresh.map((e) => e.id));
+      for (const applied of fold.applied) if (freshIds.has(applied.event.id)) newEvents.push(eventWrite(applied, now));
+      for (const event of fresh) {
+        const outcome = outcomeOf(event, options.recordedBy, now);
+        if (outcome) outcomes.push(outcome);
+      }
+      const state = fold.state;
+      if (!state) continue;
+      const newest = late ? lastOf(lead!, fresh) : fresh[fresh.length - 1]!;
+      leadWrites.push({ state, lastEventAt: newest.occurredAt, lastEventId: newest.id, createdAt: lead?.createdAt ?? now, updatedAt: now });
+      const keptChanges = late || !lead ? 0 : lead.state.stageHistory.length;
+      stageChanges.push(...stageChangeRecords(state, fold.applied, keptChanges));
+      leads.set(leadId, {
+        state,
+        recomputed: late,
+        explanations: new Map(fold.applied.filter((a) => freshIds.has(a.event.id)).map((a) => [a.event.id, a.explanation])),
+      });
+    }
+
+    await queries.insertEvents(newEvents);
+    await queries.updateEventResults(rewritten);
+    await queries.upsertLeads(leadWrites);
+    for (const leadId of recomputedLeads) await queries.deleteStageChanges(leadId);
+    await queries.insertStageChanges(stageChanges);
+    await queries.insertOutcomes(outcomes);
+    if (challenger) await this.shadow(queries, challenger, byLead, existing, history);
+    return { events: statuses, leads, ruleSetVersion: ruleSet.version };
+  }
+
+  /** Evaluates the same new events with the challenger, on the lead's challenger state, and stores the results apart. */
+  private async shadow(
+    queries: Queries,
+    challenger: CompiledRuleSet,
+    byLead: Map<string, LeadEvent[]>,
+    existing: Map<string, StoredLead>,
+    history: (leadId: string) => Promise<LeadEvent[]>,
+  ): Promise<void> {
+    const shadowLeads = await queries.shadowLeads(challenger.version, [...byLead.keys()]);
+    const leadWrites: ShadowLead[] = [];
+    const results: ShadowResult[] = [];
+    for (const [leadId, fresh] of byLead) {
+      const shadow = shadowLeads.get(leadId);
+      const late = shadow !== undefined && compareHistory(fresh[0]!, { occurredAt: shadow.lastEventAt, id: shadow.lastEventId }) < 0;
+      // A lead that existed before the challenger was set has no shadow state yet: start it from the full history.
+      const fromHistory = late || (shadow === undefined && existing.has(leadId));
+      const fold = fromHistory ? applyInOrder(challenger, null, mergeHistories(await history(leadId), fresh)) : applyInOrder(challenger, shadow?.state ?? null, fresh);
+      for (const { event, explanation, stage } of fold.applied) {
+        results.push({
+          eventId: event.id,
+          version: challenger.version,
+          leadId,
+          score: explanation?.score.after.total ?? null,
+          band: explanation?.band.after ?? null,
+          stage,
+          explanation: explanation && JSON.stringify(explanation),
+        });
+      }
+      const newest = fold.applied[fold.applied.length - 1]!.event;
+      const keep = shadow && !fromHistory && compareHistory(newest, { occurredAt: shadow.lastEventAt, id: shadow.lastEventId }) < 0;
+      if (fold.state && !keep) leadWrites.push({ state: fold.state, lastEventAt: newest.occurredAt, lastEventId: newest.id });
+    }
+    await queries.upsertShadowResults(results);
+    await queries.upsertShadowLeads(challenger.version, leadWrites);
+  }
+}
+
+/** Stored history plus new events, in history order (both already sorted). */
+function mergeHistories(past: readonly LeadEvent[], fresh: readonly LeadEvent[]): LeadEvent[] {
+  const merged: LeadEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < past.length || j < fresh.length) {
+    if (j >= fresh.length || (i < past.length && compareHistory(past[i]!, fresh[j]!) <= 0)) merged.push(past[i++]!);
+    else merged.push(fresh[j++]!);
+  }
+  return merged;
+}
+
+/** The newer of the lead's stored newest event and the newest new event. */
+function lastOf(lead: StoredLead, fresh: readonly LeadEvent[]): { occurredAt: string; id: string } {
+  const stored = { occurredAt: lead.lastEventAt, id: lead.lastEventId };
+  const newest = fresh[fresh.length - 1]!;
+  return compareHistory(newest, stored) > 0 ? newest : stored;
+}
+
+function eventWrite(applied: AppliedEvent, receivedAt: string): EventWrite {
+  const { event, explanation } = applied;
+  return {
+    event,
+    receivedAt,
+    points: pointsOf(explanation),
+    scoreAfter: explanation?.score.after.total ?? null,
+    stageAfter: applied.stage,
+    explanation: explanation && JSON.stringify(explanation),
+  };
+}
+
+/** Stage-history entries from position `from` on, as rows (with the band the causing event left). */
+function stageChangeRecords(state: LeadState, applied: readonly AppliedEvent[], from: number): StageChangeRecord[] {
+  const bandByEvent = new Map(applied.map((a) => [a.event.id, a.explanation?.band.after ?? null]));
+  return state.stageHistory.slice(from).map((change, i) => ({
+    leadId: state.leadId,
+    seq: from + i,
+    eventId: change.eventId,
+    from: change.from,
+    to: change.to,
+    at: change.at,
+    transitionId: change.transitionId,
+    reason: change.reason ?? null,
+    band: bandByEvent.get(change.eventId) ?? null,
+  }));
+}

@@ -1,0 +1,12 @@
+/**
+ * Starts a server from command-line flags and prints one JSON line with its
+ * URL: the entry used to run the server as a child process (crash tests,
+ * benchmarks). `leadflow serve` is the entry for people.
+ */
+import { parseServeArgs, serve } from './index';
+
+const server = await serve({ log: false, ...parseServeArgs(process.argv.slice(2)) });
+process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+const stop = () => void server.close().then(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

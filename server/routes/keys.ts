@@ -1,0 +1,49 @@
+/** API keys (admin only): list, create (the key is shown once), revoke. */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { keyBody, keyIdParams, keyView } from '../api-schemas';
+import type { AppEnv } from '../context';
+import { route } from '../http';
+import { notFound } from '../problem';
+
+export function keyRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    { method: 'get', path: '/v1/keys', tag: 'API keys', summary: 'List keys (never the keys themselves)', roles: [], responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keyView) }) } } },
+    async (c) => c.json({ keys: await c.var.services.store.read.listKeys() }),
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: '/v1/keys',
+      tag: 'API keys',
+      summary: 'Create a key with a role; the reply is the only time the key is shown',
+      roles: [],
+      body: keyBody,
+      responses: { 201: { description: 'Created', schema: keyView.extend({ key: z.string() }) } },
+    },
+    async (c, { body }) => {
+      const { record, key } = await c.var.services.keys.create(body.name, body.role, c.var.services.now().toISOString());
+      return c.json({ ...record, key }, 201);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'delete',
+      path: '/v1/keys/{id}',
+      tag: 'API keys',
+      summary: 'Revoke a key',
+      roles: [],
+      params: keyIdParams,
+      responses: { 204: { description: 'Revoked' }, 404: { description: 'No such active key' } },
+    },
+    async (c, { params }) => {
+      if (!(await c.var.services.keys.revoke(params.id, c.var.services.now().toISOString()))) throw notFound(`No active key "${params.id}".`);
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,127 @@
+/** Reading leads (state, explanation, timeline, hand-off summary, filtered lists) and upserting their attributes. */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { randomUUID } from 'node:crypto';
+import { handOffSummary, type Explanation } from '../../engine/index';
+import { anyObject, attributesBody, eventReply, leadDetail, leadIdParams, leadList, leadListQuery } from '../api-schemas';
+import type { AppEnv } from '../context';
+import { checkEvent } from '../event-input';
+import { route } from '../http';
+import { invalid, notFound } from '../problem';
+import { leadView, outcomeView, timelineEntry } from '../views';
+import { ingestOne } from './events';
+
+const READERS = ['sales', 'editor'] as const;
+
+/** Opaque keyset cursor: the (updated_at, id) of the last lead on the page. */
+function encodeCursor(updatedAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([updatedAt, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { updatedAt: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') return { updatedAt: value[0], id: value[1] };
+  } catch {
+    // fall through to the 400 below
+  }
+  throw invalid([{ path: 'query.cursor', message: 'not a cursor from a previous page' }]);
+}
+
+export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/leads',
+      tag: 'Leads',
+      summary: 'List leads, newest update first, filtered and paged',
+      roles: [...READERS],
+      query: leadListQuery,
+      responses: { 200: { description: 'One page; pass nextCursor as cursor for the next', schema: leadList } },
+    },
+    async (c, { query }) => {
+      const { cursor, limit, ...filter } = query;
+      if (filter.minScore !== undefined && filter.maxScore !== undefined && filter.minScore > filter.maxScore) {
+        throw invalid([{ path: 'query.minScore', message: `greater than maxScore (${filter.maxScore})` }]);
+      }
+      const after = cursor ? decodeCursor(cursor) : undefined;
+      const rows = await c.var.services.store.read.listLeads({ ...filter, after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return c.json({ leads: page, nextCursor: rows.length > limit && last ? encodeCursor(last.updatedAt, last.id) : null });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/leads/{id}',
+      tag: 'Leads',
+      summary: "A lead's current state, explanation and full timeline",
+      roles: [...READERS],
+      params: leadIdParams,
+      responses: { 200: { description: 'The lead', schema: leadDetail }, 404: { description: 'No such lead' } },
+    },
+    async (c, { params }) => {
+      const { store } = c.var.services;
+      const lead = await store.read.lead(params.id);
+      if (!lead) throw notFound(`No lead "${params.id}".`);
+      const events = await store.read.leadEvents(params.id);
+      const newest = events.find((row) => row.event.id === lead.lastEventId);
+      const outcomes = await store.read.outcomes({ leadId: params.id });
+      return c.json({
+        lead: leadView(lead.state),
+        explanation: newest?.explanation ? (JSON.parse(newest.explanation) as Explanation) : null,
+        timeline: events.map(timelineEntry),
+        stageHistory: lead.state.stageHistory,
+        outcomes: outcomes.map(outcomeView),
+      });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/leads/{id}/handoff',
+      tag: 'Leads',
+      summary: 'The sales hand-off summary of a lead',
+      roles: [...READERS],
+      params: leadIdParams,
+      responses: { 200: { description: 'Basic info, past deals, recent activity, webinars, interest level, recommended approach', schema: anyObject }, 404: { description: 'No such lead' } },
+    },
+    async (c, { params }) => {
+      const lead = await c.var.services.store.read.lead(params.id);
+      if (!lead) throw notFound(`No lead "${params.id}".`);
+      return c.json(handOffSummary(lead.state));
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'put',
+      path: '/v1/leads/{id}/attributes',
+      tag: 'Leads',
+      summary: "Upsert a lead's attributes",
+      description: 'Recorded as a lead_updated event (created with the lead if it is new) and evaluated like any event: fit rules see the new attributes.',
+      roles: ['ingest'],
+      params: leadIdParams,
+      body: attributesBody,
+      responses: { 201: { description: 'Stored and evaluated', schema: eventReply }, 200: { description: 'Duplicate eventId', schema: eventReply } },
+    },
+    async (c, { params, body }) => {
+      const raw = {
+        id: body.eventId ?? `attributes-${randomUUID()}`,
+        leadId: params.id,
+        type: 'lead_updated',
+        occurredAt: body.occurredAt ?? c.var.services.now().toISOString(),
+        properties: body.attributes,
+      };
+      const checked = checkEvent(raw, c.var.services.activation.active);
+      if (!checked.ok) throw invalid(checked.errors);
+      return ingestOne(c, checked.event);
+    },
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * Storage: one small interface over Kysely. SQLite (better-sqlite3) and
+ * PostgreSQL (pg) differ only in the dialect {@link openDialect} picks; the
+ * schema is built by in-code migrations run when the store opens.
+ */
+import { Kysely, Migrator, sql } from 'kysely';
+import { openDialect, type DialectName } from './dialect';
+import { migrationProvider } from './migrations';
+import { Queries } from './queries';
+import type { Database } from './schema';
+
+export { Queries } from './queries';
+export type { EventWrite, LeadWrite } from './queries';
+export type { DialectName } from './dialect';
+export * from './records';
+
+export interface Store {
+  readonly dialect: DialectName;
+  readonly location: string;
+  /** Queries outside a transaction (reads, single writes). */
+  readonly read: Queries;
+  /** Runs `work` in one transaction: all of its writes commit together or none do. */
+  transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens (and creates or migrates) the database named by a `--db` value. */
+export async function openStore(db: string): Promise<Store> {
+  const opened = openDialect(db);
+  const kysely = new Kysely<Database>({ dialect: opened.dialect });
+  const { error, results } = await new Migrator({ db: kysely, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    await kysely.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return {
+    dialect: opened.name,
+    location: opened.location,
+    read: new Queries(kysely),
+    transaction: (work) => kysely.transaction().execute((trx) => work(new Queries(trx))),
+    ping: async () => {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Schema migrations, in code so they ship with the server and run at start.
+ * Only portable column types and plain indexes: the same migrations build the
+ * SQLite and the PostgreSQL schema.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('leads')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('stage', 'text', (c) => c.notNull())
+      .addColumn('band', 'text', (c) => c.notNull())
+      .addColumn('score', 'double precision', (c) => c.notNull())
+      .addColumn('owner', 'text')
+      .addColumn('queue', 'text')
+      .addColumn('rule_set_version', 'text', (c) => c.notNull())
+      .addColumn('last_event_at', 'text', (c) => c.notNull())
+      .addColumn('last_event_id', 'text', (c) => c.notNull())
+      .addColumn('event_count', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .execute();
+    for (const column of ['stage', 'band', 'score', 'owner', 'queue'] as const) {
+      await db.schema.createIndex(`leads_${column}`).on('leads').column(column).execute();
+    }
+    await db.schema.createIndex('leads_updated').on('leads').columns(['updated_at', 'id']).execute();
+
+    await db.schema
+      .createTable('events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('occurred_at', 'text', (c) => c.notNull())
+      .addColumn('properties', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .addColumn('points', 'double precision')
+      .addColumn('score_after', 'double precision')
+      .addColumn('stage_after', 'text')
+      .addColumn('explanation', 'text')
+      .execute();
+    await db.schema.createIndex('events_lead_time').on('events').columns(['lead_id', 'occurred_at', 'id']).execute();
+
+    await db.schema
+      .createTable('stage_changes')
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('from_stage', 'text')
+      .addColumn('to_stage', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('transition_id', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('band', 'text')
+      .addPrimaryKeyConstraint('stage_changes_pk', ['lead_id', 'seq'])
+      .execute();
+    await db.schema.createIndex('stage_changes_at').on('stage_changes').columns(['at']).execute();
+
+    await db.schema
+      .createTable('outcomes')
+      .addColumn('event_id', 'text', (c) => c.primaryKey())
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('note', 'text')
+      .addColumn('amount', 'double precision')
+      .addColumn('occurred_at', 'text', (c) => c.notNull())
+      .addColumn('recorded_by', 'text')
+      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('outcomes_lead').on('outcomes').columns(['lead_id', 'occurred_at']).execute();
+    await db.schema.createIndex('outcomes_kind').on('outcomes').columns(['kind', 'occurred_at']).execute();
+
+    await db.schema
+      .createTable('activations')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('slot', 'text', (c) => c.notNull())
+      .addColumn('from_version', 'text')
+      .addColumn('to_version', 'text')
+      .addColumn('activated_by', 'text', (c) => c.notNull())
+      .addColumn('activated_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('shadow_leads')
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('last_event_at', 'text', (c) => c.notNull())
+      .addColumn('last_event_id', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('shadow_leads_pk', ['lead_id', 'version'])
+      .execute();
+
+    await db.schema
+      .createTable('shadow_results')
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .addColumn('score', 'double precision')
+      .addColumn('band', 'text')
+      .addColumn('stage', 'text')
+      .addColumn('explanation', 'text')
+      .addPrimaryKeyConstraint('shadow_results_pk', ['event_id', 'version'])
+      .execute();
+    await db.schema.createIndex('shadow_results_version').on('shadow_results').columns(['version', 'lead_id']).execute();
+
+    await db.schema
+      .createTable('api_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text')
+      .execute();
+
+    await db.schema
+      .createTable('meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/** Migrations by name; names sort in the order they apply. */
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { '0001_initial': initial };
+  },
+};

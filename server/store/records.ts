@@ -1,0 +1,112 @@
+/** What the store reads and writes, in domain terms (JSON columns parsed). */
+import type { LeadEvent, LeadState } from '../../engine/index';
+
+export interface StoredLead {
+  state: LeadState;
+  lastEventAt: string;
+  lastEventId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A stored event with what it did to its lead. */
+export interface StoredEventResult {
+  event: LeadEvent;
+  receivedAt: string;
+  points: number | null;
+  scoreAfter: number | null;
+  stageAfter: string | null;
+  explanation: string | null;
+}
+
+export interface StageChangeRecord {
+  leadId: string;
+  seq: number;
+  eventId: string;
+  from: string | null;
+  to: string;
+  at: string;
+  transitionId: string | null;
+  reason: string | null;
+  band: string | null;
+}
+
+export const OUTCOME_KINDS = ['accepted', 'rejected', 'qualified', 'won', 'lost', 'disqualified'] as const;
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+
+export interface OutcomeRecord {
+  eventId: string;
+  leadId: string;
+  kind: OutcomeKind;
+  reason: string | null;
+  note: string | null;
+  amount: number | null;
+  occurredAt: string;
+  recordedBy: string | null;
+  recordedAt: string;
+}
+
+export type ActivationSlot = 'active' | 'challenger';
+
+export interface ActivationRecord {
+  id: number;
+  slot: ActivationSlot;
+  fromVersion: string | null;
+  toVersion: string | null;
+  activatedBy: string;
+  activatedAt: string;
+}
+
+export interface ShadowLead {
+  state: LeadState;
+  lastEventAt: string;
+  lastEventId: string;
+}
+
+export interface ShadowResult {
+  eventId: string;
+  version: string;
+  leadId: string;
+  score: number | null;
+  band: string | null;
+  stage: string | null;
+  explanation: string | null;
+}
+
+export const ROLES = ['ingest', 'sales', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface LeadFilter {
+  stage?: string | undefined;
+  band?: string | undefined;
+  minScore?: number | undefined;
+  maxScore?: number | undefined;
+  owner?: string | undefined;
+  queue?: string | undefined;
+  updatedSince?: string | undefined;
+  /** Keyset: leads strictly after this (updated_at, id) in newest-first order. */
+  after?: { updatedAt: string; id: string } | undefined;
+  limit: number;
+}
+
+export interface LeadSummaryRow {
+  id: string;
+  stage: string;
+  band: string;
+  score: number;
+  owner: string | null;
+  queue: string | null;
+  ruleSetVersion: string;
+  eventCount: number;
+  lastEventAt: string;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,117 @@
+/**
+ * Table shapes as Kysely sees them. Every column type is one both SQLite and
+ * PostgreSQL store the same way: times are ISO 8601 UTC text (so text order is
+ * time order), JSON is text, numbers are integer or double precision.
+ */
+export interface LeadsTable {
+  id: string;
+  stage: string;
+  band: string;
+  score: number;
+  owner: string | null;
+  queue: string | null;
+  rule_set_version: string;
+  /** Ordering key of the newest event applied: late events are those before it. */
+  last_event_at: string;
+  last_event_id: string;
+  event_count: number;
+  created_at: string;
+  updated_at: string;
+  /** The engine's LeadState, as JSON. */
+  state: string;
+}
+
+export interface EventsTable {
+  id: string;
+  lead_id: string;
+  type: string;
+  occurred_at: string;
+  properties: string;
+  received_at: string;
+  /** Points the event gave (sum over rules), null when the active rule set skipped it. */
+  points: number | null;
+  score_after: number | null;
+  stage_after: string | null;
+  /** The engine's Explanation, as JSON; null when skipped. */
+  explanation: string | null;
+}
+
+export interface StageChangesTable {
+  lead_id: string;
+  /** Position in the lead's stage history (0: creation). */
+  seq: number;
+  event_id: string;
+  from_stage: string | null;
+  to_stage: string;
+  at: string;
+  transition_id: string | null;
+  reason: string | null;
+  band: string | null;
+}
+
+export interface OutcomesTable {
+  event_id: string;
+  lead_id: string;
+  kind: string;
+  reason: string | null;
+  note: string | null;
+  amount: number | null;
+  occurred_at: string;
+  recorded_by: string | null;
+  recorded_at: string;
+}
+
+export interface ActivationsTable {
+  id: number;
+  /** "active" or "challenger". */
+  slot: string;
+  from_version: string | null;
+  /** Null when a challenger is cleared. */
+  to_version: string | null;
+  activated_by: string;
+  activated_at: string;
+}
+
+export interface ShadowLeadsTable {
+  lead_id: string;
+  version: string;
+  last_event_at: string;
+  last_event_id: string;
+  state: string;
+}
+
+export interface ShadowResultsTable {
+  event_id: string;
+  version: string;
+  lead_id: string;
+  score: number | null;
+  band: string | null;
+  stage: string | null;
+  explanation: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  role: string;
+  key_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  leads: LeadsTable;
+  events: EventsTable;
+  stage_changes: StageChangesTable;
+  outcomes: OutcomesTable;
+  activations: ActivationsTable;
+  shadow_leads: ShadowLeadsTable;
+  shadow_results: ShadowResultsTable;
+  api_keys: ApiKeysTable;
+  meta: MetaTable;
+}
