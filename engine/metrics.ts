@@ -255,7 +255,10 @@ function entered(record: VersionRecord, stage: Stage): boolean {
 export interface SeedKpis {
   /** Of leads that went dormant in the period, the share that later reached SQL (an opportunity) in the period. */
   dormantToOpportunity: Rate;
-  /** Of resolved leads judged hot (at hand-off, or at outcome if never handed over), the share won. */
+  /**
+   * Of leads the version handed to sales while hot, the share actually won in
+   * the period (open leads count as not won), as the live KPI counts it.
+   */
   hotLeadConversion: Rate;
   /** Of leads that reached SQL in the period, the share that later reached won in the period (the version's own stages). */
   opportunityToClose: Rate;
@@ -278,9 +281,9 @@ export function seedKpis(records: ReadonlyArray<{ record: VersionRecord; lead: L
       sql++;
       if (enteredAfter(record, 'sql', 'won')) sqlToWon++;
     }
-    if (lead.outcome && record.judged.band === 'hot') {
+    if (record.handOff?.band === 'hot') {
       hot++;
-      if (lead.outcome.result === 'won') hotWon++;
+      if (lead.outcome?.result === 'won') hotWon++;
     }
   }
   return {

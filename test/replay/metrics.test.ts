@@ -166,6 +166,7 @@ describe('seed KPIs', () => {
     lead('a', 'won', [
       record({
         band: 'hot',
+        handOffAt: day(120),
         stages: [
           ['dormant', day(100)],
           ['mql', day(120)],
@@ -186,7 +187,8 @@ describe('seed KPIs', () => {
     ]),
     lead('c', 'lost', [
       record({
-        band: 'warm',
+        band: 'hot',
+        handOffAt: day(5),
         stages: [
           ['mql', day(5)],
           ['sal', day(6)],
@@ -198,12 +200,14 @@ describe('seed KPIs', () => {
     lead('d', null, [
       record({
         band: 'hot',
+        handOffAt: day(3),
         stages: [
           ['sql', day(3)],
           ['dormant', day(200)],
         ],
       }),
     ]),
+    lead('e', 'won', [record({ band: 'warm', handOffAt: day(3), stages: [['mql', day(3)]] })]),
   ].map((l) => ({ lead: l, record: l.versions[0]! }));
 
   it('dormant-to-opportunity: of leads gone dormant, the share reaching SQL afterwards', () => {
@@ -211,9 +215,9 @@ describe('seed KPIs', () => {
     expect(seedKpis(records).dormantToOpportunity).toEqual({ numerator: 1, denominator: 3, rate: 1 / 3 });
   });
 
-  it('hot-lead conversion: of resolved leads judged hot, the share won', () => {
-    // a and b are resolved and hot; d is hot but open
-    expect(seedKpis(records).hotLeadConversion).toEqual({ numerator: 1, denominator: 2, rate: 0.5 });
+  it('hot-lead conversion: of leads handed over while hot, the share won', () => {
+    // a, c and d were handed over hot (d is still open); b was hot but never handed over; e was handed over warm
+    expect(seedKpis(records).hotLeadConversion).toEqual({ numerator: 1, denominator: 3, rate: 1 / 3 });
   });
 
   it('opportunity-to-close: of leads reaching SQL, the share reaching won afterwards', () => {
