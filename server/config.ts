@@ -11,6 +11,9 @@ export const MAX_BATCH_BODY_BYTES = 10 * 1024 * 1024;
 /** Body size for every other request (a rule set is the largest). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Most single-event requests committed in one transaction (group commit). */
+export const MAX_GROUP_COMMIT = 1_000;
+
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 

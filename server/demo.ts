@@ -140,11 +140,12 @@ export function demoEvents(ruleSet: CompiledRuleSet, anchor: string, seed = DEMO
 /** Loads the demo into an empty database; returns what was loaded, or null when leads already exist. */
 export async function loadDemo(services: Services, anchor?: string): Promise<{ leads: number; events: number; anchor: string } | null> {
   const { store, ingestion, activation, now } = services;
+  const submission = (event: LeadEvent) => ({ event, recordedBy: 'demo' });
   if ((await store.read.countLeads()) > 0) return null;
   const day = anchor ?? `${now().toISOString().slice(0, 10)}T00:00:00.000Z`;
   const events = demoEvents(activation.active, day);
   for (let i = 0; i < events.length; i += DEMO_BATCH) {
-    await ingestion.ingest(events.slice(i, i + DEMO_BATCH), { recordedBy: 'demo', now });
+    await ingestion.ingest(events.slice(i, i + DEMO_BATCH).map(submission));
   }
   await store.read.setMeta('demo_anchor', day);
   return { leads: DEMO_LEADS, events: events.length, anchor: day };

@@ -67,7 +67,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
   return result.data;
 }
 
-const tooLarge = (limit: number) => () => {
+const tooLarge = (limit: number) => (c: Context) => {
+  // The rest of the body is never read, so this connection cannot carry another request.
+  c.header('Connection', 'close');
   throw new ApiProblem(413, 'body-too-large', `The body is larger than the limit of ${limit} bytes.`, [{ path: '', message: `at most ${limit} bytes` }]);
 };
 

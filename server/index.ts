@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { Activation } from './activation';
 import { KeyRing } from './auth';
-import { DEFAULT_DB_FILE, DEFAULT_PORT } from './config';
+import { DEFAULT_DB_FILE, DEFAULT_PORT, MAX_GROUP_COMMIT } from './config';
 import type { Services } from './context';
 import { loadDemo } from './demo';
 import { Ingestion } from './ingestion';
@@ -67,7 +67,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const activation = await Activation.start(store, files, now);
     const keys = new KeyRing(store);
     const adminKey = await keys.ensureAdmin(options.adminKey ?? process.env['LEADFLOW_ADMIN_KEY'], now().toISOString());
-    const services: Services = { store, files, activation, ingestion: new Ingestion(store, activation), keys, logger, now };
+    const services: Services = { store, files, activation, ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT), keys, logger, now };
     if (options.demo) {
       const loaded = await loadDemo(services, options.demoAnchor);
       if (loaded) logger.info(loaded, 'demo data loaded');

@@ -36,37 +36,82 @@ export interface IngestResult {
   ruleSetVersion: string;
 }
 
-export interface IngestOptions {
-  /** Name of the API key that sent the events, kept with outcomes. */
+/** A validated event (time normalised, type known to the active rule set) and who sent it. */
+export interface Submission {
+  event: LeadEvent;
+  /** Name of the API key that sent the event, kept with outcomes. */
   recordedBy: string | null;
-  now: () => Date;
 }
 
-/** Validated events (times normalised, types known to the active rule set) in, stored and evaluated leads out. */
+/** What one submitted event got: its status and, unless a duplicate, its lead as committed. */
+export interface SubmitResult {
+  status: EventStatus;
+  lead: LeadResult | undefined;
+}
+
+interface Waiting {
+  submission: Submission;
+  resolve: (result: SubmitResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Stores and evaluates events; see the module comment for the transaction. */
 export class Ingestion {
   readonly queue = new LeadQueue();
+  private waiting: Waiting[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly store: Store,
     private readonly activation: Activation,
+    private readonly now: () => Date,
+    private readonly maxGroup: number,
   ) {}
 
-  async ingest(events: readonly LeadEvent[], options: IngestOptions): Promise<IngestResult> {
-    // Events for one lead wait for each other here; the transaction then sees the lead's latest state.
+  /**
+   * Ingests one event, committed together with the other single events that
+   * arrived in the same turn of the event loop (group commit: one transaction
+   * for many concurrent requests instead of one each). Resolves after commit.
+   */
+  submit(submission: Submission): Promise<SubmitResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ submission, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0, this.maxGroup);
+      this.ingest(group.map((w) => w.submission)).then(
+        (result) => group.forEach((w, i) => w.resolve({ status: result.events[i]!.status, lead: result.leads.get(w.submission.event.leadId) })),
+        (error: unknown) => group.forEach((w) => w.reject(error)),
+      );
+    }
+  }
+
+  /** Ingests events in one transaction; events for the same lead wait for each other, other leads proceed in parallel. */
+  async ingest(submissions: readonly Submission[]): Promise<IngestResult> {
     return this.queue.run(
-      events.map((e) => e.leadId),
-      () => this.store.transaction((queries) => this.inTransaction(queries, events, options)),
+      submissions.map((s) => s.event.leadId),
+      () => this.store.transaction((queries) => this.inTransaction(queries, submissions)),
     );
   }
 
-  private async inTransaction(queries: Queries, events: readonly LeadEvent[], options: IngestOptions): Promise<IngestResult> {
+  private async inTransaction(queries: Queries, submissions: readonly Submission[]): Promise<IngestResult> {
     const ruleSet = this.activation.active;
     const challenger = this.activation.challenger;
-    const stored = await queries.existingEventIds(events.map((e) => e.id));
+    const stored = await queries.existingEventIds(submissions.map((s) => s.event.id));
     const seen = new Set<string>();
     const statuses: IngestedEvent[] = [];
     const byLead = new Map<string, LeadEvent[]>();
-    for (const event of events) {
+    const senders = new Map<string, string | null>();
+    for (const { event, recordedBy } of submissions) {
+      senders.set(event.id, recordedBy);
       const duplicate = stored.has(event.id) || seen.has(event.id);
       seen.add(event.id);
       statuses.push({ eventId: event.id, leadId: event.leadId, status: duplicate ? 'duplicate' : 'stored' });
@@ -78,7 +123,7 @@ export class Ingestion {
     const leads = new Map<string, LeadResult>();
     if (byLead.size === 0) return { events: statuses, leads, ruleSetVersion: ruleSet.version };
 
-    const now = options.now().toISOString();
+    const now = this.now().toISOString();
     const existing = await queries.leadsByIds([...byLead.keys()]);
     const histories = new Map<string, LeadEvent[]>();
     const history = async (leadId: string) => {
@@ -117,7 +162,7 @@ export class Ingestion {
       const freshIds = new Set(fresh.map((e) => e.id));
       for (const applied of fold.applied) if (freshIds.has(applied.event.id)) newEvents.push(eventWrite(applied, now));
       for (const event of fresh) {
-        const outcome = outcomeOf(event, options.recordedBy, now);
+        const outcome = outcomeOf(event, senders.get(event.id) ?? null, now);
         if (outcome) outcomes.push(outcome);
       }
       const state = fold.state;

@@ -13,17 +13,15 @@ import { leadView } from '../views';
 
 /** Stores and evaluates one validated event; the reply carries the lead's new state. */
 export async function ingestOne(c: Context<AppEnv>, event: LeadEvent): Promise<Response> {
-  const { ingestion, store, now } = c.var.services;
-  const result = await ingestion.ingest([event], { recordedBy: c.var.apiKey.name, now });
-  const status = result.events[0]!.status;
-  const lead = result.leads.get(event.leadId);
-  if (lead) {
+  const { ingestion, store } = c.var.services;
+  const { status, lead } = await ingestion.submit({ event, recordedBy: c.var.apiKey.name });
+  if (status === 'stored' && lead) {
     const body = { eventId: event.id, leadId: event.leadId, status, recomputed: lead.recomputed, lead: leadView(lead.state), explanation: lead.explanations.get(event.id) ?? null };
     return c.json(body, 201);
   }
   // A duplicate: nothing changed; show the lead as it stands.
-  const stored = await store.read.lead(event.leadId);
-  const body = { eventId: event.id, leadId: event.leadId, status, recomputed: false, lead: stored ? leadView(stored.state) : null, explanation: null };
+  const state = lead?.state ?? (await store.read.lead(event.leadId))?.state;
+  const body = { eventId: event.id, leadId: event.leadId, status, recomputed: false, lead: state ? leadView(state) : null, explanation: null };
   return c.json(body, 200);
 }
 
@@ -66,7 +64,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: { description: 'Stored (see `errors` for rejected items)', schema: batchReply } },
     },
     async (c, { body }) => {
-      const { ingestion, activation, now } = c.var.services;
+      const { ingestion, activation } = c.var.services;
       const ruleSet = activation.active;
       const good: LeadEvent[] = [];
       const indexes: number[] = [];
@@ -79,7 +77,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
         } else errors.push(...checked.errors);
       });
       if (good.length === 0) throw invalid(errors, `None of the ${body.events.length} events is valid; nothing was stored.`);
-      const result = await ingestion.ingest(good, { recordedBy: c.var.apiKey.name, now });
+      const result = await ingestion.ingest(good.map((event) => ({ event, recordedBy: c.var.apiKey.name })));
       const results = result.events.map((e, i) => ({ index: indexes[i]!, eventId: e.eventId, status: e.status }));
       const stored = results.filter((r) => r.status === 'stored').length;
       return c.json({

@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:server`: the API's throughput on this machine, in one run,
+ * with autocannon — (1) a Hono route that only parses and echoes the same
+ * JSON body (the ceiling), (2) single-event ingestion with storage, (3) batch
+ * ingestion, 1,000 events per request — reported with ratios to the ceiling.
+ * Each server runs in its own process; SQLite file in a temporary directory.
+ *
+ * Options: --duration S (per measurement, default 10) --connections N
+ * (default 50) --batch-connections N (default 4) --leads N (default 5000).
+ * Internal: --echo-server starts only the echo server (used as a child).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ADMIN_KEY = 'bench-admin-key';
+const BATCH_SIZE = 1_000;
+const WARMUP_SECONDS = 2;
+const BASE_TIME = Date.parse('2026-01-01T00:00:00Z');
+
+const { values: options } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    'batch-connections': { type: 'string', default: '4' },
+    leads: { type: 'string', default: '5000' },
+    'echo-server': { type: 'boolean', default: false },
+  },
+});
+
+
+/** Spawns a server process and waits for the JSON line with its URL. */
+function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+interface Measured {
+  requestsPerSecond: number;
+  p99: number;
+  p50: number;
+  non2xx: number;
+  errors: number;
+  requests: number;
+  seconds: number;
+}
+
+async function measure(opts: autocannon.Options): Promise<Measured> {
+  const result = await autocannon(opts);
+  return {
+    requestsPerSecond: result.requests.average,
+    p99: result.latency.p99,
+    p50: result.latency.p50,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    requests: result.requests.total,
+    seconds: result.duration,
+  };
+}
+
+let sequence = 0;
+/** A fresh event each call: unique id, lead among `leads`, time moving forward (no late events). */
+function nextEvent(leads: number) {
+  const n = sequence++;
+  return {
+    id: `bench-${n}`,
+    leadId: `lead-${n % leads}`,
+    type: n % 5 === 0 ? 'email_click' : 'email_open',
+    occurredAt: new Date(BASE_TIME + n * 1_000).toISOString(),
+    properties: { campaign: 'bench' },
+  };
+}
+
+async function main(): Promise<void> {
+  const duration = Number(options.duration);
+  const connections = Number(options.connections);
+  const batchConnections = Number(options['batch-connections']);
+  const leads = Number(options.leads);
+  const dir = mkdtempSync(join(tmpdir(), 'leadflow-bench-'));
+  cpSync(join(ROOT, 'rules'), join(dir, 'rules'), { recursive: true });
+  const db = join(dir, 'bench.db');
+  const sample = JSON.stringify(nextEvent(leads));
+  sequence = 0;
+
+  try {
+    console.log(
+      `leadflow server benchmark: ${duration}s per measurement, ${connections} connections (batch: ${batchConnections}), ${leads} leads`,
+    );
+    const echo = await start(['bench/server.ts', '--echo-server']);
+    const echoOpts = {
+      url: `${echo.url}/echo`,
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json' },
+      body: sample,
+      connections,
+    };
+    await measure({ ...echoOpts, duration: WARMUP_SECONDS });
+    const ceiling = await measure({ ...echoOpts, duration });
+    await stop(echo.child);
+
+    const api = await start(['server/main.ts', '--port', '0', '--db', db, '--rules-dir', join(dir, 'rules')], {
+      LEADFLOW_ADMIN_KEY: ADMIN_KEY,
+    });
+    const keyReply = await fetch(`${api.url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', role: 'ingest' }),
+    });
+    const { key } = (await keyReply.json()) as { key: string };
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const single = (seconds: number) =>
+      measure({
+        url: `${api.url}/v1/events`,
+        method: 'POST',
+        headers,
+        connections,
+        duration: seconds,
+        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(nextEvent(leads)) }) }],
+      });
+    await single(WARMUP_SECONDS);
+    const ingestOne = await single(duration);
+
+    const batchBody = () => JSON.stringify({ events: Array.from({ length: BATCH_SIZE }, () => nextEvent(leads)) });
+    const batch = (seconds: number) =>
+      measure({
+        url: `${api.url}/v1/events/batch`,
+        method: 'POST',
+        headers,
+        connections: batchConnections,
+        duration: seconds,
+        timeout: 30,
+        requests: [{ setupRequest: (req) => ({ ...req, body: batchBody() }) }],
+      });
+    const beforeBatch = countEvents(db);
+    const ingestBatch = await batch(duration);
+    await stop(api.child);
+    const storedInBatch = countEvents(db) - beforeBatch;
+
+    const row = (name: string, m: Measured, extra = '') =>
+      console.log(
+        `${name.padEnd(26)} ${m.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${String(m.p50).padStart(4)} ms   p99 ${String(m.p99).padStart(4)} ms   non-2xx ${m.non2xx}, errors ${m.errors}${extra}`,
+      );
+    console.log('');
+    row('echo (ceiling)', ceiling);
+    row('single event, stored', ingestOne, `   → ${((ingestOne.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1)}% of echo`);
+    const eventsPerSecond = storedInBatch / ingestBatch.seconds;
+    row(
+      `batch of ${BATCH_SIZE}, stored`,
+      ingestBatch,
+      `   → ${eventsPerSecond.toFixed(0)} events/s stored (${storedInBatch} rows in ${ingestBatch.seconds.toFixed(1)} s)`,
+    );
+    console.log('');
+    console.log(
+      `goals: single ≥ 60% of echo with p99 < 25 ms: ${ingestOne.requestsPerSecond / ceiling.requestsPerSecond >= 0.6 && ingestOne.p99 < 25 ? 'met' : 'MISSED'}; batch ≥ 100,000 events/s: ${eventsPerSecond >= 100_000 ? 'met' : 'MISSED'}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function countEvents(file: string): number {
+  const database = new Database(file, { readonly: true });
+  try {
+    return (database.prepare('select count(*) as n from events').get() as { n: number }).n;
+  } finally {
+    database.close();
+  }
+}
+
+if (options['echo-server']) {
+  const app = new Hono();
+  app.post('/echo', async (c) => c.json(await c.req.json()));
+  const server = serve({ fetch: app.fetch, port: 0 }, (info) =>
+    process.stdout.write(`${JSON.stringify({ url: `http://localhost:${info.port}` })}\n`),
+  );
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+} else {
+  await main();
+}

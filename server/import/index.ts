@@ -1,0 +1,18 @@
+/**
+ * Importing history: the generic event format (JSON Lines or CSV) and the
+ * adapters for public data sets, all pure transforms from file text to
+ * events, leads and rejections with their line. Storage is the caller's.
+ */
+export { checkRecord, collect, historyOf, leadEvents, readEventCsv, readJsonLines, sortByTime } from './format';
+export type { ImportResult, ImportRow, ImportedLead, RecordOptions, Rejection } from './format';
+export { readXEducation, X_EDUCATION_ACTIVITIES, X_EDUCATION_TIMELINE } from './x-education';
+export { readBankMarketing, BANK_MARKETING_TIMELINE } from './bank-marketing';
+import { readBankMarketing } from './bank-marketing';
+import { readXEducation } from './x-education';
+
+/** Data-set adapters by their `--format` name. */
+export const DATA_SET_ADAPTERS = {
+  'x-education': readXEducation,
+  'bank-marketing': readBankMarketing,
+} as const;
+export type DataSetFormat = keyof typeof DATA_SET_ADAPTERS;
