@@ -1,0 +1,375 @@
+/**
+ * The editor's one way to the server: a typed client of the HTTP API on the
+ * same origin (`/v1/...`). Every failure is an {@link ApiError} carrying the
+ * server's problem details, including the field paths at fault.
+ */
+import type {
+  Band,
+  Explanation,
+  HandOffSummary,
+  RuleSetChange,
+  RuleSetDefinition,
+  RuleSetInput,
+  Route,
+  Score,
+  Stage,
+  StageChange,
+} from '../../../engine/index';
+import type { ReplayReport } from '../../../engine/metrics';
+import type { ThresholdCurve } from '../../../engine/whatif';
+
+export type { Band, Explanation, HandOffSummary, RuleSetChange, RuleSetDefinition, RuleSetInput, Stage, StageChange };
+
+export const ROLES = ['ingest', 'sales', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** A failed request: the HTTP status and the RFC 9457 problem details the server sent. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(detail || title);
+  }
+}
+
+export interface Identity {
+  name: string;
+  role: Role;
+}
+
+export type VersionEntry =
+  | { version: string; valid: true; parent: string | null; createdAt: string; author: string; note: string; active: boolean; challenger: boolean }
+  | { version: string; valid: false; problems: FieldError[]; active: boolean; challenger: boolean };
+
+export interface VersionList {
+  active: string;
+  challenger: string | null;
+  versions: VersionEntry[];
+}
+
+export type Team = 'marketing' | 'sales';
+
+export interface Approval {
+  team: Team;
+  by: string;
+  at: string;
+}
+
+export interface RuleSetReply {
+  version: string;
+  active: boolean;
+  challenger: boolean;
+  definition: RuleSetDefinition;
+  /** Present once the server records approvals. */
+  approvals?: Approval[];
+}
+
+export interface ActivationRecord {
+  id: number;
+  slot: 'active' | 'challenger';
+  fromVersion: string | null;
+  toVersion: string | null;
+  activatedBy: string;
+  activatedAt: string;
+}
+
+export interface ActivationList {
+  active: string;
+  challenger: string | null;
+  activations: ActivationRecord[];
+}
+
+export interface DiffReply {
+  from: string;
+  to: string;
+  changes: RuleSetChange[];
+}
+
+/** A lead as the server shows it. */
+export interface LeadView {
+  id: string;
+  stage: Stage;
+  band: Band;
+  score: Score;
+  route: Route;
+  ruleSetVersion: string;
+  asOf: string;
+  attributes: Record<string, unknown>;
+  customer: boolean;
+  eventCount: number;
+  firstSeenAt: string;
+  lastActivityAt: string | null;
+  stageEnteredAt: string;
+}
+
+export interface LeadRow {
+  id: string;
+  stage: Stage;
+  band: Band;
+  score: number;
+  owner: string | null;
+  queue: string | null;
+  ruleSetVersion: string;
+  eventCount: number;
+  lastEventAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LeadFilter {
+  stage?: Stage | undefined;
+  band?: Band | undefined;
+  minScore?: number | undefined;
+  maxScore?: number | undefined;
+  owner?: string | undefined;
+  queue?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface LeadPage {
+  leads: LeadRow[];
+  nextCursor: string | null;
+}
+
+export interface TimelineEntry {
+  eventId: string;
+  type: string;
+  occurredAt: string;
+  receivedAt: string;
+  properties: Record<string, unknown>;
+  points: number | null;
+  scoreAfter: number | null;
+  stageAfter: Stage | null;
+  rules: Explanation['rules'];
+  stageChanges: Explanation['stageChanges'];
+  notes: string[];
+}
+
+export interface OutcomeView {
+  eventId: string;
+  kind: 'accepted' | 'rejected' | 'qualified' | 'won' | 'lost' | 'disqualified';
+  reason: string | null;
+  note: string | null;
+  amount: number | null;
+  occurredAt: string;
+  recordedBy: string | null;
+}
+
+export interface LeadDetail {
+  lead: LeadView;
+  explanation: Explanation | null;
+  timeline: TimelineEntry[];
+  stageHistory: StageChange[];
+  outcomes: OutcomeView[];
+}
+
+export interface PreviewEvent {
+  id?: string;
+  type: string;
+  occurredAt: string;
+  properties?: Record<string, unknown>;
+}
+
+export interface EvaluateRequest {
+  version?: string;
+  ruleSet?: unknown;
+  lead?: { id: string; attributes: Record<string, unknown> };
+  events: PreviewEvent[];
+}
+
+export interface EvaluateReply {
+  ruleSetVersion: string;
+  lead: LeadView | null;
+  explanations: Array<Explanation | null>;
+  handOff: HandOffSummary | null;
+}
+
+export interface Rate {
+  count: number;
+  converted: number;
+  rate: number | null;
+}
+
+export interface Kpis {
+  period: { from: string; to: string };
+  funnel: Record<Stage, number>;
+  conversion: Record<string, Rate>;
+  dormantToOpportunity: Rate;
+  hotLeadConversion: Rate;
+  opportunityToClose: Rate;
+  medianDaysInStage: Record<Stage, number | null>;
+  followUp: { handOffs: number; followedUp: number; medianHours: number | null };
+  definitions: Record<string, string>;
+}
+
+/** The replay report: every version's metrics and each later version against the first, with the threshold what-if curves. */
+export type ComparisonReport = ReplayReport & { whatIf?: ThresholdCurve[] };
+
+export interface Comparison {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  /** 0..1 */
+  progress: number;
+  error?: string;
+  report?: ComparisonReport;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+async function problemOf(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const problem = (body && typeof body === 'object' ? body : {}) as Partial<{ title: string; detail: string; errors: FieldError[] }>;
+  return new ApiError(
+    response.status,
+    problem.title ?? response.statusText ?? 'Error',
+    problem.detail ?? '',
+    Array.isArray(problem.errors) ? problem.errors : [],
+  );
+}
+
+export interface ApiOptions {
+  /** Called when the server no longer accepts the key (401), e.g. after it was revoked. */
+  onUnauthorized?: () => void;
+  fetch?: typeof fetch;
+}
+
+export class Api {
+  readonly #key: string;
+  readonly #options: ApiOptions;
+
+  constructor(key: string, options: ApiOptions = {}) {
+    this.#key = key;
+    this.#options = options;
+  }
+
+  async #request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const doFetch = this.#options.fetch ?? fetch;
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.#key}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await doFetch(path, {
+      method,
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(signal && { signal }),
+    });
+    if (!response.ok) {
+      const error = await problemOf(response);
+      if (response.status === 401) this.#options.onUnauthorized?.();
+      throw error;
+    }
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  /**
+   * Who the key belongs to. Uses `GET /v1/me` where the server has it;
+   * otherwise tells the role from what the key may read, with requests that
+   * change nothing.
+   */
+  async identify(): Promise<Identity> {
+    try {
+      return await this.#request<Identity>('GET', '/v1/me');
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    }
+    const status = async (method: Method, path: string, body?: unknown) => {
+      try {
+        await this.#request(method, path, body);
+        return 200;
+      } catch (error) {
+        if (error instanceof ApiError) return error.status;
+        throw error;
+      }
+    };
+    const versions = await status('GET', '/v1/rulesets');
+    if (versions === 401) throw new ApiError(401, 'Unauthorized', 'The API key is not valid.');
+    if ((await status('GET', '/v1/keys')) === 200) return { name: 'admin', role: 'admin' };
+    if ((await status('GET', '/v1/leads?limit=1')) === 403) return { name: 'ingest', role: 'ingest' };
+    // An empty rule set is refused by validation (400) for editors and by role (403) for sales: nothing is created.
+    return (await status('POST', '/v1/rulesets', {})) === 403 ? { name: 'sales', role: 'sales' } : { name: 'editor', role: 'editor' };
+  }
+
+  versions(): Promise<VersionList> {
+    return this.#request('GET', '/v1/rulesets');
+  }
+
+  version(version: string): Promise<RuleSetReply> {
+    return this.#request('GET', `/v1/rulesets/${encodeURIComponent(version)}`);
+  }
+
+  createVersion(definition: Record<string, unknown>): Promise<{ version: string; definition: RuleSetDefinition }> {
+    return this.#request('POST', '/v1/rulesets', definition);
+  }
+
+  diff(from: string, to: string): Promise<DiffReply> {
+    return this.#request('GET', `/v1/rulesets/diff${query({ from, to })}`);
+  }
+
+  activations(): Promise<ActivationList> {
+    return this.#request('GET', '/v1/rulesets/activations');
+  }
+
+  activate(version: string): Promise<unknown> {
+    return this.#request('POST', `/v1/rulesets/${encodeURIComponent(version)}/activate`);
+  }
+
+  setChallenger(version: string | null): Promise<unknown> {
+    return this.#request('PUT', '/v1/rulesets/challenger', { version });
+  }
+
+  approve(version: string, team: Team): Promise<unknown> {
+    return this.#request('POST', `/v1/rulesets/${encodeURIComponent(version)}/approvals`, { team });
+  }
+
+  evaluate(request: EvaluateRequest, signal?: AbortSignal): Promise<EvaluateReply> {
+    return this.#request('POST', '/v1/evaluate', request, signal);
+  }
+
+  leads(filter: LeadFilter = {}): Promise<LeadPage> {
+    return this.#request('GET', `/v1/leads${query({ ...filter })}`);
+  }
+
+  lead(id: string): Promise<LeadDetail> {
+    return this.#request('GET', `/v1/leads/${encodeURIComponent(id)}`);
+  }
+
+  handOff(id: string): Promise<HandOffSummary> {
+    return this.#request('GET', `/v1/leads/${encodeURIComponent(id)}/handoff`);
+  }
+
+  kpis(from: string, to: string): Promise<Kpis> {
+    return this.#request('GET', `/v1/kpis${query({ from, to })}`);
+  }
+
+  startComparison(versions: string[], since?: string, until?: string): Promise<{ id: string }> {
+    return this.#request('POST', '/v1/comparisons', { versions, ...(since && { since }), ...(until && { until }) });
+  }
+
+  comparison(id: string): Promise<Comparison> {
+    return this.#request('GET', `/v1/comparisons/${encodeURIComponent(id)}`);
+  }
+}

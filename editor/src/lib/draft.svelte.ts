@@ -1,0 +1,71 @@
+/**
+ * The rule set being edited: a copy of a stored version, the note for the
+ * version it will become, and the problems the server found in it (from the
+ * live preview or from saving), each kept under its JSON path. Shared by the
+ * rules pages through a context, so switching tabs keeps the edits.
+ */
+import { getContext, setContext } from 'svelte';
+import type { FieldError, RuleSetDefinition } from './api';
+
+const KEY = Symbol('draft');
+
+/** Metadata the server assigns to a new version; left out of what the editor sends. */
+const ASSIGNED = ['$schema', 'version', 'parent', 'createdAt', 'author', 'note'] as const;
+
+/** The rule set as sent to the server: everything but the metadata of its version. */
+export function ruleSetPayload(definition: RuleSetDefinition): Record<string, unknown> {
+  const payload: Record<string, unknown> = { ...definition };
+  for (const key of ASSIGNED) delete payload[key];
+  return payload;
+}
+
+/** A problem path as the rule set sees it: the preview reports `ruleSet.scoring[3].points`, saving `scoring[3].points`. */
+export function normalisePath(path: string): string {
+  if (path === 'ruleSet') return '';
+  return path.startsWith('ruleSet.') ? path.slice('ruleSet.'.length) : path;
+}
+
+export class Draft {
+  base = $state<{ version: string; definition: RuleSetDefinition } | null>(null);
+  rules = $state<RuleSetDefinition | null>(null);
+  note = $state('');
+  problems = $state<FieldError[]>([]);
+
+  readonly payload = $derived(this.rules ? ruleSetPayload($state.snapshot(this.rules) as RuleSetDefinition) : null);
+  readonly dirty = $derived(
+    this.base !== null && this.payload !== null && JSON.stringify(this.payload) !== JSON.stringify(ruleSetPayload(this.base.definition)),
+  );
+
+  /** Starts editing a copy of a stored version. */
+  load(version: string, definition: RuleSetDefinition): void {
+    this.base = { version, definition };
+    this.rules = structuredClone(definition);
+    this.note = '';
+    this.problems = [];
+  }
+
+  reset(): void {
+    if (this.base) this.load(this.base.version, this.base.definition);
+  }
+
+  setProblems(errors: FieldError[]): void {
+    this.problems = errors.map((e) => ({ path: normalisePath(e.path), message: e.message }));
+  }
+
+  /** The message for exactly this path, if the server found a problem there. */
+  errorAt = (path: string): string | undefined => this.problems.find((p) => p.path === path)?.message;
+
+  /** Problems at or under a path (a condition's own path and its inner parts). */
+  errorsUnder = (prefix: string): FieldError[] =>
+    this.problems.filter((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`));
+}
+
+export function setDraft(draft: Draft): Draft {
+  return setContext(KEY, draft);
+}
+
+export function getDraft(): Draft {
+  const draft = getContext<Draft | undefined>(KEY);
+  if (!draft) throw new Error('getDraft() outside the draft context');
+  return draft;
+}
