@@ -87,7 +87,8 @@ function decimal(cells: Cells, column: Column): number {
 
 function oneOf<T extends string>(cells: Cells, column: Column, allowed: readonly T[]): T {
   const text = cells(column);
-  if (!(allowed as readonly string[]).includes(text)) throw new RowProblem(`${column}: expected one of ${allowed.join(', ')}, got "${text}"`);
+  if (!(allowed as readonly string[]).includes(text))
+    throw new RowProblem(`${column}: expected one of ${allowed.join(', ')}, got "${text}"`);
   return text as T;
 }
 
@@ -169,7 +170,12 @@ function leadFromRow(row: ReturnType<typeof readRow>, leadId: string, lastContac
   const firstContact = lastContact - (row.campaign - 1) * daysBetweenContacts * MS_PER_DAY;
   const previousContact = row.pdays === NOT_PREVIOUSLY_CONTACTED ? null : lastContact - row.pdays * MS_PER_DAY;
 
-  const attributes: Record<string, unknown> = { age: row.age, phoneType: row.contact, previousContacts: row.previous, previousOutcome: row.poutcome };
+  const attributes: Record<string, unknown> = {
+    age: row.age,
+    phoneType: row.contact,
+    previousContacts: row.previous,
+    previousOutcome: row.poutcome,
+  };
   for (const [name, value] of Object.entries(row.attributes)) if (value !== undefined) attributes[name] = value;
   if (row.pdays !== NOT_PREVIOUSLY_CONTACTED) attributes['daysSincePreviousContact'] = row.pdays;
   if (row.poutcome === 'success') {
@@ -212,7 +218,11 @@ export function* readBankMarketing(text: string): Generator<ImportRow<ImportedLe
   const index = new Map(header.fields.map((name, i) => [name.trim(), i]));
   const missing = COLUMNS.filter((column) => !index.has(column));
   if (missing.length > 0) {
-    yield { ok: false, line: header.line, reason: `header: missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}` };
+    yield {
+      ok: false,
+      line: header.line,
+      reason: `header: missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`,
+    };
     return;
   }
   const calendar = new Calendar();

@@ -78,13 +78,22 @@ function propertyProblem(event: LeadEvent): string | null {
   const { type, properties } = event;
   const amount = properties['amount'];
   const reason = properties['reason'];
-  if ((type === 'deal_won' || type === 'deal_lost') && amount !== undefined && !(typeof amount === 'number' && Number.isFinite(amount) && amount >= 0)) {
+  if (
+    (type === 'deal_won' || type === 'deal_lost') &&
+    amount !== undefined &&
+    !(typeof amount === 'number' && Number.isFinite(amount) && amount >= 0)
+  ) {
     return `properties.amount: a deal amount must be a number ≥ 0, got ${JSON.stringify(amount)}`;
   }
-  if ((type === 'sales_rejected' || type === 'deal_lost' || type === 'disqualified') && reason !== undefined && !(typeof reason === 'string' && reason)) {
+  if (
+    (type === 'sales_rejected' || type === 'deal_lost' || type === 'disqualified') &&
+    reason !== undefined &&
+    !(typeof reason === 'string' && reason)
+  ) {
     return `properties.reason: must be a non-empty string, got ${JSON.stringify(reason)}`;
   }
-  if (type === 'lead_updated' && Object.keys(properties).length === 0) return 'properties: a lead_updated record needs at least one attribute';
+  if (type === 'lead_updated' && Object.keys(properties).length === 0)
+    return 'properties: a lead_updated record needs at least one attribute';
   return null;
 }
 
@@ -104,7 +113,8 @@ export function checkRecord(value: unknown, options: RecordOptions = {}): { ok: 
   if (Number.isNaN(time)) return { ok: false, reason: `occurredAt: not a real time: "${event.occurredAt}"` };
   if (!SYSTEM_TYPES.has(event.type)) {
     if (!TYPE_NAME.test(event.type)) return { ok: false, reason: `type: "${event.type}" is not a valid event type name` };
-    if (options.activityTypes && !options.activityTypes.has(event.type)) return { ok: false, reason: `type: unknown event type "${event.type}"` };
+    if (options.activityTypes && !options.activityTypes.has(event.type))
+      return { ok: false, reason: `type: unknown event type "${event.type}"` };
   }
   const problem = propertyProblem(event);
   if (problem) return { ok: false, reason: problem };
@@ -159,7 +169,12 @@ export function* readEventCsv(text: string, options: RecordOptions = {}): Genera
   const problems = [
     ...REQUIRED_COLUMNS.filter((name) => !columns.includes(name)).map((name) => `missing column "${name}"`),
     ...columns
-      .filter((name) => !(REQUIRED_COLUMNS as readonly string[]).includes(name) && name !== 'properties' && !(name.startsWith(PROPERTY_PREFIX) && name.length > PROPERTY_PREFIX.length))
+      .filter(
+        (name) =>
+          !(REQUIRED_COLUMNS as readonly string[]).includes(name) &&
+          name !== 'properties' &&
+          !(name.startsWith(PROPERTY_PREFIX) && name.length > PROPERTY_PREFIX.length),
+      )
       .map((name) => `unknown column "${name}" (property columns are named "properties.<name>")`),
   ];
   if (problems.length > 0) {

@@ -223,7 +223,11 @@ export function* readXEducation(text: string): Generator<ImportRow<ImportedLead>
   const index = new Map(header.fields.map((name, i) => [name.trim(), i]));
   const missing = REQUIRED_COLUMNS.filter((column) => !index.has(column));
   if (missing.length > 0) {
-    yield { ok: false, line: header.line, reason: `header: missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}` };
+    yield {
+      ok: false,
+      line: header.line,
+      reason: `header: missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`,
+    };
     return;
   }
   const firstLineOf = new Map<string, number>();
