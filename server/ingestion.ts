@@ -225,8 +225,13 @@ export class Ingestion {
   }
 }
 
-/** Stored history plus new events, in history order (both already sorted). */
-function mergeHistories(past: readonly LeadEvent[], fresh: readonly LeadEvent[]): LeadEvent[] {
+/**
+ * Stored history plus new events, in history order (both already sorted).
+ * History read after the new events were written already holds them: each event counts once.
+ */
+function mergeHistories(stored: readonly LeadEvent[], fresh: readonly LeadEvent[]): LeadEvent[] {
+  const freshIds = new Set(fresh.map((e) => e.id));
+  const past = stored.filter((e) => !freshIds.has(e.id));
   const merged: LeadEvent[] = [];
   let i = 0;
   let j = 0;

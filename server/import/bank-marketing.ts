@@ -98,7 +98,7 @@ function yesNoUnknown(cells: Cells, column: Column): boolean | undefined {
   return value === 'unknown' ? undefined : value === 'yes';
 }
 
-function text(cells: Cells, column: Column): string | undefined {
+function category(cells: Cells, column: Column): string | undefined {
   const value = cells(column);
   if (value === '') throw new RowProblem(`${column}: empty`);
   return value === 'unknown' ? undefined : value;
@@ -154,9 +154,9 @@ function readRow(cells: Cells) {
     contact: oneOf(cells, 'contact', ['cellular', 'telephone']),
     y: oneOf(cells, 'y', ['yes', 'no']),
     attributes: {
-      job: text(cells, 'job'),
-      maritalStatus: text(cells, 'marital'),
-      education: text(cells, 'education'),
+      job: category(cells, 'job'),
+      maritalStatus: category(cells, 'marital'),
+      education: category(cells, 'education'),
       creditInDefault: yesNoUnknown(cells, 'default'),
       housingLoan: yesNoUnknown(cells, 'housing'),
       personalLoan: yesNoUnknown(cells, 'loan'),

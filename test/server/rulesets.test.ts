@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { event, startServer, type TestServer } from './helpers';
+
+let server: TestServer;
+let editorKey: string;
+let ingestKey: string;
+let v1: any;
+
+beforeAll(async () => {
+  server = await startServer();
+  [editorKey, ingestKey] = await Promise.all([server.key('editor'), server.key('ingest')]);
+  v1 = JSON.parse(readFileSync(join(server.rulesDir, 'v1.json'), 'utf8'));
+});
+afterAll(() => server.close());
+
+const asEditor = (method: string, path: string, body?: unknown) => server.call(method, path, { key: editorKey, body });
+
+/** v1 with a new activity type worth 40 points. */
+function withPodcast(note: string) {
+  const { version, createdAt, author, parent, ...rest } = v1;
+  return {
+    ...rest,
+    note,
+    eventTypes: [...v1.eventTypes, { type: 'podcast_listened', label: 'Podcast listened', category: 'content' }],
+    scoring: [...v1.scoring, { id: 'podcast', label: 'Podcast listened', kind: 'engagement', on: ['podcast_listened'], points: 40 }],
+  };
+}
+
+describe('rule-set versions', () => {
+  it('lists versions with the active one', async () => {
+    const { body } = await asEditor('GET', '/v1/rulesets');
+    expect(body.active).toBe('v1');
+    expect(body.challenger).toBeNull();
+    expect(body.versions).toEqual([expect.objectContaining({ version: 'v1', valid: true, active: true })]);
+  });
+
+  it('reads one version', async () => {
+    const { body } = await asEditor('GET', '/v1/rulesets/v1');
+    expect(body).toMatchObject({ version: 'v1', active: true, definition: { bands: v1.bands } });
+    expect((await asEditor('GET', '/v1/rulesets/v99')).status).toBe(404);
+    expect((await asEditor('GET', '/v1/rulesets/latest')).body.errors[0].path).toBe('path.version');
+  });
+
+  it('creates a new version as the next file, never overwriting one', async () => {
+    writeFileSync(join(server.rulesDir, 'v2.json'), JSON.stringify({ ...v1, version: 'v2', note: 'written by hand' }), { flag: 'wx' });
+    const reply = await asEditor('POST', '/v1/rulesets', withPodcast('podcasts count'));
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ version: 'v3', definition: { parent: 'v1', author: 'editor key', note: 'podcasts count' } });
+    expect(JSON.parse(readFileSync(join(server.rulesDir, 'v2.json'), 'utf8')).note).toBe('written by hand');
+    expect(JSON.parse(readFileSync(join(server.rulesDir, 'v3.json'), 'utf8')).note).toBe('podcasts count');
+  });
+
+  it('rejects an invalid rule set with every problem at its JSON path, writing no file', async () => {
+    const broken = withPodcast('broken');
+    broken.scoring[0] = { ...broken.scoring[0], points: 'many' };
+    broken.bands = { hot: 10, warm: 20 };
+    const reply = await asEditor('POST', '/v1/rulesets', broken);
+    expect(reply.status).toBe(400);
+    expect(reply.body.type).toBe('/problems/invalid-rule-set');
+    expect(reply.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'scoring[0].points' })]));
+    expect(existsSync(join(server.rulesDir, 'v4.json'))).toBe(false);
+  });
+
+  it('reports semantic problems (unknown event type in a rule) by path', async () => {
+    const broken = withPodcast('typo');
+    broken.scoring.at(-1).on = ['podcast_listend'];
+    const reply = await asEditor('POST', '/v1/rulesets', broken);
+    expect(reply.body.errors).toEqual([expect.objectContaining({ path: `scoring[${broken.scoring.length - 1}].on[0]`, message: expect.stringContaining('podcast_listend') })]);
+  });
+
+  it('diffs two versions in plain language', async () => {
+    const { body } = await asEditor('GET', '/v1/rulesets/diff?from=v1&to=v3');
+    expect(body.changes.map((c: { text: string }) => c.text)).toEqual(expect.arrayContaining(['Event type added: Podcast listened', 'Scoring rule added: Podcast listened']));
+    expect((await asEditor('GET', '/v1/rulesets/diff?from=v1&to=v42')).status).toBe(404);
+    expect((await asEditor('GET', '/v1/rulesets/diff?from=v1')).body.errors[0].path).toBe('query.to');
+  });
+});
+
+describe('activation', () => {
+  it('takes effect for the next event without a restart, and is recorded', async () => {
+    const podcast = event('listener', 'podcast_listened', 0);
+    const before = await server.call('POST', '/v1/events', { key: ingestKey, body: podcast });
+    expect(before.status).toBe(400);
+    expect(before.body.errors[0].path).toBe('type');
+
+    const activated = await server.call('POST', '/v1/rulesets/v3/activate');
+    expect(activated.status).toBe(200);
+    expect(activated.body).toMatchObject({ active: 'v3', activation: { fromVersion: 'v1', toVersion: 'v3', activatedBy: expect.any(String) } });
+
+    const after = await server.call('POST', '/v1/events', { key: ingestKey, body: podcast });
+    expect(after.status).toBe(201);
+    expect(after.body.lead).toMatchObject({ ruleSetVersion: 'v3', score: { total: 40 } });
+
+    const { body } = await asEditor('GET', '/v1/rulesets/activations');
+    expect(body.activations[0]).toMatchObject({ slot: 'active', fromVersion: 'v1', toVersion: 'v3' });
+  });
+
+  it('only admins activate', async () => {
+    const reply = await asEditor('POST', '/v1/rulesets/v1/activate');
+    expect(reply.status).toBe(403);
+    expect((await asEditor('GET', '/v1/rulesets')).body.active).toBe('v3');
+  });
+
+  it('answers 404 when activating a version that does not exist', async () => {
+    expect((await server.call('POST', '/v1/rulesets/v77/activate')).status).toBe(404);
+  });
+
+  it('keeps the activation across a restart', async () => {
+    const again = await startServer({ workspace: server, keep: true, port: 0 });
+    try {
+      expect((await again.call('GET', '/v1/rulesets')).body.active).toBe('v3');
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('challenger', () => {
+  it('evaluates every live event in shadow with the challenger and stores the results apart', async () => {
+    const set = await asEditor('PUT', '/v1/rulesets/challenger', { version: 'v1' });
+    expect(set.body).toMatchObject({ active: 'v3', challenger: 'v1' });
+    const reply = await server.call('POST', '/v1/events', { key: ingestKey, body: event('listener', 'email_click', 10) });
+    expect(reply.body.lead.score.total).toBe(50);
+    const db = new Database(server.db, { readonly: true });
+    const shadow = db.prepare("select event_id, version, score from shadow_results where lead_id = 'listener' order by event_id").all();
+    db.close();
+    // The challenger (v1) does not know podcasts: from the lead's history it scores only the click.
+    expect(shadow).toEqual([
+      { event_id: 'listener-email_click-10', version: 'v1', score: 10 },
+      { event_id: 'listener-podcast_listened-0', version: 'v1', score: null },
+    ]);
+  });
+
+  it('refuses the active version as challenger and clears with null', async () => {
+    expect((await asEditor('PUT', '/v1/rulesets/challenger', { version: 'v3' })).status).toBe(409);
+    expect((await asEditor('PUT', '/v1/rulesets/challenger', { version: null })).body.challenger).toBeNull();
+  });
+});
