@@ -168,7 +168,8 @@ export const evaluateBody = z
         z.object({
           id: z.string().min(1).max(200).optional(),
           type: z.string().min(1).max(64),
-          occurredAt: isoTime,
+          // Format and type are checked per event, so every bad event is named in one reply.
+          occurredAt: z.string().describe('ISO 8601 with offset'),
           properties: object.default({}),
         }),
       )
