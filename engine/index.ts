@@ -46,3 +46,23 @@ export type {
   ActivityRecord,
   WebinarRecord,
 } from './types';
+export { replay, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES } from './replay';
+export type { ReplayOptions, ReplayResult, LeadReplay, VersionRecord, HandOff, Judgement, Outcome, ScoreHigh } from './replay';
+export { replayReport, versionMetrics, compareVersions, scoredLeads, isoWeek } from './metrics';
+export type {
+  ReplayReport,
+  VersionMetrics,
+  VersionDiff,
+  LeadChange,
+  LeadView,
+  Classification,
+  BandConversion,
+  LiftRow,
+  Roc,
+  RocPoint,
+  Workload,
+  SeedKpis,
+  Rate,
+} from './metrics';
+export { thresholdCurve, atThreshold } from './whatif';
+export type { ThresholdCurve, ThresholdPoint } from './whatif';
