@@ -87,9 +87,13 @@ export class Queries {
     }
   }
 
-  /** A lead's events in evaluation order: time, then id. */
+  /**
+   * A lead's events in evaluation order: time, then id, compared by code
+   * unit here rather than by the database, whose text order depends on its collation.
+   */
   async leadEvents(leadId: string): Promise<StoredEventResult[]> {
-    const rows = await this.db.selectFrom('events').selectAll().where('lead_id', '=', leadId).orderBy('occurred_at').orderBy('id').execute();
+    const rows = await this.db.selectFrom('events').selectAll().where('lead_id', '=', leadId).execute();
+    rows.sort((a, b) => (a.occurred_at !== b.occurred_at ? (a.occurred_at < b.occurred_at ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return rows.map((row) => ({
       event: { id: row.id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at, properties: JSON.parse(row.properties) },
       receivedAt: row.received_at,

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { serve } from '../../server/index';
-import { call, startServer, tempWorkspace, type TestServer } from './helpers';
+import { PG_URL, call, queryRows, removeWorkspace, startServer, tempWorkspace, type TestServer } from './helpers';
 
 type Role = 'ingest' | 'sales' | 'editor' | 'admin';
 const ROLES: Role[] = ['ingest', 'sales', 'editor', 'admin'];
@@ -66,9 +65,7 @@ describe('API keys and roles', () => {
   });
 
   it('stores keys only as hashes', async () => {
-    const db = new Database(server.db, { readonly: true });
-    const dump = JSON.stringify(db.prepare('select * from api_keys').all());
-    db.close();
+    const dump = JSON.stringify(await queryRows(server, 'select * from api_keys'));
     for (const role of ROLES) expect(dump).not.toContain(keys[role]);
     expect(dump).toContain('"role":"sales"');
   });
@@ -94,7 +91,7 @@ describe('API keys and roles', () => {
 
 describe('the first admin key', () => {
   it('is generated on first start, shown once, and works; a restart makes no new one', async () => {
-    const workspace = tempWorkspace();
+    const workspace = await tempWorkspace();
     const previous = process.env['LEADFLOW_ADMIN_KEY'];
     delete process.env['LEADFLOW_ADMIN_KEY'];
     try {
@@ -106,10 +103,10 @@ describe('the first admin key', () => {
       expect(second.adminKey).toBeUndefined();
       expect((await call(second.url, 'GET', '/v1/keys', { key: first.adminKey! })).status).toBe(200);
       await second.close();
-      expect(readFileSync(workspace.db).includes(first.adminKey!)).toBe(false);
+      if (!PG_URL) expect(readFileSync(workspace.db).includes(first.adminKey!)).toBe(false);
     } finally {
       if (previous !== undefined) process.env['LEADFLOW_ADMIN_KEY'] = previous;
-      rmSync(workspace.dir, { recursive: true, force: true });
+      await removeWorkspace(workspace);
     }
   });
 });

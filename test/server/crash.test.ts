@@ -1,13 +1,15 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { evaluateBatch, loadRuleSetOrThrow, type LeadEvent, type LeadEventInput } from '../../engine/index';
-import { ADMIN_KEY, ROOT, call, event, shuffled, startServer, tempWorkspace } from './helpers';
+import { ADMIN_KEY, ROOT, call, event, queryRows, removeWorkspace, shuffled, startServer, tempWorkspace, type Workspace } from './helpers';
 
-const workspace = tempWorkspace();
-afterAll(() => rmSync(workspace.dir, { recursive: true, force: true }));
+let workspace: Workspace;
+beforeAll(async () => {
+  workspace = await tempWorkspace();
+});
+afterAll(() => removeWorkspace(workspace));
 
 /** Runs the server as a separate process, so it can be killed like a crashed machine. */
 function spawnServer(): Promise<{ child: ChildProcess; url: string }> {
@@ -70,10 +72,8 @@ describe('a crash during ingestion (kill -9)', () => {
     const restarted = await startServer({ workspace, keep: true });
     try {
       expect((await restarted.call('GET', '/health')).status).toBe(200);
-      const db = new Database(workspace.db, { readonly: true });
-      const stored = db.prepare('select id, lead_id, type, occurred_at, properties from events order by lead_id, occurred_at, id').all() as Array<Record<string, string>>;
-      const leads = db.prepare('select id, state from leads').all() as Array<{ id: string; state: string }>;
-      db.close();
+      const stored = await queryRows<Record<string, string>>(workspace, 'select id, lead_id, type, occurred_at, properties from events order by lead_id, occurred_at, id');
+      const leads = await queryRows<{ id: string; state: string }>(workspace, 'select id, state from leads');
 
       const storedIds = new Set(stored.map((row) => row.id));
       const lost = [...acknowledged].filter((id) => !storedIds.has(id));

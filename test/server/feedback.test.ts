@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
-import { events, startServer, type TestServer } from './helpers';
+import { events, queryRows, startServer, type TestServer } from './helpers';
 
 let server: TestServer;
 let salesKey: string;
@@ -48,9 +47,7 @@ describe('sales feedback', () => {
     await server.call('POST', '/v1/events', { key: ingestKey, body: { id: 'win-q', leadId: 'win', type: 'sales_qualified', occurredAt: '2026-03-05T10:00:00Z' } });
     const reply = await feedback('win', 'won', { amount: 48_000, occurredAt: '2026-04-01T10:00:00Z' });
     expect(reply.body.lead).toMatchObject({ stage: 'won', customer: true });
-    const db = new Database(server.db, { readonly: true });
-    const rows = db.prepare("select kind, amount from outcomes where lead_id = 'win' order by occurred_at").all();
-    db.close();
+    const rows = await queryRows(server, "select kind, amount from outcomes where lead_id = 'win' order by occurred_at");
     expect(rows).toEqual([
       { kind: 'accepted', amount: null },
       { kind: 'qualified', amount: null },

@@ -3,8 +3,10 @@
  * its own copy of rules/, and small helpers to call it.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServeOptions } from '../../server/index';
 import type { LeadEventInput } from '../../engine/index';
@@ -27,23 +29,77 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export interface TestServer {
+export interface TestServer extends Workspace {
   url: string;
-  dir: string;
-  db: string;
-  rulesDir: string;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
   /** Creates an API key with a role and returns it. */
   key(role: 'ingest' | 'sales' | 'editor' | 'admin'): Promise<string>;
   close(): Promise<void>;
 }
 
-/** A fresh temporary directory with a copy of the repository's rules/. */
-export function tempWorkspace(): { dir: string; rulesDir: string; db: string } {
+export interface Workspace {
+  dir: string;
+  rulesDir: string;
+  /** A SQLite file, or a PostgreSQL URL when LEADFLOW_TEST_PG_URL is set. */
+  db: string;
+}
+
+/** PostgreSQL server to run the suite against (a URL with a role that may create databases); unset: SQLite only. */
+export const PG_URL = process.env['LEADFLOW_TEST_PG_URL'];
+
+function databaseUrl(name: string): string {
+  const url = new URL(PG_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh temporary directory with a copy of the repository's rules/, and an
+ * empty database: a SQLite file in it, or a new PostgreSQL database.
+ */
+export async function tempWorkspace(): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), 'leadflow-server-test-'));
   const rulesDir = join(dir, 'rules');
   cpSync(join(ROOT, 'rules'), rulesDir, { recursive: true });
-  return { dir, rulesDir, db: join(dir, 'leadflow.db') };
+  if (!PG_URL) return { dir, rulesDir, db: join(dir, 'leadflow.db') };
+  const name = `leadflow_${basename(dir).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  await adminQuery(`create database ${name}`);
+  return { dir, rulesDir, db: databaseUrl(name) };
+}
+
+/** Removes a workspace's directory and database. */
+export async function removeWorkspace(workspace: Workspace): Promise<void> {
+  rmSync(workspace.dir, { recursive: true, force: true });
+  if (PG_URL) await adminQuery(`drop database if exists ${new URL(workspace.db).pathname.slice(1)} with (force)`);
+}
+
+/** Rows of a query run directly on a workspace's database (for checks the API does not expose). */
+export async function queryRows<T = Record<string, unknown>>(workspace: Workspace, sql: string): Promise<T[]> {
+  if (!PG_URL) {
+    const db = new Database(workspace.db, { readonly: true });
+    try {
+      return db.prepare(sql).all() as T[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: workspace.db });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
 
 /** Calls a server at `url`; JSON in, JSON (or text) out. */
@@ -61,8 +117,8 @@ export async function call<T = any>(url: string, method: string, path: string, o
 }
 
 /** Starts a server on a temporary SQLite file (or reuses a workspace); `close()` stops it and removes the workspace. */
-export async function startServer(options: Partial<ServeOptions> & { workspace?: ReturnType<typeof tempWorkspace>; keep?: boolean } = {}): Promise<TestServer> {
-  const workspace = options.workspace ?? tempWorkspace();
+export async function startServer(options: Partial<ServeOptions> & { workspace?: Workspace; keep?: boolean } = {}): Promise<TestServer> {
+  const workspace = options.workspace ?? (await tempWorkspace());
   const { workspace: _w, keep, ...serveOptions } = options;
   const server = await serve({ port: 0, host: '127.0.0.1', db: workspace.db, rulesDir: workspace.rulesDir, adminKey: ADMIN_KEY, log: false, ...serveOptions });
   const url = server.url.replace('localhost', '127.0.0.1');
@@ -77,7 +133,7 @@ export async function startServer(options: Partial<ServeOptions> & { workspace?:
     },
     async close() {
       await server.close();
-      if (!keep) rmSync(workspace.dir, { recursive: true, force: true });
+      if (!keep) await removeWorkspace(workspace);
     },
   };
 }

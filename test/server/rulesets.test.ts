@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { event, startServer, type TestServer } from './helpers';
+import { event, queryRows, startServer, type TestServer } from './helpers';
 
 let server: TestServer;
 let editorKey: string;
@@ -124,9 +123,7 @@ describe('challenger', () => {
     expect(set.body).toMatchObject({ active: 'v3', challenger: 'v1' });
     const reply = await server.call('POST', '/v1/events', { key: ingestKey, body: event('listener', 'email_click', 10) });
     expect(reply.body.lead.score.total).toBe(50);
-    const db = new Database(server.db, { readonly: true });
-    const shadow = db.prepare("select event_id, version, score from shadow_results where lead_id = 'listener' order by event_id").all();
-    db.close();
+    const shadow = await queryRows(server, "select event_id, version, score from shadow_results where lead_id = 'listener' order by event_id");
     // The challenger (v1) does not know podcasts: from the lead's history it scores only the click.
     expect(shadow).toEqual([
       { event_id: 'listener-email_click-10', version: 'v1', score: 10 },

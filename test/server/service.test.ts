@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../server/index';
-import { startServer, tempWorkspace, type TestServer } from './helpers';
-import { rmSync } from 'node:fs';
+import { PG_URL, removeWorkspace, startServer, tempWorkspace, type TestServer } from './helpers';
 
 let server: TestServer;
 
@@ -14,7 +13,7 @@ describe('GET /health', () => {
   it('checks the database and needs no key', async () => {
     const reply = await server.call('GET', '/health', { key: null });
     expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({ status: 'ok', database: 'sqlite', activeRuleSet: 'v1' });
+    expect(reply.body).toEqual({ status: 'ok', database: PG_URL ? 'postgres' : 'sqlite', activeRuleSet: 'v1' });
   });
 });
 
@@ -68,8 +67,7 @@ describe('demo data', () => {
   const anchor = '2026-11-01T00:00:00.000Z';
 
   it('loads about 200 leads with feedback and outcomes into an empty database, the same for the same anchor', async () => {
-    const a = tempWorkspace();
-    const b = tempWorkspace();
+    const [a, b] = await Promise.all([tempWorkspace(), tempWorkspace()]);
     const first = await startServer({ workspace: a, demo: true, demoAnchor: anchor });
     const second = await startServer({ workspace: b, demo: true, demoAnchor: anchor });
     try {
@@ -89,7 +87,7 @@ describe('demo data', () => {
   });
 
   it('loads nothing into a database that has leads', async () => {
-    const workspace = tempWorkspace();
+    const workspace = await tempWorkspace();
     const plain = await startServer({ workspace, keep: true });
     await plain.call('POST', '/v1/events', { body: { id: 'only', leadId: 'only', type: 'email_open', occurredAt: '2026-03-01T09:00:00Z' } });
     await plain.close();
@@ -98,7 +96,7 @@ describe('demo data', () => {
       expect((await demo.call('GET', '/v1/leads')).body.leads.map((l: { id: string }) => l.id)).toEqual(['only']);
     } finally {
       await demo.close();
-      rmSync(workspace.dir, { recursive: true, force: true });
+      await removeWorkspace(workspace);
     }
   });
 });
