@@ -4,11 +4,12 @@
  * same algorithm and against a hand-written score, all in one run, checked to
  * give identical results. See bench/README.md.
  *
- * Options: --leads N --events N --seed N --rounds N --only name,… --all
+ * Options: --leads N --events N --seed N --slices N --only name,… --all
  * (names: evaluate, evaluateBatch, json-logic-js, json-logic-engine,
  * json-logic-engine-run, hand-written, conditions; --all adds the opt-in ones).
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -39,6 +40,14 @@ import { DEFAULT_WORKLOAD, Random, generateWorkload, type Workload } from './wor
 const RULES_FILE = 'rules/v1.json';
 /** The issue's goal for the full evaluate step against json-logic-js. */
 const GOAL_VS_JSON_LOGIC_JS = 10;
+/**
+ * By default each contender runs the whole workload alone, with only its own
+ * states in memory. With --slices N the workload is cut into N consecutive time
+ * slices and the contenders take turns on each, so a slow spell of a shared
+ * machine hits all of them alike; but then every contender's states are in
+ * memory at once, and each garbage collection costs everyone more.
+ */
+const SLICES = 1;
 /** Warm-up workload: same generator, another seed, this share of the size. */
 const WARM_UP_SHARE = 0.05;
 const WARM_UP_SEED = 7;
@@ -46,13 +55,14 @@ const WARM_UP_SEED = 7;
 const CONDITION_SAMPLES = 2_000;
 const CONDITION_SAMPLE_SEED = 11;
 const CONDITION_REPEATS = 250;
+const CONDITION_TURNS = 10;
 
 const { values: args } = parseArgs({
   options: {
     leads: { type: 'string', default: String(DEFAULT_WORKLOAD.leads) },
     events: { type: 'string', default: String(DEFAULT_WORKLOAD.events) },
     seed: { type: 'string', default: String(DEFAULT_WORKLOAD.seed) },
-    rounds: { type: 'string', default: '1' },
+    slices: { type: 'string', default: String(SLICES) },
     only: { type: 'string' },
     all: { type: 'boolean', default: false },
   },
@@ -69,69 +79,96 @@ function packageVersion(name: string): string {
 
 type Outcome = { kind: 'states'; states: Map<string, LeadState> } | { kind: 'scores'; scores: Map<string, HandScore> };
 
-/** One way of running the whole workload. */
+/** One contender's pass over the workload, fed slice by slice in time order. */
+interface Session {
+  feed(events: readonly LeadEvent[]): void;
+  finish(): Outcome;
+  /** Anything worth knowing about how the pass ran. */
+  note?(): string;
+}
+
+/** One way of running the workload. */
 interface Contender {
   key: string;
   label: string;
   path: string;
   /** Run only when named in --only, or with --all. */
   optIn?: boolean;
-  run(events: readonly LeadEvent[]): Outcome;
+  start(): Session;
 }
 
 /** Event by event through the public, pure `evaluate`, as the server does: load, evaluate, store. */
-function eventByEvent(ruleSet: CompiledRuleSet) {
-  return (events: readonly LeadEvent[]): Map<string, LeadState> => {
-    const states = new Map<string, LeadState>();
-    for (const event of events) states.set(event.leadId, evaluate(ruleSet, states.get(event.leadId) ?? null, event).state);
-    return states;
+function evaluateInto(ruleSet: CompiledRuleSet, states: Map<string, LeadState>, events: readonly LeadEvent[]): Map<string, LeadState> {
+  for (const event of events) states.set(event.leadId, evaluate(ruleSet, states.get(event.leadId) ?? null, event).state);
+  return states;
+}
+
+function evaluateSession(ruleSet: CompiledRuleSet): Session {
+  const states = new Map<string, LeadState>();
+  return {
+    feed: (events) => evaluateInto(ruleSet, states, events),
+    finish: () => ({ kind: 'states', states }),
+  };
+}
+
+/** One `evaluateBatch` call per slice, given the states so far, as a replay in chunks would call it. */
+function batchSession(ruleSet: CompiledRuleSet): Session {
+  const states = new Map<string, LeadState>();
+  let copied = 0;
+  return {
+    feed(events) {
+      for (const [leadId, state] of evaluateBatch(ruleSet, events, states)) {
+        if (states.has(leadId)) copied += 1;
+        states.set(leadId, state);
+      }
+    },
+    finish: () => ({ kind: 'states', states }),
+    note: () => `evaluateBatch copied ${integer.format(copied)} known states at slice starts (evaluate copies one per event)`,
+  };
+}
+
+function handWrittenSession(): Session {
+  const scores = new Map<string, HandScore>();
+  return {
+    feed(events) {
+      for (const event of events) scoreByHand(scores, event);
+    },
+    finish: () => ({ kind: 'scores', scores }),
   };
 }
 
 function contenders(ours: CompiledRuleSet): Contender[] {
-  const stateful = (ruleSet: CompiledRuleSet) => {
-    const run = eventByEvent(ruleSet);
-    return (events: readonly LeadEvent[]): Outcome => ({ kind: 'states', states: run(events) });
-  };
   const jsonLogicEngine = `json-logic-engine ${packageVersion('json-logic-engine')}`;
   return [
-    { key: 'evaluate', label: 'leadflow (compiled closures)', path: 'evaluate', run: stateful(ours) },
-    {
-      key: 'evaluateBatch',
-      label: 'leadflow (compiled closures)',
-      path: 'evaluateBatch',
-      run: (events) => ({ kind: 'states', states: evaluateBatch(ours, events) }),
-    },
+    { key: 'evaluate', label: 'leadflow (compiled closures)', path: 'evaluate', start: () => evaluateSession(ours) },
+    { key: 'evaluateBatch', label: 'leadflow (compiled closures)', path: 'evaluateBatch', start: () => batchSession(ours) },
     {
       key: 'json-logic-js',
       label: `json-logic-js ${packageVersion('json-logic-js')} (interpreted)`,
       path: 'evaluate',
-      run: stateful(withLogicEvaluator(ours, interpretWithJsonLogicJs)),
+      start: () => evaluateSession(withLogicEvaluator(ours, interpretWithJsonLogicJs)),
     },
     {
       key: 'json-logic-engine',
       label: `${jsonLogicEngine} (compiled)`,
       path: 'evaluate',
-      run: stateful(withLogicEvaluator(ours, compileWithJsonLogicEngine())),
+      start: () => evaluateSession(withLogicEvaluator(ours, compileWithJsonLogicEngine())),
     },
     {
       key: 'json-logic-engine-run',
       label: `${jsonLogicEngine} (interpreted)`,
       path: 'evaluate',
       optIn: true,
-      run: stateful(withLogicEvaluator(ours, interpretWithJsonLogicEngine())),
+      start: () => evaluateSession(withLogicEvaluator(ours, interpretWithJsonLogicEngine())),
     },
-    {
-      key: 'hand-written',
-      label: 'hand-written v1 (score + band only)',
-      path: 'score only',
-      run: (events) => {
-        const scores = new Map<string, HandScore>();
-        for (const event of events) scoreByHand(scores, event);
-        return { kind: 'scores', scores };
-      },
-    },
+    { key: 'hand-written', label: 'hand-written v1 (score + band only)', path: 'score only', start: handWrittenSession },
   ];
+}
+
+/** Consecutive slices of about equal size. */
+function slicesOf<T>(items: readonly T[], count: number): T[][] {
+  const size = Math.ceil(items.length / count);
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -196,7 +233,13 @@ class ResultCheck {
   /** Where the two JSON texts part, with some context. */
   private difference(leadId: string, state: LeadState | undefined): string {
     if (!state) return 'missing';
-    const expected = JSON.stringify(eventByEvent(this.ruleSet)(this.events.filter((e) => e.leadId === leadId)).get(leadId));
+    const expected = JSON.stringify(
+      evaluateInto(
+        this.ruleSet,
+        new Map(),
+        this.events.filter((e) => e.leadId === leadId),
+      ).get(leadId),
+    );
     const actual = JSON.stringify(state);
     let at = 0;
     while (at < actual.length && actual[at] === expected[at]) at++;
@@ -245,36 +288,38 @@ function recordingEvaluator(samples: ConditionSample[]): LogicEvaluator {
   };
 }
 
-/** JSON-Logic alone: every evaluator on the same recorded calls, results compared for truthiness. */
+/** JSON-Logic alone: every evaluator on the same recorded calls, taking turns, results compared for truthiness. */
 function conditionsOnly(samples: readonly ConditionSample[], problems: string[]): Array<{ label: string; seconds: number }> {
   const evaluators: Array<{ label: string; evaluator: LogicEvaluator }> = [
     { label: 'leadflow compileLogic', evaluator: (rule) => compileLogic(rule).run },
-    { label: `json-logic-js apply`, evaluator: interpretWithJsonLogicJs },
+    { label: 'json-logic-js apply', evaluator: interpretWithJsonLogicJs },
     { label: 'json-logic-engine build', evaluator: compileWithJsonLogicEngine() },
     { label: 'json-logic-engine run', evaluator: interpretWithJsonLogicEngine() },
   ];
-  const rows: Array<{ label: string; seconds: number }> = [];
-  let reference: boolean[] | null = null;
-  for (const { label, evaluator } of evaluators) {
+  const runs = evaluators.map(({ label, evaluator }) => {
     const compiled = new Map<unknown, CompiledLogic>();
     const calls = samples.map(({ rule }) => compiled.get(rule) ?? compiled.set(rule, evaluator(rule)).get(rule)!);
-    const results = samples.map(({ data }, i) => truthy(calls[i]!(data)));
-    reference ??= results;
-    const differing = results.findIndex((result, i) => result !== reference![i]);
+    return { label, calls, seconds: 0 };
+  });
+  const reference = samples.map(({ data }, i) => truthy(runs[0]!.calls[i]!(data)));
+  for (const { label, calls } of runs) {
+    const differing = samples.findIndex(({ data }, i) => truthy(calls[i]!(data)) !== reference[i]);
     if (differing >= 0) {
-      problems.push(
-        `conditions: ${label}: ${JSON.stringify(samples[differing]!.rule)} gives ${results[differing]}, leadflow ${reference[differing]}`,
-      );
+      const rule = JSON.stringify(samples[differing]!.rule);
+      problems.push(`conditions: ${label}: ${rule} gives ${!reference[differing]}, leadflow ${reference[differing]}`);
     }
-    for (let i = 0; i < samples.length; i++) calls[i]!(samples[i]!.data);
-    collectGarbage();
-    const started = performance.now();
-    for (let repeat = 0; repeat < CONDITION_REPEATS; repeat++) {
-      for (let i = 0; i < samples.length; i++) calls[i]!(samples[i]!.data);
-    }
-    rows.push({ label, seconds: (performance.now() - started) / 1000 });
   }
-  return rows;
+  for (let turn = 0; turn < CONDITION_TURNS; turn++) {
+    for (let k = 0; k < runs.length; k++) {
+      const run = runs[(k + turn) % runs.length]!;
+      const started = performance.now();
+      for (let repeat = 0; repeat < CONDITION_REPEATS / CONDITION_TURNS; repeat++) {
+        for (let i = 0; i < samples.length; i++) run.calls[i]!(samples[i]!.data);
+      }
+      run.seconds += (performance.now() - started) / 1000;
+    }
+  }
+  return runs;
 }
 
 function describeWorkload(workload: Workload, seconds: number): string {
@@ -297,18 +342,18 @@ function checkWorkload(ruleSet: CompiledRuleSet, events: readonly LeadEvent[]): 
 
 interface Timing {
   contender: Contender;
-  seconds: number[];
+  seconds: number;
 }
 
-function printTimings(timings: readonly Timing[], events: number): void {
-  const rate = (t: Timing) => events / Math.min(...t.seconds);
+function printTimings(timings: readonly Timing[], events: number, slices: number): void {
+  const rate = (t: Timing) => events / t.seconds;
   const ours = timings.find((t) => t.contender.key === 'evaluate');
   console.log(
     `\n${'evaluator'.padEnd(42)}${'path'.padEnd(15)}${'time'.padStart(9)}${'events/s'.padStart(12)}${'ours ÷ this'.padStart(13)}`,
   );
   for (const t of timings) {
     const relative = ours ? ratio(rate(ours) / rate(t)) : '';
-    const time = `${Math.min(...t.seconds).toFixed(2)} s`;
+    const time = `${t.seconds.toFixed(2)} s`;
     console.log(
       `${t.contender.label.padEnd(42)}${t.contender.path.padEnd(15)}${time.padStart(9)}${integer.format(rate(t)).padStart(12)}${relative.padStart(13)}`,
     );
@@ -327,8 +372,10 @@ function printTimings(timings: readonly Timing[], events: number): void {
   const hand = against('hand-written');
   if (hand)
     lines.push(`ours / hand-written        ${ratio(rate(ours) / rate(hand)).padStart(7)}   (hand-written computes score and band only)`);
-  const rounds = ours.seconds.length > 1 ? `best of ${ours.seconds.length}, ` : '';
-  if (lines.length > 0) console.log(`\nratios of events/s (${rounds}same run, "ours" = evaluate):\n  ${lines.join('\n  ')}`);
+  if (lines.length > 0) {
+    const turns = slices > 1 ? `contenders taking turns over ${slices} time slices` : 'one contender at a time';
+    console.log(`\nratios of events/s ("ours" = evaluate; same run, ${turns}):\n  ${lines.join('\n  ')}`);
+  }
 }
 
 function printConditions(samples: readonly ConditionSample[], problems: string[]): void {
@@ -350,7 +397,7 @@ function main(): void {
   const ruleSet = loadRuleSetOrThrow(readFileSync(new URL(`../${RULES_FILE}`, import.meta.url), 'utf8'));
   const leads = Number(args.leads);
   const eventCount = Number(args.events);
-  const rounds = Math.max(1, Number(args.rounds));
+  const sliceCount = Math.max(1, Number(args.slices));
   const only = args.only ? new Set(args.only.split(',')) : null;
   const selected = contenders(ruleSet).filter((c) => (only ? only.has(c.key) : args.all || !c.optIn));
   const conditions = !only || only.has('conditions');
@@ -367,24 +414,41 @@ function main(): void {
     seed: WARM_UP_SEED,
   }).events;
   const samples: ConditionSample[] = [];
-  if (conditions) eventByEvent(withLogicEvaluator(ruleSet, recordingEvaluator(samples)))(warmUp);
-  for (const contender of selected) contender.run(warmUp);
-
-  // Rounds rotate the order, so on a machine whose speed drifts no contender always runs first.
-  const timings: Timing[] = selected.map((contender) => ({ contender, seconds: [] }));
-  const check = new ResultCheck(ruleSet, workload.events);
-  for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < timings.length; i++) {
-      const timing = timings[(i + round) % timings.length]!;
-      collectGarbage();
-      started = performance.now();
-      const outcome = timing.contender.run(workload.events);
-      timing.seconds.push((performance.now() - started) / 1000);
-      if (round === 0) check.check(timing.contender.key, outcome);
-    }
+  const notes: string[] = [];
+  if (conditions) evaluateInto(withLogicEvaluator(ruleSet, recordingEvaluator(samples)), new Map(), warmUp);
+  for (const contender of selected) {
+    const session = contender.start();
+    for (const slice of slicesOf(warmUp, sliceCount)) session.feed(slice);
   }
 
-  printTimings(timings, workload.events.length);
+  // Contenders take turns slice by slice, each starting a different slice, each keeping its own states;
+  // a contender's results are checked, and its states dropped, as soon as it has seen every slice.
+  const check = new ResultCheck(ruleSet, workload.events);
+  const slices = slicesOf(workload.events, sliceCount);
+  const runs = selected.map((contender) => ({ contender, session: null as Session | null, seconds: 0, fed: 0 }));
+  const loadBefore = os.loadavg()[0]!;
+  collectGarbage();
+  for (let s = 0; s < slices.length; s++) {
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[(i + s) % runs.length]!;
+      run.session ??= run.contender.start();
+      if (slices.length === 1) collectGarbage();
+      started = performance.now();
+      run.session.feed(slices[s]!);
+      run.seconds += (performance.now() - started) / 1000;
+      if (++run.fed < slices.length) continue;
+      check.check(run.contender.key, run.session.finish());
+      const note = run.session.note?.();
+      if (note) notes.push(note);
+      run.session = null;
+    }
+  }
+  const loadAfter = os.loadavg()[0]!;
+
+  printTimings(runs, workload.events.length, slices.length);
+  const cpus = os.availableParallelism();
+  notes.push(`load average ${loadBefore.toFixed(1)} before the timed runs, ${loadAfter.toFixed(1)} after, on ${cpus} CPUs`);
+  if (notes.length > 0) console.log(`  ${notes.join('\n  ')}`);
   if (conditions) printConditions(samples, check.problems);
   if (check.summary) console.log(`\n${check.summary}`);
 
@@ -393,8 +457,8 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
-  const stateful = timings.filter((t) => t.contender.key !== 'hand-written').map((t) => t.contender.key);
-  const hand = timings.some((t) => t.contender.key === 'hand-written') && check.referenceKey !== null;
+  const stateful = runs.filter((run) => run.contender.key !== 'hand-written').map((run) => run.contender.key);
+  const hand = runs.some((run) => run.contender.key === 'hand-written') && check.referenceKey !== null;
   const leadCount = integer.format(leads);
   console.log(
     `\nverified: final states of all ${leadCount} leads identical (JSON) across ${stateful.join(', ')}` +
