@@ -32,43 +32,30 @@ export function interpretWithJsonLogicEngine(): LogicEvaluator {
 }
 
 /**
- * Rebuilds a loaded rule set with every condition, guard and routing rule
- * evaluated by `evaluator`, exactly as engine/ruleset.ts assembles it (same
- * order, same lifecycle machine), so `evaluate` runs the same algorithm.
+ * A loaded rule set with every condition, guard and routing rule evaluated by
+ * `evaluator` instead of the engine's compiler. Everything else is the loaded
+ * rule set's own (same entries in the same order, the lifecycle machine built
+ * by the engine's `buildLifecycle`), so `evaluate` runs the same algorithm.
  */
 export function withLogicEvaluator(ruleSet: CompiledRuleSet, evaluator: LogicEvaluator): CompiledRuleSet {
-  const { definition } = ruleSet;
   const compile = (rule: unknown): CompiledLogic | null => (rule === undefined ? null : evaluator(rule));
-
-  const engagementRules = new Map<string, CompiledScoringRule[]>();
-  const fitRules: CompiledScoringRule[] = [];
-  for (const rule of definition.scoring) {
-    const compiled = { rule, when: compile(rule.when) };
-    if (rule.kind === 'fit') {
-      fitRules.push(compiled);
-      continue;
-    }
-    for (const type of rule.on ?? []) {
-      const list = engagementRules.get(type) ?? [];
-      list.push(compiled);
-      engagementRules.set(type, list);
-    }
-  }
-  const transitions: CompiledTransition[] = definition.lifecycle.transitions.map((transition) => ({
+  // A rule listed under several event types stays one entry, as in the loaded rule set.
+  const swapped = new Map<CompiledScoringRule, CompiledScoringRule>();
+  const swap = (entry: CompiledScoringRule): CompiledScoringRule => {
+    const done = swapped.get(entry) ?? { ...entry, when: compile(entry.rule.when) };
+    swapped.set(entry, done);
+    return done;
+  };
+  const transitions: CompiledTransition[] = ruleSet.definition.lifecycle.transitions.map((transition) => ({
     transition,
     when: compile(transition.when),
   }));
-  const routing: CompiledRoutingRule[] = definition.routing.rules.map((rule) => ({ rule, when: compile(rule.when) }));
-
   return Object.freeze({
-    version: ruleSet.version,
-    definition,
-    activityTypes: ruleSet.activityTypes,
-    webinarTypes: ruleSet.webinarTypes,
-    engagementRules,
-    fitRules,
+    ...ruleSet,
+    engagementRules: new Map([...ruleSet.engagementRules].map(([type, entries]) => [type, entries.map(swap)])),
+    fitRules: ruleSet.fitRules.map(swap),
     lifecycle: buildLifecycle(transitions, ruleSet.activityTypes),
-    routing,
+    routing: ruleSet.routing.map((entry): CompiledRoutingRule => ({ ...entry, when: compile(entry.rule.when) })),
   });
 }
 

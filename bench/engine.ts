@@ -123,7 +123,8 @@ function batchSession(ruleSet: CompiledRuleSet): Session {
       }
     },
     finish: () => ({ kind: 'states', states }),
-    note: () => `evaluateBatch copied ${integer.format(copied)} known states at slice starts (evaluate copies one per event)`,
+    note: () =>
+      copied === 0 ? '' : `evaluateBatch copied ${integer.format(copied)} known states at slice starts (evaluate copies one per event)`,
   };
 }
 
