@@ -73,6 +73,23 @@ const tooLarge = (limit: number) => (c: Context) => {
   throw new ApiProblem(413, 'body-too-large', `The body is larger than the limit of ${limit} bytes.`, [{ path: '', message: `at most ${limit} bytes` }]);
 };
 
+/**
+ * Hono's body limit, with a shortcut when Content-Length is declared: the
+ * stock middleware touches the request body stream, which makes the Node
+ * adapter build a full web Request for every call. Only bodies without a
+ * length (chunked) go through the counting middleware.
+ */
+function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  const onError = tooLarge(maxSize);
+  const counting = bodyLimit({ maxSize, onError });
+  return async (c, next) => {
+    const length = c.req.header('Content-Length');
+    if (length === undefined || c.req.header('Transfer-Encoding') !== undefined) return counting(c, next);
+    if (!/^\d+$/.test(length) || Number(length) > maxSize) return onError(c);
+    await next();
+  };
+}
+
 /** Mounts a route on the app and describes it in the OpenAPI document. */
 export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
   app: OpenAPIHono<AppEnv>,
@@ -106,7 +123,7 @@ export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   if (spec.body) {
     const limit = spec.maxBody ?? MAX_BODY_BYTES;
-    middleware.push(bodyLimit({ maxSize: limit, onError: tooLarge(limit) }));
+    middleware.push(limitBody(limit));
   }
   if (spec.roles) middleware.push(requireRole(...spec.roles));
   const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');

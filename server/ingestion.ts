@@ -10,7 +10,7 @@ import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
 import { applyInOrder, compareHistory, pointsOf, type AppliedEvent, type FoldResult } from './lead-history';
-import type { EventWrite, LeadWrite, OutcomeRecord, Queries, ShadowLead, ShadowResult, StageChangeRecord, Store, StoredLead } from './store/index';
+import { leadFilterValues, type EventWrite, type LeadWrite, type OutcomeRecord, type Queries, type ShadowLead, type ShadowResult, type StageChangeRecord, type Store, type StoredLead } from './store/index';
 
 export type EventStatus = 'stored' | 'duplicate';
 
@@ -168,7 +168,14 @@ export class Ingestion {
       const state = fold.state;
       if (!state) continue;
       const newest = late ? lastOf(lead!, fresh) : fresh[fresh.length - 1]!;
-      leadWrites.push({ state, lastEventAt: newest.occurredAt, lastEventId: newest.id, createdAt: lead?.createdAt ?? now, updatedAt: now });
+      leadWrites.push({
+        state,
+        ...(lead && { previous: leadFilterValues(lead.state) }),
+        lastEventAt: newest.occurredAt,
+        lastEventId: newest.id,
+        createdAt: lead?.createdAt ?? now,
+        updatedAt: now,
+      });
       const keptChanges = late || !lead ? 0 : lead.state.stageHistory.length;
       stageChanges.push(...stageChangeRecords(state, fold.applied, keptChanges));
       leads.set(leadId, {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase as SqliteDatabaseLike } from 'kysely';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -17,11 +17,6 @@ export interface OpenedDialect {
   /** Where the data lives, for logs: a file path, or the URL without its password. */
   location: string;
 }
-
-/** SQLite page cache, in KiB. */
-const SQLITE_CACHE_KIB = 64 * 1024;
-/** WAL pages between automatic checkpoints (SQLite's default is 1,000). */
-const SQLITE_CHECKPOINT_PAGES = 10_000;
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
@@ -42,9 +37,31 @@ export function openDialect(db: string): OpenedDialect {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
-  // Lead rows are rewritten on every event: a page cache that holds the working
-  // set, and fewer, larger checkpoints, keep that from becoming random I/O.
-  database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-  database.pragma(`wal_autocheckpoint = ${SQLITE_CHECKPOINT_PAGES}`);
-  return { name: 'sqlite', dialect: new SqliteDialect({ database }), location: file };
+  return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(database) }), location: file };
+}
+
+/** Prepared statements kept per SQL text (SQLite's parse and plan cost more than many executions). */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * The database as Kysely's SQLite driver sees it, reusing prepared
+ * statements. Safe because better-sqlite3 runs each statement to completion
+ * before the next starts.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabaseLike {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { migrationProvider } from './migrations';
 import { Queries } from './queries';
 import type { Database } from './schema';
 
-export { Queries } from './queries';
+export { Queries, leadFilterValues } from './queries';
 export type { EventWrite, LeadWrite } from './queries';
 export type { DialectName } from './dialect';
 export * from './records';

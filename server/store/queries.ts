@@ -36,9 +36,25 @@ function rowsPerStatement(columns: number): number {
   return Math.max(1, Math.floor(MAX_PARAMETERS / columns));
 }
 
+const FILTER_COLUMNS = ['stage', 'band', 'owner', 'queue'] as const;
+type FilterColumn = (typeof FILTER_COLUMNS)[number];
+export interface LeadFilterValues {
+  stage: string;
+  band: string;
+  owner: string | null;
+  queue: string;
+}
+
+/** The indexed filter columns of a lead, from its state. */
+export function leadFilterValues(state: LeadState): LeadFilterValues {
+  return { stage: state.stage, band: state.band, owner: state.route.owner ?? null, queue: state.route.queue };
+}
+
 /** A lead row to write: its state and its newest event. */
 export interface LeadWrite {
   state: LeadState;
+  /** Filter columns as stored, for a lead that exists. */
+  previous?: LeadFilterValues;
   lastEventAt: string;
   lastEventId: string;
   createdAt: string;
@@ -136,28 +152,38 @@ export class Queries {
     return (await this.leadsByIds([id])).get(id);
   }
 
-  /** Inserts new leads and overwrites existing ones. */
+  /**
+   * Inserts new leads and overwrites existing ones. A filter column (stage,
+   * band, owner, queue) is written only for the leads where it changed:
+   * rewriting an unchanged indexed value still rewrites its index page.
+   */
   async upsertLeads(rows: readonly LeadWrite[]): Promise<void> {
-    for (const part of chunks(rows, rowsPerStatement(13))) {
-      await this.db
-        .insertInto('leads')
-        .values(part.map(leadRow))
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            stage: eb.ref('excluded.stage'),
-            band: eb.ref('excluded.band'),
-            score: eb.ref('excluded.score'),
-            owner: eb.ref('excluded.owner'),
-            queue: eb.ref('excluded.queue'),
-            rule_set_version: eb.ref('excluded.rule_set_version'),
-            last_event_at: eb.ref('excluded.last_event_at'),
-            last_event_id: eb.ref('excluded.last_event_id'),
-            event_count: eb.ref('excluded.event_count'),
-            updated_at: eb.ref('excluded.updated_at'),
-            state: eb.ref('excluded.state'),
-          })),
-        )
-        .execute();
+    const groups = new Map<string, { columns: FilterColumn[]; rows: LeadWrite[] }>();
+    for (const row of rows) {
+      const columns = row.previous ? FILTER_COLUMNS.filter((column) => leadFilterValues(row.state)[column] !== row.previous![column]) : [...FILTER_COLUMNS];
+      const key = columns.join(',');
+      const group = groups.get(key) ?? groups.set(key, { columns, rows: [] }).get(key)!;
+      group.rows.push(row);
+    }
+    for (const { columns, rows: group } of groups.values()) {
+      for (const part of chunks(group, rowsPerStatement(13))) {
+        await this.db
+          .insertInto('leads')
+          .values(part.map(leadRow))
+          .onConflict((oc) =>
+            oc.column('id').doUpdateSet((eb) => ({
+              ...Object.fromEntries(columns.map((column) => [column, eb.ref(`excluded.${column}`)])),
+              score: eb.ref('excluded.score'),
+              rule_set_version: eb.ref('excluded.rule_set_version'),
+              last_event_at: eb.ref('excluded.last_event_at'),
+              last_event_id: eb.ref('excluded.last_event_id'),
+              event_count: eb.ref('excluded.event_count'),
+              updated_at: eb.ref('excluded.updated_at'),
+              state: eb.ref('excluded.state'),
+            })),
+          )
+          .execute();
+      }
     }
   }
 
@@ -442,11 +468,8 @@ function leadRow(row: LeadWrite) {
   const { state } = row;
   return {
     id: state.leadId,
-    stage: state.stage,
-    band: state.band,
+    ...leadFilterValues(state),
     score: state.score.total,
-    owner: state.route.owner ?? null,
-    queue: state.route.queue,
     rule_set_version: state.ruleSetVersion,
     last_event_at: row.lastEventAt,
     last_event_id: row.lastEventId,
