@@ -1,0 +1,31 @@
+/** Small edits of a draft rule set that forms share: new rules with free ids, caps set from inputs. */
+import type { RuleSetDefinition } from '../api';
+
+type ScoringRule = RuleSetDefinition['scoring'][number];
+type RoutingRule = RuleSetDefinition['routing']['rules'][number];
+
+/** An id not yet used: `base`, `base-2`, `base-3`… */
+export function freeId(base: string, taken: readonly string[]): string {
+  if (!taken.includes(base)) return base;
+  let n = 2;
+  while (taken.includes(`${base}-${n}`)) n += 1;
+  return `${base}-${n}`;
+}
+
+export function newScoringRule(taken: readonly string[], label: string, eventType: string | undefined): ScoringRule {
+  return { id: freeId('rule', taken), label, kind: 'engagement', on: eventType ? [eventType] : [], points: 10 };
+}
+
+export function newRoutingRule(taken: readonly string[], label: string): RoutingRule {
+  return { id: freeId('route', taken), label, queue: 'sales-development', approach: 'email', when: { '==': [{ var: 'band' }, 'hot'] } };
+}
+
+/** Sets or clears (empty input) a cap; the caps object goes away with its last cap. */
+export function setCap(rule: ScoringRule, cap: 'maxTimes' | 'maxPoints', text: string): void {
+  const value = text.trim() === '' ? undefined : Number(text);
+  const caps = { ...(rule.caps ?? {}) };
+  if (value === undefined || Number.isNaN(value)) delete caps[cap];
+  else caps[cap] = value;
+  if (Object.keys(caps).length === 0) delete rule.caps;
+  else rule.caps = caps;
+}
