@@ -69,6 +69,8 @@ export function buildLifecycle(transitions: readonly CompiledTransition[], activ
     guards,
   }).createMachine({ id: 'leadLifecycle', initial: STAGES[0], states } as never) as unknown as AnyStateMachine;
 
+  // Snapshots are immutable: one per stage serves every lead in that stage.
+  const snapshots = new Map(STAGES.map((stage) => [stage, machine.resolveState({ value: stage, context: {} })]));
   const empty: readonly CompiledTransition[] = [];
   const candidates = (stage: Stage, trigger: string) => index.get(stage)?.get(trigger) ?? empty;
 
@@ -76,9 +78,15 @@ export function buildLifecycle(transitions: readonly CompiledTransition[], activ
     machine,
     candidates,
     step(stage, event) {
-      const enabled = candidates(stage, event.type).find(({ when }) => !when || truthy(when(event.data)));
+      let enabled: CompiledTransition | undefined;
+      for (const candidate of candidates(stage, event.type)) {
+        if (!candidate.when || truthy(candidate.when(event.data))) {
+          enabled = candidate;
+          break;
+        }
+      }
       if (!enabled) return null;
-      const [next] = machineTransition(machine, machine.resolveState({ value: stage, context: {} }), event);
+      const [next] = machineTransition(machine, snapshots.get(stage)!, event);
       const to = next.value as Stage;
       if (to !== enabled.transition.to) {
         throw new Error(`lifecycle machine moved ${stage} → ${to}, expected ${enabled.transition.to} (${enabled.transition.id})`);

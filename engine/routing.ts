@@ -6,16 +6,17 @@ import type { ActivityRecord, LeadState, Route, Score, WebinarRecord } from './t
 
 /** The first routing rule whose condition holds, else the default route. */
 export function routeFor(ruleSet: CompiledRuleSet, data: unknown): Route {
-  for (const { rule, when } of ruleSet.routing) {
-    if (!when || truthy(when(data))) return toRoute(rule);
+  for (const { route, when } of ruleSet.routing) {
+    if (!when || truthy(when(data))) return route;
   }
-  return toRoute(ruleSet.definition.routing.default);
+  return ruleSet.defaultRoute;
 }
 
-function toRoute(rule: { id: string; queue: string; owner?: string | undefined; approach: Approach }): Route {
+/** The route a routing rule gives; built once per rule set and frozen, so leads share it. */
+export function toRoute(rule: { id: string; queue: string; owner?: string | undefined; approach: Approach }): Route {
   const route: Route = { ruleId: rule.id, queue: rule.queue, approach: rule.approach };
   if (rule.owner !== undefined) route.owner = rule.owner;
-  return route;
+  return Object.freeze(route);
 }
 
 export type InterestLevel = 'high' | 'middle' | 'low';

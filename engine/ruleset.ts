@@ -6,6 +6,8 @@ import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { compileLogic, type CompiledLogic } from './logic';
 import { buildLifecycle, type Lifecycle } from './lifecycle';
+import { toRoute } from './routing';
+import type { Route } from './types';
 import {
   INITIAL_STAGE,
   STAGES,
@@ -40,6 +42,7 @@ export interface CompiledTransition {
 export interface CompiledRoutingRule {
   rule: RoutingRule;
   when: CompiledLogic | null;
+  route: Route;
 }
 
 /** A validated, compiled rule set, ready for {@link evaluate}. Immutable. */
@@ -54,6 +57,7 @@ export interface CompiledRuleSet {
   readonly fitRules: readonly CompiledScoringRule[];
   readonly lifecycle: Lifecycle;
   readonly routing: readonly CompiledRoutingRule[];
+  readonly defaultRoute: Route;
 }
 
 export type LoadResult = { ok: true; ruleSet: CompiledRuleSet } | { ok: false; problems: Problem[] };
@@ -221,7 +225,11 @@ function compileDefinition(definition: RuleSetDefinition): LoadResult {
     problems.push({ path: 'lifecycle.transitions', message: `stage "${stage}" is unreachable from "${INITIAL_STAGE}"` });
   }
 
-  const routing = definition.routing.rules.map((rule, i) => ({ rule, when: compile(rule.when, `routing.rules[${i}].when`) }));
+  const routing = definition.routing.rules.map((rule, i) => ({
+    rule,
+    when: compile(rule.when, `routing.rules[${i}].when`),
+    route: toRoute(rule),
+  }));
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -235,6 +243,7 @@ function compileDefinition(definition: RuleSetDefinition): LoadResult {
       fitRules,
       lifecycle: buildLifecycle(transitions, activityTypes),
       routing,
+      defaultRoute: toRoute(definition.routing.default),
     }),
   };
 }
