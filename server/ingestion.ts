@@ -10,7 +10,7 @@ import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
 import { applyInOrder, compareHistory, pointsOf, type AppliedEvent, type FoldResult } from './lead-history';
-import { leadFilterValues, type EventWrite, type LeadWrite, type OutcomeRecord, type Queries, type ShadowLead, type ShadowResult, type StageChangeRecord, type Store, type StoredLead } from './store/index';
+import { isUniqueViolation, leadFilterValues, type EventWrite, type LeadWrite, type OutcomeRecord, type Queries, type ShadowLead, type ShadowResult, type StageChangeRecord, type Store, type StoredEventResult, type StoredLead } from './store/index';
 
 export type EventStatus = 'stored' | 'duplicate';
 
@@ -96,9 +96,12 @@ export class Ingestion {
 
   /** Ingests events in one transaction; events for the same lead wait for each other, other leads proceed in parallel. */
   async ingest(submissions: readonly Submission[]): Promise<IngestResult> {
+    const attempt = () => this.store.transaction((queries) => this.inTransaction(queries, submissions));
     return this.queue.run(
       submissions.map((s) => s.event.leadId),
-      () => this.store.transaction((queries) => this.inTransaction(queries, submissions)),
+      // Two transactions may store the same event id for different leads at once (PostgreSQL):
+      // the loser rolls back and runs again, now seeing the id as a duplicate.
+      () => attempt().catch((error: unknown) => (isUniqueViolation(error) ? attempt() : Promise.reject(error))),
     );
   }
 
@@ -125,15 +128,16 @@ export class Ingestion {
 
     const now = this.now().toISOString();
     const existing = await queries.leadsByIds([...byLead.keys()]);
-    const histories = new Map<string, LeadEvent[]>();
-    const history = async (leadId: string) => {
-      let list = histories.get(leadId);
-      if (!list) {
-        list = (await queries.leadEvents(leadId)).map((row) => row.event);
-        histories.set(leadId, list);
+    const histories = new Map<string, StoredEventResult[]>();
+    const storedHistory = async (leadId: string) => {
+      let rows = histories.get(leadId);
+      if (!rows) {
+        rows = await queries.leadEvents(leadId);
+        histories.set(leadId, rows);
       }
-      return list;
+      return rows;
     };
+    const history = async (leadId: string) => (await storedHistory(leadId)).map((row) => row.event);
 
     const newEvents: EventWrite[] = [];
     const rewritten: EventWrite[] = [];
@@ -149,11 +153,15 @@ export class Ingestion {
       let fold: FoldResult;
       if (late) {
         // A late event changes everything after it (decay, caps, stage timing): fold the whole history again.
-        const past = await history(leadId);
-        fold = applyInOrder(ruleSet, null, mergeHistories(past, fresh));
-        const stillStored = new Set(past.map((e) => e.id));
+        const past = await storedHistory(leadId);
+        fold = applyInOrder(ruleSet, null, mergeHistories(past.map((row) => row.event), fresh));
+        const before = new Map(past.map((row) => [row.event.id, row]));
         for (const applied of fold.applied) {
-          if (stillStored.has(applied.event.id)) rewritten.push(eventWrite(applied, now));
+          const stored = before.get(applied.event.id);
+          if (!stored) continue;
+          const write = eventWrite(applied, now);
+          // Events before the late one come out the same; only the ones after it are rewritten.
+          if (write.explanation !== stored.explanation || write.stageAfter !== stored.stageAfter) rewritten.push(write);
         }
         recomputedLeads.push(leadId);
       } else {

@@ -65,3 +65,12 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDatabaseLi
     },
   };
 }
+
+/**
+ * Whether a database error is a unique-key violation (PostgreSQL 23505,
+ * SQLite's constraint codes): another transaction stored the same key first.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -11,7 +11,7 @@ import type { Database } from './schema';
 
 export { Queries, leadFilterValues } from './queries';
 export type { EventWrite, LeadWrite } from './queries';
-export type { DialectName } from './dialect';
+export { isUniqueViolation, type DialectName } from './dialect';
 export * from './records';
 
 export interface Store {
