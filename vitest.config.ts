@@ -1,10 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
 import { defineConfig } from 'vitest/config';
+
+const stub = (name: string) => fileURLToPath(new URL(`./test/editor/components/stubs/${name}.ts`, import.meta.url));
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     passWithNoTests: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/editor/**', '**/node_modules/**'] },
+      },
+      {
+        // The editor's components in a simulated DOM; SvelteKit's $app modules are stood in for.
+        extends: true,
+        plugins: [svelte({ configFile: false, compilerOptions: { runes: true } }), svelteTesting()],
+        resolve: { alias: { '$app/paths': stub('app-paths'), '$app/navigation': stub('app-navigation'), '$app/state': stub('app-state') } },
+        test: { name: 'editor', include: ['test/editor/components/**/*.test.ts'], environment: 'jsdom' },
+      },
+      {
+        // The built editor in Chromium against a real server.
+        extends: true,
+        test: { name: 'editor-e2e', include: ['test/editor/e2e/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 180_000 },
+      },
+    ],
   },
 });

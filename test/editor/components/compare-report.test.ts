@@ -1,0 +1,69 @@
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { beforeAll, describe, expect, it } from 'vitest';
+import CompareReport from '../../../editor/src/lib/components/CompareReport.svelte';
+import { atThreshold } from '../../../engine/whatif';
+import Harness from './Harness.svelte';
+import { demoReport } from './fixtures';
+
+const report = demoReport();
+const percent = (value: number | null, locale = 'en-GB') => (value === null ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value));
+
+beforeAll(() => {
+  // jsdom has no canvas: the charts are skipped, their tables are what is tested here.
+  const canvas = (globalThis as unknown as { HTMLCanvasElement: { prototype: { getContext: () => null } } }).HTMLCanvasElement;
+  canvas.prototype.getContext = () => null;
+});
+
+/** The cells of a chart's data table row, by the row's first cell. */
+function rowOf(tableId: string, name: string): string[] {
+  const table = screen.getByTestId(`table-${tableId}`);
+  const row = within(table)
+    .getAllByRole('row')
+    .find((r) => r.firstElementChild?.textContent === name);
+  if (!row) throw new Error(`no row "${name}" in ${tableId}`);
+  return [...row.children].map((cell) => cell.textContent ?? '');
+}
+
+describe('CompareReport', () => {
+  it('puts each version’s precision, recall and AUC in the chart’s data table', () => {
+    render(Harness, { props: { component: CompareReport, props: { report } } });
+    const [v1, v2] = report.versions;
+    expect(rowOf('precision-recall', 'Precision')).toEqual(['Precision', percent(v1!.classification.precision), percent(v2!.classification.precision)]);
+    expect(rowOf('precision-recall', 'Recall')).toEqual(['Recall', percent(v1!.classification.recall), percent(v2!.classification.recall)]);
+    expect(rowOf('roc', 'AUC')[1]).toBe(new Intl.NumberFormat('en-GB', { maximumFractionDigits: 3, minimumFractionDigits: 3 }).format(v1!.roc.auc!));
+  });
+
+  it('tabulates the funnel per version and stage', () => {
+    render(Harness, { props: { component: CompareReport, props: { report } } });
+    const [v1, v2] = report.versions;
+    expect(rowOf('funnel', 'MQL')).toEqual(['MQL', String(v1!.stages.mql), String(v2!.stages.mql)]);
+  });
+
+  it('lists the leads that change band or stage, each linking to its timeline', () => {
+    render(Harness, { props: { component: CompareReport, props: { report } } });
+    const changes = report.diffs[0]!.changes;
+    expect(changes.length).toBeGreaterThan(0);
+    const table = screen.getByTestId('changes-v2');
+    const link = within(table).getByRole('link', { name: changes[0]!.leadId });
+    expect(link.getAttribute('href')).toBe(`/leads/${changes[0]!.leadId}`);
+  });
+
+  it('updates the what-if metrics at once when the threshold moves', async () => {
+    render(Harness, { props: { component: CompareReport, props: { report } } });
+    const curve = report.whatIf![0]!;
+    const panel = screen.getByTestId('whatif-v1');
+    expect(within(panel).getByTestId('whatif-handoffs').textContent).toBe(String(atThreshold(curve, curve.threshold).handOffs));
+    await fireEvent.input(within(panel).getByRole('spinbutton'), { target: { value: '25' } });
+    const expected = atThreshold(curve, 25);
+    expect(within(panel).getByTestId('whatif-handoffs').textContent).toBe(String(expected.handOffs));
+    expect(within(panel).getByTestId('whatif-precision').textContent).toBe(percent(expected.precision));
+    expect(expected.handOffs).not.toBe(atThreshold(curve, curve.threshold).handOffs);
+  });
+
+  it('formats figures for Japanese readers', () => {
+    render(Harness, { props: { component: CompareReport, locale: 'ja', props: { report } } });
+    const v1 = report.versions[0]!;
+    expect(rowOf('precision-recall', '適合率')[1]).toBe(percent(v1.classification.precision, 'ja-JP'));
+    expect(screen.getByRole('heading', { name: '引き継ぎしきい値を変えたら？' })).toBeTruthy();
+  });
+});

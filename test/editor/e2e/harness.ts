@@ -1,0 +1,105 @@
+/**
+ * A real Leadflow server for the editor's end-to-end tests: a temporary SQLite
+ * database, a temporary copy of rules/, demo leads, and the built editor
+ * mounted on the same port as the API.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { serve as listen } from '@hono/node-server';
+import { pino } from 'pino';
+import { Activation } from '../../../server/activation';
+import { createApp } from '../../../server/app';
+import { KeyRing } from '../../../server/auth';
+import type { Services } from '../../../server/context';
+import { loadDemo } from '../../../server/demo';
+import { MAX_GROUP_COMMIT } from '../../../server/config';
+import { Ingestion } from '../../../server/ingestion';
+import { RuleFiles } from '../../../server/rule-files';
+import { editorRoutes } from '../../../server/routes/editor';
+import { openStore } from '../../../server/store/index';
+
+export const REPO = resolve(import.meta.dirname, '../../..');
+export const EDITOR_DIR = join(REPO, 'editor');
+export const BUILD_DIR = join(EDITOR_DIR, 'build');
+
+/** Newest modification time of the files under `dir` (recursively). */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds the editor unless editor/build is newer than its sources. */
+export function ensureEditorBuild(): void {
+  const index = join(BUILD_DIR, 'index.html');
+  const sources = Math.max(newest(join(EDITOR_DIR, 'src')), ...['svelte.config.js', 'vite.config.ts'].map((f) => statSync(join(EDITOR_DIR, f)).mtimeMs));
+  if (existsSync(index) && statSync(index).mtimeMs > sources) return;
+  const result = spawnSync(process.execPath, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: EDITOR_DIR,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  if (result.status !== 0) throw new Error(`editor build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export interface EditorServer {
+  url: string;
+  adminKey: string;
+  /** Creates an API key with a role, through the API as an admin would. */
+  key(role: 'ingest' | 'sales' | 'editor' | 'admin', name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the server over a temporary database and rules directory, with demo data ending on `anchor`. */
+export async function startEditorServer(anchor = '2026-11-20T00:00:00.000Z'): Promise<EditorServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'leadflow-editor-'));
+  const rulesDir = join(dir, 'rules');
+  cpSync(join(REPO, 'rules'), rulesDir, { recursive: true });
+  const store = await openStore(join(dir, 'leadflow.db'));
+  const adminKey = 'lf_editor_test_admin_key';
+  const now = () => new Date();
+  const logger = pino({ level: 'silent' });
+  const files = new RuleFiles(rulesDir);
+  const activation = await Activation.start(store, files, now);
+  const keys = new KeyRing(store);
+  await keys.ensureAdmin(adminKey, now().toISOString());
+  const services: Services = { store, files, activation, ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT), keys, logger, now };
+  await loadDemo(services, anchor);
+
+  const app = createApp(services);
+  editorRoutes(app, BUILD_DIR);
+  const server = await new Promise<Server>((done, fail) => {
+    const started = listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => done(started as Server));
+    started.once('error', fail);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    adminKey,
+    async key(role, name) {
+      const response = await fetch(`${url}/v1/keys`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name, role }),
+      });
+      if (response.status !== 201) throw new Error(`creating a ${role} key: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { key: string }).key;
+    },
+    async close() {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
