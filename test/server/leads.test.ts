@@ -108,6 +108,19 @@ describe('GET /v1/leads', () => {
   });
 });
 
+describe('GET /v1/leads by owner', () => {
+  it('finds the leads routed to an owner', async () => {
+    const current = (await server.call('GET', '/v1/rulesets/v1')).body.definition;
+    const { version, createdAt, author, parent, ...rest } = current;
+    const created = await server.call('POST', '/v1/rulesets', { body: { ...rest, routing: { ...rest.routing, default: { ...rest.routing.default, owner: 'ana' } } } });
+    await server.call('POST', `/v1/rulesets/${created.body.version}/activate`);
+    await server.call('POST', '/v1/events', { key: ingestKey, body: event('owned', 'email_open', 0) });
+    const owned = (await get('/v1/leads?owner=ana')).body.leads.map((l: { id: string; owner: string }) => [l.id, l.owner]);
+    expect(owned).toEqual([['owned', 'ana']]);
+    await server.call('POST', '/v1/rulesets/v1/activate');
+  });
+});
+
 describe('PUT /v1/leads/{id}/attributes', () => {
   it('upserts attributes, creating the lead, and fit rules score them', async () => {
     const reply = await server.call('PUT', '/v1/leads/fit-lead/attributes', {
