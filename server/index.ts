@@ -3,7 +3,7 @@
  * the HTTP application alone, `parseServeArgs()` reads `leadflow serve` flags.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve as listen } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import { Ingestion } from './ingestion';
 import { RuleFiles } from './rule-files';
 import { openStore } from './store/index';
 import { createApp } from './app';
+import { editorRoutes } from './routes/editor';
 
 export { createApp } from './app';
 export { parseServeArgs } from './args';
@@ -40,6 +41,8 @@ export interface ServeOptions {
   log?: boolean;
   /** Day the demo history ends (ISO 8601); default today. */
   demoAnchor?: string;
+  /** The built editor to serve on the same port; default editor/build when it exists. */
+  editorDir?: string;
 }
 
 export interface RunningServer {
@@ -50,6 +53,7 @@ export interface RunningServer {
 }
 
 const BUNDLED_RULES = fileURLToPath(new URL('../rules', import.meta.url));
+const BUNDLED_EDITOR = fileURLToPath(new URL('../editor/build', import.meta.url));
 
 function defaultRulesDir(): string {
   const local = resolve('rules');
@@ -73,6 +77,10 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       if (loaded) logger.info(loaded, 'demo data loaded');
     }
     const app = createApp(services);
+    const editorDir = options.editorDir ?? BUNDLED_EDITOR;
+    const withEditor = existsSync(join(editorDir, 'index.html'));
+    // After every API route: the editor's fallback answers only what the API does not.
+    if (withEditor) editorRoutes(app, editorDir);
     const listening = await new Promise<Server>((resolveListening, reject) => {
       const started = listen({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, ...(options.host && { hostname: options.host }) }, () => resolveListening(started as Server));
       started.once('error', reject);
@@ -80,7 +88,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     server = listening;
     const { port } = listening.address() as AddressInfo;
     const url = `http://localhost:${port}`;
-    logger.info({ url, db: store.location, dialect: store.dialect, rules: files.dir, active: activation.active.version }, 'listening');
+    logger.info({ url, db: store.location, dialect: store.dialect, rules: files.dir, active: activation.active.version, editor: withEditor ? editorDir : null }, 'listening');
     if (adminKey && options.log !== false) {
       console.log(`First admin key (shown once, store it safely): ${adminKey}`);
     }

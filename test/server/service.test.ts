@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseServeArgs } from '../../server/index';
 import { PG_URL, removeWorkspace, startServer, tempWorkspace, type TestServer } from './helpers';
 
@@ -47,6 +49,27 @@ describe('API documentation', () => {
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get('content-type')).toContain('javascript');
     expect((await server.call('GET', '/docs/..%2Fpackage.json', { key: null })).status).toBe(404);
+  });
+});
+
+describe('the editor', () => {
+  it('is served on the same port, with its routes falling back to index.html, and never hides the API', async () => {
+    const workspace = await tempWorkspace();
+    const editorDir = join(workspace.dir, 'editor-build');
+    mkdirSync(editorDir);
+    writeFileSync(join(editorDir, 'index.html'), '<!doctype html><title>Leadflow editor</title>');
+    const withEditor = await startServer({ workspace, editorDir });
+    try {
+      for (const path of ['/', '/rules', '/leads/demo-001']) {
+        const page = await withEditor.call('GET', path, { key: null });
+        expect(page.status, path).toBe(200);
+        expect(page.text, path).toContain('Leadflow editor');
+      }
+      expect((await withEditor.call('GET', '/v1/nothing')).body.type).toBe('/problems/not-found');
+      expect((await withEditor.call('GET', '/health', { key: null })).body.status).toBe('ok');
+    } finally {
+      await withEditor.close();
+    }
   });
 });
 
