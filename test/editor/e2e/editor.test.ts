@@ -1,0 +1,233 @@
+/**
+ * The built editor in Chromium against a real server on a temporary SQLite
+ * database: the path a marketing editor, a sales lead and an admin take
+ * together, from editing a rule to activating the new version.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
+
+const SCREENSHOTS = join(REPO, 'test-artifacts', 'editor');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Chromium reports every 4xx answer as a failed resource; the editor asks for some on purpose (validation while typing). */
+const EXPECTED_HTTP_REFUSAL = /^Failed to load resource: the server responded with a status of 4\d\d/;
+
+let server: EditorServer;
+let browser: Browser;
+let page: Page;
+const keys: Record<'editor' | 'sales' | 'admin', string> = { editor: '', sales: '', admin: '' };
+const consoleErrors: string[] = [];
+const routes = new Set<string>();
+
+async function api<T>(path: string, key = keys.editor): Promise<T> {
+  const response = await fetch(`${server.url}${path}`, { headers: { Authorization: `Bearer ${key}` } });
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** A demo lead that attended webinars, so webinar points show in its preview. */
+async function leadWithWebinars(): Promise<string> {
+  const { leads } = await api<{ leads: Array<{ id: string }> }>('/v1/leads?limit=200');
+  for (const { id } of leads) {
+    const detail = await api<{ timeline: Array<{ type: string }> }>(`/v1/leads/${id}`);
+    if (detail.timeline.some((e) => e.type === 'webinar_attended')) return id;
+  }
+  throw new Error('no demo lead attended a webinar');
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(role: keyof typeof keys): Promise<void> {
+  if (await page.getByRole('button', { name: /Sign out|サインアウト/ }).isVisible()) {
+    await page.getByRole('button', { name: /Sign out|サインアウト/ }).click();
+  }
+  await page.waitForURL(/\/sign-in/);
+  await page.getByLabel(/API key|API キー/).fill(keys[role]);
+  await page.getByRole('button', { name: /^(Sign in|サインイン)$/ }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  ensureEditorBuild();
+  server = await startEditorServer();
+  keys.admin = server.adminKey;
+  keys.editor = await server.key('editor', 'Mika Marketing');
+  keys.sales = await server.key('sales', 'Sam Sales');
+  const document = await api<{ paths: Record<string, unknown> }>('/openapi.json');
+  for (const path of Object.keys(document.paths)) routes.add(path);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(15_000);
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !EXPECTED_HTTP_REFUSAL.test(message.text())) consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the editor, end to end', () => {
+  it('asks for a key first, then signs an editor in to the dashboard', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/sign-in/);
+    await page.getByLabel('API key').fill('lf_not_a_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+
+    await signIn('editor');
+    expect(new URL(page.url()).pathname).toBe('/dashboard');
+    await page.getByTestId('kpi-hotLeadConversion').waitFor();
+    await page.getByTestId('table-funnel').waitFor({ state: 'attached' });
+    await shot('dashboard');
+  });
+
+  it('edits a rule’s points with the form and the live preview follows', async () => {
+    const leadId = await leadWithWebinars();
+    await page.getByRole('link', { name: 'Rules', exact: true }).click();
+    await page.getByTestId('scoring-table').waitFor();
+    await page.locator('#preview-lead').selectOption(leadId);
+    const score = page.getByTestId('preview-score');
+    await expect.poll(() => page.getByTestId('preview-base-score').textContent()).toContain('v1');
+    const before = await score.textContent();
+
+    const points = page.getByLabel('Points for “Webinar attended”');
+    await points.fill('5000');
+    const error = page.locator('#f-scoring-3-points-error');
+    await expect.poll(() => error.textContent()).toMatch(/1000/);
+    expect(await points.getAttribute('aria-invalid')).toBe('true');
+
+    await points.fill('45');
+    await expect.poll(() => error.count()).toBe(0);
+    await expect.poll(() => score.textContent()).not.toBe(before);
+    expect(await page.getByTestId('preview-delta').textContent()).toMatch(/^\+/);
+    expect(await page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
+    await shot('rules-scoring');
+  });
+
+  it('opens a transition of the lifecycle diagram to edit its guard', async () => {
+    await page.getByRole('link', { name: 'Lifecycle', exact: true }).click();
+    await page.locator('g[data-transition="reached-mql-threshold"]').first().click();
+    const item = page.locator('li[data-transition="reached-mql-threshold"]');
+    await item.getByTestId('condition-builder').waitFor();
+    expect(await item.getByTestId('condition-words').textContent()).toBe('Total score ≥ MQL threshold');
+    await shot('rules-lifecycle');
+    await page.getByRole('link', { name: 'Thresholds and decay' }).click();
+    await page.getByRole('spinbutton', { name: 'MQL (hand-off) threshold' }).waitFor();
+    await shot('rules-thresholds');
+  });
+
+  it('saves the draft as a new version with a note', async () => {
+    await page.getByLabel('Note for this version').fill('Webinars show intent: worth more points');
+    await page.getByTestId('save-version').click();
+    await page.waitForURL(/\/versions\/v2\?saved=1/);
+    expect(await page.getByTestId('version-message').textContent()).toBe('Saved as v2.');
+    await expect.poll(() => page.getByTestId('diff-text').allTextContents()).toEqual(['Webinar attended: 20 → 45 points']);
+  });
+
+  it('shows the history and a side-by-side diff of two versions', async () => {
+    await page.getByRole('link', { name: 'Versions', exact: true }).click();
+    const row = page.locator('tr[data-version="v2"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Webinars show intent: worth more points');
+    expect(await row.textContent()).toContain('Mika Marketing');
+    await shot('versions');
+    await page.getByLabel('Select v1').check();
+    await page.getByLabel('Select v2').check();
+    await page.getByTestId('show-diff').click();
+    await page.waitForURL(/\/versions\/diff\?from=v1&to=v2/);
+    const cells = page.getByTestId('diff-table').locator('tbody tr:not(.section) td');
+    await expect.poll(() => cells.allTextContents()).toEqual(['Webinar attended: 20 → 45 points', '20', '45']);
+    await shot('versions-diff');
+  });
+
+  it('gets the approval of marketing and of sales', async (context) => {
+    if (!routes.has('/v1/rulesets/{version}/approvals')) context.skip('the server does not record approvals yet');
+    await page.goto(`${server.url}/versions/v2`);
+    await page.getByRole('button', { name: 'Approve for Marketing' }).click();
+    await expect.poll(() => page.getByTestId('approval-marketing').textContent()).toContain('Mika Marketing');
+    expect(await page.getByRole('button', { name: 'Approve for Sales' }).count()).toBe(0);
+
+    await signIn('sales');
+    await page.goto(`${server.url}/rules`);
+    await page.getByText('only marketing editors can change rules').waitFor();
+    expect(await page.getByTestId('save-version').count()).toBe(0);
+    await page.goto(`${server.url}/versions/v2`);
+    await page.getByRole('button', { name: 'Approve for Sales' }).click();
+    await expect.poll(() => page.getByTestId('approval-sales').textContent()).toContain('Sam Sales');
+  });
+
+  it('lets an admin activate the new version', async () => {
+    await signIn('admin');
+    await page.goto(`${server.url}/versions/v2`);
+    await page.getByTestId('activate').click();
+    await page.getByTestId('version-active').waitFor();
+    expect(await page.getByTestId('version-message').textContent()).toBe('v2 is now active.');
+    expect((await api<{ active: string }>('/v1/rulesets')).active).toBe('v2');
+    await shot('version-detail');
+  });
+
+  it('runs a comparison and reads precision from the chart’s data table', async (context) => {
+    if (!routes.has('/v1/comparisons')) context.skip('the server does not run comparisons yet');
+    await page.goto(`${server.url}/compare?versions=v1,v2`);
+    await page.getByTestId('run-comparison').click();
+    await page.getByTestId('compare-report').waitFor({ timeout: 60_000 });
+    const id = new URL(page.url()).searchParams.get('id');
+    const comparison = await api<{ report: { versions: Array<{ version: string; classification: { precision: number | null } }> } }>(`/v1/comparisons/${id}`);
+    const expected = comparison.report.versions.map((v) =>
+      v.classification.precision === null ? '–' : new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 1 }).format(v.classification.precision),
+    );
+    const precision = page.getByTestId('table-precision-recall').locator('tr', { has: page.locator('th', { hasText: /^Precision$/ }) }).locator('td');
+    expect(await precision.allTextContents()).toEqual(expected);
+    await shot('compare');
+  });
+
+  it('opens a lead’s hand-off summary and timeline', async () => {
+    await page.goto(`${server.url}/leads`);
+    const first = page.getByTestId('leads-table').locator('tbody tr a').first();
+    const id = await first.textContent();
+    await first.click();
+    await page.waitForURL(new RegExp(`/leads/${id}$`));
+    await page.getByTestId('handoff').waitFor();
+    expect(await page.getByTestId('timeline').locator('tbody tr').count()).toBeGreaterThan(0);
+    await shot('lead');
+  });
+
+  it('switches to Japanese: labels, numbers and dates follow', async () => {
+    await page.goto(`${server.url}/versions`);
+    await page.getByTestId('language').selectOption('ja');
+    await page.getByRole('heading', { name: 'バージョン', exact: true }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('ja');
+    expect(await page.getByRole('navigation', { name: 'メインナビゲーション' }).textContent()).toContain('ルール');
+    const created = (await api<{ definition: { createdAt: string } }>('/v1/rulesets/v2')).definition.createdAt;
+    const japaneseDate = new Intl.DateTimeFormat('ja-JP', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(created));
+    expect(await page.locator('tr[data-version="v2"]').textContent()).toContain(japaneseDate);
+    await shot('versions-ja');
+    await page.goto(`${server.url}/rules`);
+    await page.getByRole('heading', { name: 'スコアリングルール' }).waitFor();
+    await shot('rules-ja');
+  });
+
+  it('fits a narrow laptop screen without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    for (const path of ['/rules', '/dashboard', '/versions']) {
+      await page.goto(`${server.url}${path}`);
+      await page.locator('main h1').first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+    }
+    await page.goto(`${server.url}/rules`);
+    await page.getByTestId('live-preview').waitFor();
+    await shot('rules-1024');
+  });
+
+  it('logs no errors in the browser console', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
