@@ -7,7 +7,7 @@ import type { RuleSetDefinition } from './schema';
 import { INITIAL_STAGE, SYSTEM_EVENT_TYPES, TRIGGER_TIME } from './schema';
 import { MS_PER_DAY, applyEngagementRule, bandOf, decayEngagement, fitPoints, round2 } from './scoring';
 import { routeFor } from './routing';
-import type { EvaluationResult, Explanation, LeadEvent, LeadState, RulePoints, WebinarRecord } from './types';
+import type { EvaluationResult, Explanation, LeadEvent, LeadState, RulePoints, Score, WebinarRecord } from './types';
 
 /** An event the engine cannot apply (bad time, unknown type); nothing is changed. */
 export class EvaluationError extends Error {
@@ -72,15 +72,18 @@ function canonicalTime(text: string, time: number): string {
 }
 
 /**
- * Copies the containers evaluation changes in place, so the caller's state is
- * never mutated. Everything else (score, route, tallies, attributes) is
- * replaced rather than changed, so sharing it is safe.
+ * Copies what evaluation changes in place (score, counts, tallies, history
+ * lists), so the caller's state is never mutated. Attributes and routes are
+ * replaced rather than changed, so sharing them is safe.
  */
 export function cloneState(state: LeadState): LeadState {
+  const rules: LeadState['rules'] = {};
+  for (const id of Object.keys(state.rules)) rules[id] = { ...state.rules[id]! };
   return {
     ...state,
+    score: { ...state.score },
     counts: { ...state.counts },
-    rules: { ...state.rules },
+    rules,
     stageHistory: [...state.stageHistory],
     recentActivity: [...state.recentActivity],
     webinars: [...state.webinars],
@@ -220,9 +223,23 @@ function refresh(data: ConditionData, state: LeadState, now: number): void {
   history.webinarQuestions = questions;
 }
 
+/** Sets the score in place: the state owns its score object (see cloneState), and replacing it would churn the old generation. */
 function setScore(ruleSet: CompiledRuleSet, state: LeadState, fit: number, engagement: number): void {
-  state.score = { total: round2(fit + engagement), fit: round2(fit), engagement: round2(engagement) };
-  state.band = bandOf(ruleSet, state.score.total);
+  const score = state.score;
+  score.total = round2(fit + engagement);
+  score.fit = round2(fit);
+  score.engagement = round2(engagement);
+  state.band = bandOf(ruleSet, score.total);
+}
+
+/**
+ * Engagement and total a lead has at `time` (epoch ms) without applying anything:
+ * decay by whole days since its last activity. The same rule {@link applyEvent} uses.
+ */
+export function scoreAt(ruleSet: CompiledRuleSet, state: LeadState, time: number): Score {
+  const inactiveDays = state.lastActivityAt === null ? 0 : Math.floor((time - parseTime(state.lastActivityAt)) / MS_PER_DAY);
+  const engagement = decayEngagement(state.engagementAtLastActivity, inactiveDays, ruleSet.definition.decay.halfLifeDays);
+  return { total: round2(state.score.fit + engagement), fit: state.score.fit, engagement };
 }
 
 function pushBounded<T>(list: T[], item: T, limit: number): void {
@@ -248,7 +265,7 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
   const now = eventTime >= asOf ? eventTime : asOf;
   const at = eventTime >= asOf ? canonicalTime(event.occurredAt, eventTime) : state.asOf;
   const notes: string[] = [];
-  const scoreBefore = state.score;
+  const scoreBefore = { ...state.score };
   const bandBefore = existing ? state.band : null;
   const stageChanges: Explanation['stageChanges'] = [];
 
@@ -296,7 +313,12 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
       if (!points) continue;
       rules.push(points);
       earned += points.points;
-      state.rules[compiled.rule.id] = { times: (tally?.times ?? 0) + 1, points: (tally?.points ?? 0) + points.points };
+      if (tally) {
+        tally.times += 1;
+        tally.points += points.points;
+      } else {
+        state.rules[compiled.rule.id] = { times: 1, points: points.points };
+      }
     }
     engagement = round2(engagement + earned);
     setScore(ruleSet, state, fit, engagement);
@@ -325,7 +347,7 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
       ruleSetVersion: ruleSet.version,
       decay,
       rules,
-      score: { before: scoreBefore, after: state.score },
+      score: { before: scoreBefore, after: { ...state.score } },
       band: { before: bandBefore, after: state.band },
       stageChanges,
       route: state.route,

@@ -8,10 +8,10 @@
  * handed it to sales, or, if it never did, when the outcome became known or
  * the period ended. Nothing after a lead's outcome changes its judgement.
  */
-import { applyEvent, isKnownEventType } from './evaluate';
+import { applyEvent, isKnownEventType, scoreAt } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
-import { MS_PER_DAY, bandOf, decayEngagement, round2 } from './scoring';
+import { bandOf } from './scoring';
 import type { LeadEvent, LeadState, StageChange } from './types';
 
 /** Stages in sales' hands: a lead's first entry into any of them is its hand-off. */
@@ -163,11 +163,7 @@ function ruleTallies(fold: VersionFold): Record<string, number> {
 function judgeAt(ruleSet: CompiledRuleSet, fold: VersionFold, time: number, basis: Judgement['basis']): Judgement {
   const state = fold.state;
   let score = 0;
-  if (state) {
-    const days = (time - Date.parse(state.asOf)) / MS_PER_DAY;
-    const engagement = decayEngagement(state.score.engagement, days, ruleSet.definition.decay.halfLifeDays);
-    score = round2(state.score.fit + engagement);
-  }
+  if (state) score = scoreAt(ruleSet, state, time).total;
   return { at: iso(time), basis, score, band: bandOf(ruleSet, score), rules: ruleTallies(fold) };
 }
 
