@@ -47,7 +47,16 @@ export interface Identity {
 }
 
 export type VersionEntry =
-  | { version: string; valid: true; parent: string | null; createdAt: string; author: string; note: string; active: boolean; challenger: boolean }
+  | {
+      version: string;
+      valid: true;
+      parent: string | null;
+      createdAt: string;
+      author: string;
+      note: string;
+      active: boolean;
+      challenger: boolean;
+    }
   | { version: string; valid: false; problems: FieldError[]; active: boolean; challenger: boolean };
 
 export interface VersionList {

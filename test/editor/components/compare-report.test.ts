@@ -6,7 +6,8 @@ import Harness from './Harness.svelte';
 import { demoReport } from './fixtures';
 
 const report = demoReport();
-const percent = (value: number | null, locale = 'en-GB') => (value === null ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value));
+const percent = (value: number | null, locale = 'en-GB') =>
+  value === null ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value);
 
 beforeAll(() => {
   // jsdom has no canvas: the charts are skipped, their tables are what is tested here.
@@ -28,9 +29,15 @@ describe('CompareReport', () => {
   it('puts each version’s precision, recall and AUC in the chart’s data table', () => {
     render(Harness, { props: { component: CompareReport, props: { report } } });
     const [v1, v2] = report.versions;
-    expect(rowOf('precision-recall', 'Precision')).toEqual(['Precision', percent(v1!.classification.precision), percent(v2!.classification.precision)]);
+    expect(rowOf('precision-recall', 'Precision')).toEqual([
+      'Precision',
+      percent(v1!.classification.precision),
+      percent(v2!.classification.precision),
+    ]);
     expect(rowOf('precision-recall', 'Recall')).toEqual(['Recall', percent(v1!.classification.recall), percent(v2!.classification.recall)]);
-    expect(rowOf('roc', 'AUC')[1]).toBe(new Intl.NumberFormat('en-GB', { maximumFractionDigits: 3, minimumFractionDigits: 3 }).format(v1!.roc.auc!));
+    expect(rowOf('roc', 'AUC')[1]).toBe(
+      new Intl.NumberFormat('en-GB', { maximumFractionDigits: 3, minimumFractionDigits: 3 }).format(v1!.roc.auc!),
+    );
   });
 
   it('tabulates the funnel per version and stage', () => {

@@ -11,7 +11,9 @@ const EVENT_TYPES = [
 /** Renders the builder for `logic`; returns the spy that receives every condition it emits. */
 function builder(logic: unknown, locale: 'en' | 'ja' = 'en') {
   const onchange = vi.fn();
-  render(Harness, { props: { component: ConditionBuilder, locale, props: { logic, label: 'Condition', eventTypes: EVENT_TYPES, onchange } } });
+  render(Harness, {
+    props: { component: ConditionBuilder, locale, props: { logic, label: 'Condition', eventTypes: EVENT_TYPES, onchange } },
+  });
   return { onchange, last: () => onchange.mock.calls.at(-1)?.[0] };
 }
 
@@ -19,7 +21,12 @@ const rows = () => screen.getAllByTestId('condition-row');
 
 describe('ConditionBuilder', () => {
   it('shows an existing nested condition as groups of rows, with the condition in words', () => {
-    builder({ or: [{ '>=': [{ var: 'score.total' }, { var: 'thresholds.mql' }] }, { and: [{ '==': [{ var: 'band' }, 'hot'] }, { var: 'lead.customer' }] }] });
+    builder({
+      or: [
+        { '>=': [{ var: 'score.total' }, { var: 'thresholds.mql' }] },
+        { and: [{ '==': [{ var: 'band' }, 'hot'] }, { var: 'lead.customer' }] },
+      ],
+    });
     expect(screen.getAllByTestId('condition-group')).toHaveLength(2);
     expect(rows()).toHaveLength(3);
     expect(screen.getByTestId('condition-words').textContent).toBe('Total score ≥ MQL threshold or (Band = Hot and Existing customer)');

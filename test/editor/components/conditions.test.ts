@@ -26,7 +26,13 @@ const condition = (field: string, operator: ConditionNode['operator'], operand: 
   operator,
   operand,
 });
-const group = (combinator: 'and' | 'or', children: GroupNode['children'], negated = false): GroupNode => ({ kind: 'group', id: 'g', combinator, negated, children });
+const group = (combinator: 'and' | 'or', children: GroupNode['children'], negated = false): GroupNode => ({
+  kind: 'group',
+  id: 'g',
+  combinator,
+  negated,
+  children,
+});
 
 describe('condition builder: JSON-Logic from the form', () => {
   it('writes a comparison of a field with a value', () => {
@@ -66,13 +72,17 @@ describe('condition builder: JSON-Logic from the form', () => {
 
   it('leaves the condition out when the root group is empty, and unwraps a root with one condition', () => {
     expect(rootToLogic(group('and', []))).toBeUndefined();
-    expect(rootToLogic(group('or', [condition('band', '==', { kind: 'value', value: 'warm' })]))).toEqual({ '==': [{ var: 'band' }, 'warm'] });
+    expect(rootToLogic(group('or', [condition('band', '==', { kind: 'value', value: 'warm' })]))).toEqual({
+      '==': [{ var: 'band' }, 'warm'],
+    });
   });
 });
 
 describe('condition builder: the form from existing JSON-Logic', () => {
   it('reads nested and/or groups into a tree', () => {
-    const root = rootFromLogic({ or: [{ and: [{ '>': [{ var: 'score.fit' }, 5] }, { '!': { var: 'lead.customer' } }] }, { '==': [{ var: 'band' }, 'hot'] }] });
+    const root = rootFromLogic({
+      or: [{ and: [{ '>': [{ var: 'score.fit' }, 5] }, { '!': { var: 'lead.customer' } }] }, { '==': [{ var: 'band' }, 'hot'] }],
+    });
     expect(root.combinator).toBe('or');
     const [inner, last] = root.children as [GroupNode, ConditionNode];
     expect(inner).toMatchObject({ kind: 'group', combinator: 'and' });

@@ -8,7 +8,19 @@ import { approvableTeams, can } from '../../../editor/src/lib/permissions';
 import v1 from '../../../rules/v1.json';
 
 /** Labels that read the same in both languages: names, acronyms, symbols. */
-const SAME_IN_BOTH = new Set(['app.name', 'lang.en', 'lang.ja', 'stage.mql', 'stage.sal', 'stage.sql', 'compare.auc', 'compare.f1', 'words.isTrue', 'diff.field', 'diff.value']);
+const SAME_IN_BOTH = new Set([
+  'app.name',
+  'lang.en',
+  'lang.ja',
+  'stage.mql',
+  'stage.sal',
+  'stage.sql',
+  'compare.auc',
+  'compare.f1',
+  'words.isTrue',
+  'diff.field',
+  'diff.value',
+]);
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe('translations', () => {
@@ -23,7 +35,9 @@ describe('translations', () => {
 
   it('keeps the same placeholders in both languages', () => {
     const mismatched = Object.keys(en).filter(
-      (key) => JSON.stringify(placeholders((en as Record<string, string>)[key]!)) !== JSON.stringify(placeholders((ja as Record<string, string>)[key]!)),
+      (key) =>
+        JSON.stringify(placeholders((en as Record<string, string>)[key]!)) !==
+        JSON.stringify(placeholders((ja as Record<string, string>)[key]!)),
     );
     expect(mismatched).toEqual([]);
   });
@@ -51,14 +65,26 @@ describe('lifecycle diagram layout', () => {
   });
 
   it('places every stage of the waterfall', () => {
-    expect(Object.keys(STAGE_POSITIONS).sort()).toEqual(['disqualified', 'dormant', 'inquiry', 'lost', 'mql', 'nurture', 'sal', 'sql', 'won']);
+    expect(Object.keys(STAGE_POSITIONS).sort()).toEqual([
+      'disqualified',
+      'dormant',
+      'inquiry',
+      'lost',
+      'mql',
+      'nurture',
+      'sal',
+      'sql',
+      'won',
+    ]);
   });
 });
 
 describe('problem paths', () => {
   it('names the field of a problem in words', () => {
     expect(describePath('scoring[3].points', v1, createTranslator('en'))).toBe('Scoring › “Webinar attended” › Points');
-    expect(describePath('lifecycle.thresholds.mql', v1, createTranslator('en'))).toBe('Lifecycle › Lifecycle thresholds › MQL (hand-off) threshold');
+    expect(describePath('lifecycle.thresholds.mql', v1, createTranslator('en'))).toBe(
+      'Lifecycle › Lifecycle thresholds › MQL (hand-off) threshold',
+    );
   });
 
   it('finds the tab and the input of a problem', () => {

@@ -54,7 +54,12 @@ describe('version differences in words', () => {
     const a = definition();
     const b = definition((r) => (r.routing.rules[1].when = { '>=': [{ var: 'score.total' }, 80] }));
     expect(texts(a, b)).toEqual([
-      { section: 'routing', text: 'Hot lead: phone call: condition Band = Hot → Total score ≥ 80', before: 'Band = Hot', after: 'Total score ≥ 80' },
+      {
+        section: 'routing',
+        text: 'Hot lead: phone call: condition Band = Hot → Total score ≥ 80',
+        before: 'Band = Hot',
+        after: 'Total score ≥ 80',
+      },
     ]);
   });
 
@@ -66,7 +71,12 @@ describe('version differences in words', () => {
     });
     const lines = texts(a, b).map((c) => c.text);
     expect(lines).toContain('Scoring rule added: Pricing page visit');
-    expect(lines).toContain('Routing rule “Email for warm” moved from position 3 to 1'.replace('Email for warm', 'Warm lead: personal email from sales development'));
+    expect(lines).toContain(
+      'Routing rule “Email for warm” moved from position 3 to 1'.replace(
+        'Email for warm',
+        'Warm lead: personal email from sales development',
+      ),
+    );
   });
 
   it('says turning decay off as "no decay"', () => {

@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 const SCREENSHOTS = join(REPO, 'test-artifacts', 'editor');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** Chromium reports every 4xx answer as a failed resource; the editor asks for some on purpose (validation while typing). */
 const EXPECTED_HTTP_REFUSAL = /^Failed to load resource: the server responded with a status of 4\d\d/;
 
@@ -38,7 +45,7 @@ async function leadWithWebinars(): Promise<string> {
 }
 
 async function shot(name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -181,11 +188,18 @@ describe('the editor, end to end', () => {
     await page.getByTestId('run-comparison').click();
     await page.getByTestId('compare-report').waitFor({ timeout: 60_000 });
     const id = new URL(page.url()).searchParams.get('id');
-    const comparison = await api<{ report: { versions: Array<{ version: string; classification: { precision: number | null } }> } }>(`/v1/comparisons/${id}`);
-    const expected = comparison.report.versions.map((v) =>
-      v.classification.precision === null ? '–' : new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 1 }).format(v.classification.precision),
+    const comparison = await api<{ report: { versions: Array<{ version: string; classification: { precision: number | null } }> } }>(
+      `/v1/comparisons/${id}`,
     );
-    const precision = page.getByTestId('table-precision-recall').locator('tr', { has: page.locator('th', { hasText: /^Precision$/ }) }).locator('td');
+    const expected = comparison.report.versions.map((v) =>
+      v.classification.precision === null
+        ? '–'
+        : new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 1 }).format(v.classification.precision),
+    );
+    const precision = page
+      .getByTestId('table-precision-recall')
+      .locator('tr', { has: page.locator('th', { hasText: /^Precision$/ }) })
+      .locator('td');
     expect(await precision.allTextContents()).toEqual(expected);
     await shot('compare');
   });
@@ -221,7 +235,7 @@ describe('the editor, end to end', () => {
     for (const path of ['/rules', '/dashboard', '/versions']) {
       await page.goto(`${server.url}${path}`);
       await page.locator('main h1').first().waitFor();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
     }
     await page.goto(`${server.url}/rules`);
     await page.getByTestId('live-preview').waitFor();

@@ -39,7 +39,10 @@ function newest(dir: string): number {
 /** Builds the editor unless editor/build is newer than its sources. */
 export function ensureEditorBuild(): void {
   const index = join(BUILD_DIR, 'index.html');
-  const sources = Math.max(newest(join(EDITOR_DIR, 'src')), ...['svelte.config.js', 'vite.config.ts'].map((f) => statSync(join(EDITOR_DIR, f)).mtimeMs));
+  const sources = Math.max(
+    newest(join(EDITOR_DIR, 'src')),
+    ...['svelte.config.js', 'vite.config.ts'].map((f) => statSync(join(EDITOR_DIR, f)).mtimeMs),
+  );
   if (existsSync(index) && statSync(index).mtimeMs > sources) return;
   const result = spawnSync(process.execPath, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: EDITOR_DIR,
@@ -70,7 +73,15 @@ export async function startEditorServer(anchor = '2026-11-20T00:00:00.000Z'): Pr
   const activation = await Activation.start(store, files, now);
   const keys = new KeyRing(store);
   await keys.ensureAdmin(adminKey, now().toISOString());
-  const services: Services = { store, files, activation, ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT), keys, logger, now };
+  const services: Services = {
+    store,
+    files,
+    activation,
+    ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT),
+    keys,
+    logger,
+    now,
+  };
   await loadDemo(services, anchor);
 
   const app = createApp(services);

@@ -57,7 +57,8 @@ export function createFormatters(locale: Locale) {
     /** A ratio 0..1 as a percentage; "–" for null. */
     percent: (value: number | null | undefined) => (value === null || value === undefined ? '–' : percent.format(value)),
     date: (value: string | number | Date | null | undefined) => (value === null || value === undefined ? '–' : date.format(parse(value))),
-    dateTime: (value: string | number | Date | null | undefined) => (value === null || value === undefined ? '–' : dateTime.format(parse(value))),
+    dateTime: (value: string | number | Date | null | undefined) =>
+      value === null || value === undefined ? '–' : dateTime.format(parse(value)),
   };
 }
 export type Formatters = ReturnType<typeof createFormatters>;

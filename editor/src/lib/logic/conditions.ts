@@ -15,7 +15,8 @@ const COMPARISONS = new Set<string>(['==', '!=', '>', '>=', '<', '<=']);
 export type Scalar = string | number | boolean | null;
 
 /** What a field is compared with: a fixed value, a list of values, or another field (e.g. a threshold). */
-export type Operand = { kind: 'value'; value: Scalar } | { kind: 'list'; values: Scalar[] } | { kind: 'field'; field: string } | { kind: 'none' };
+export type Operand =
+  { kind: 'value'; value: Scalar } | { kind: 'list'; values: Scalar[] } | { kind: 'field'; field: string } | { kind: 'none' };
 
 export interface ConditionNode {
   kind: 'condition';

@@ -12,7 +12,8 @@ function scalarWords(value: Scalar, field: string, t: Translate, eventTypes: Eve
   if (typeof value === 'boolean') return value ? t('words.yes') : t('words.no');
   if (typeof value === 'string') {
     if (field === 'band' && (BAND_NAMES as readonly string[]).includes(value)) return t(`band.${value as (typeof BAND_NAMES)[number]}`);
-    if (field === 'lead.stage' && (STAGE_NAMES as readonly string[]).includes(value)) return t(`stage.${value as (typeof STAGE_NAMES)[number]}`);
+    if (field === 'lead.stage' && (STAGE_NAMES as readonly string[]).includes(value))
+      return t(`stage.${value as (typeof STAGE_NAMES)[number]}`);
     if (field === 'event.type') return eventTypeLabel(value, t, eventTypes);
     return `“${value}”`;
   }

@@ -50,13 +50,24 @@ const NUMBER_LABELS: Record<string, MessageKey> = {
 };
 
 /** A field's value in words. */
-function valueWords(field: string | undefined, value: unknown, t: Translate, eventTypes: ReadonlyArray<{ type: string; label: string }>): string {
+function valueWords(
+  field: string | undefined,
+  value: unknown,
+  t: Translate,
+  eventTypes: ReadonlyArray<{ type: string; label: string }>,
+): string {
   if (value === undefined) return '—';
   switch (field) {
     case 'when':
       return describeLogic(value, t, eventTypes);
     case 'on':
-      return Array.isArray(value) ? value.map((v) => (v === 'activity' ? t('trigger.activity') : v === 'time' ? t('trigger.time') : eventTypeLabel(String(v), t, eventTypes))).join(', ') : String(value);
+      return Array.isArray(value)
+        ? value
+            .map((v) =>
+              v === 'activity' ? t('trigger.activity') : v === 'time' ? t('trigger.time') : eventTypeLabel(String(v), t, eventTypes),
+            )
+            .join(', ')
+        : String(value);
     case 'from':
       return Array.isArray(value) ? value.map((s) => stageWords(String(s), t)).join(', ') : String(value);
     case 'to':
@@ -114,4 +125,3 @@ export function describeChange(change: RuleSetChange, a: RuleSetDefinition, b: R
   const field = hasMessage(fieldKey) ? t(fieldKey) : (change.field ?? '');
   return { ...base, text: t('diff.field', { label, field, from: before, to: after }), before, after };
 }
-

@@ -62,7 +62,8 @@ export function eventTypeLabel(type: string, t: Translate, eventTypes: ReadonlyA
 export function fieldLabel(path: string, t: Translate, eventTypes: ReadonlyArray<{ type: string; label: string }> = []): string {
   const key = `field.${path}`;
   if (hasMessage(key)) return t(key as MessageKey);
-  if (path.startsWith(COUNT_PREFIX)) return t('field.history.count', { event: eventTypeLabel(path.slice(COUNT_PREFIX.length), t, eventTypes) });
+  if (path.startsWith(COUNT_PREFIX))
+    return t('field.history.count', { event: eventTypeLabel(path.slice(COUNT_PREFIX.length), t, eventTypes) });
   if (path.startsWith('lead.attributes.')) return t('field.attribute', { name: path.slice('lead.attributes.'.length) });
   if (path.startsWith('event.properties.')) return t('field.property', { name: path.slice('event.properties.'.length) });
   return path;
