@@ -27,48 +27,95 @@ export function isKnownEventType(ruleSet: CompiledRuleSet, type: string): boolea
   return ruleSet.activityTypes.has(type) || SYSTEM_TYPES.has(type);
 }
 
-const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
-const number = (text: string, from: number, length: number) => {
-  let value = 0;
-  for (let i = from; i < from + length; i++) value = value * 10 + digit(text, i);
-  return value;
-};
-
-/**
- * Epoch milliseconds of an ISO time. The engine's own format
- * (`2026-03-02T09:00:00.000Z`) is read digit by digit, several times faster
- * than Date.parse, which every other form falls back to.
- */
-export function parseTime(text: string): number {
-  if (text.length === 24 && text.charCodeAt(23) === 90 /* Z */ && text.charCodeAt(10) === 84 /* T */ && CANONICAL_TIME.test(text)) {
-    return Date.UTC(
-      number(text, 0, 4),
-      number(text, 5, 2) - 1,
-      number(text, 8, 2),
-      number(text, 11, 2),
-      number(text, 14, 2),
-      number(text, 17, 2),
-      number(text, 20, 3),
-    );
-  }
-  return Date.parse(text);
+/** Days from 1970-01-01 to a civil date (proleptic Gregorian), after H. Hinnant's days_from_civil. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
 }
 
-function timeOf(event: LeadEvent): number {
-  const time = parseTime(event.occurredAt);
-  if (Number.isNaN(time)) throw new EvaluationError('occurredAt', `not an ISO 8601 time: "${event.occurredAt}"`);
-  return time;
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** The digits of `text` from `from`, `length` of them, as a number; -1 if any is not a digit. */
+function digits(text: string, from: number, length: number): number {
+  let value = 0;
+  for (let i = from; i < from + length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * Epoch milliseconds of a time in the engine's own format
+ * (`2026-03-02T09:00:00.000Z`, which every time it writes has), read digit by
+ * digit, several times faster than Date.parse; NaN for any other form.
+ */
+function parseCanonicalTime(text: string): number {
+  if (
+    text.length === 24 &&
+    text.charCodeAt(4) === 45 && // -
+    text.charCodeAt(7) === 45 &&
+    text.charCodeAt(10) === 84 && // T
+    text.charCodeAt(13) === 58 && // :
+    text.charCodeAt(16) === 58 &&
+    text.charCodeAt(19) === 46 && // .
+    text.charCodeAt(23) === 90 // Z
+  ) {
+    const year = digits(text, 0, 4);
+    const month = digits(text, 5, 2);
+    const day = digits(text, 8, 2);
+    const hour = digits(text, 11, 2);
+    const minute = digits(text, 14, 2);
+    const second = digits(text, 17, 2);
+    const ms = digits(text, 20, 3);
+    if (
+      year >= 0 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= 31 &&
+      hour >= 0 &&
+      hour <= 23 &&
+      minute >= 0 &&
+      minute <= 59 &&
+      second >= 0 &&
+      second <= 59 &&
+      ms >= 0
+    ) {
+      // A day past the month's end (Feb 30) is left to Date.parse, which rejects it.
+      if (day <= 28 || day <= daysInMonth(year, month)) {
+        return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+      }
+    }
+  }
+  return NaN;
+}
+
+/** Epoch milliseconds of an ISO time: the canonical form read fast, any other by Date.parse. */
+export function parseTime(text: string): number {
+  const time = parseCanonicalTime(text);
+  return Number.isNaN(time) ? Date.parse(text) : time;
 }
 
 function iso(time: number): string {
   return new Date(time).toISOString();
 }
 
-const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** The event's time in the engine's one format; most events already carry it, which saves a Date. */
-function canonicalTime(text: string, time: number): string {
-  return CANONICAL_TIME.test(text) ? text : iso(time);
+/** The event's time as epoch ms and in the engine's one format; most events already carry that format, which saves a Date. */
+function timeOf(event: LeadEvent): { time: number; at: string } {
+  const fast = parseCanonicalTime(event.occurredAt);
+  if (!Number.isNaN(fast)) return { time: fast, at: event.occurredAt };
+  const time = Date.parse(event.occurredAt);
+  if (Number.isNaN(time)) throw new EvaluationError('occurredAt', `not an ISO 8601 time: "${event.occurredAt}"`);
+  return { time, at: iso(time) };
 }
 
 /**
@@ -167,28 +214,55 @@ interface ConditionData {
   stageEnteredAt?: string;
 }
 
+/**
+ * One condition-data object per rule set, reset for each event. Evaluation is
+ * synchronous and conditions never keep the data, so reusing it is safe, and it
+ * spares several allocations per event.
+ */
+const scratch = new WeakMap<CompiledRuleSet, ConditionData>();
+
 function conditionData(ruleSet: CompiledRuleSet, state: LeadState, event: LeadEvent, now: number, at: string): ConditionData {
-  const { thresholds, timing } = ruleSet.definition.lifecycle;
-  const data: ConditionData = {
-    now: at,
-    event: { id: event.id, type: event.type, occurredAt: event.occurredAt, properties: event.properties },
-    lead: { id: state.leadId, attributes: state.attributes, stage: state.stage, customer: state.customer },
-    score: state.score,
-    band: state.band,
-    history: {
-      counts: state.counts,
-      eventCount: state.eventCount,
-      firstSeenAt: state.firstSeenAt,
-      lastActivityAt: null,
-      lastDealAt: null,
-      daysInactive: null,
-      daysSinceLastDeal: null,
-      daysInStage: null,
-      webinarQuestions: 0,
-    },
-    thresholds,
-    timing,
-  };
+  let data = scratch.get(ruleSet);
+  if (!data) {
+    const { thresholds, timing } = ruleSet.definition.lifecycle;
+    data = {
+      now: at,
+      event: { id: '', type: '', occurredAt: '', properties: {} },
+      lead: { id: '', attributes: {}, stage: '', customer: false },
+      score: state.score,
+      band: state.band,
+      history: {
+        counts: {},
+        eventCount: 0,
+        firstSeenAt: '',
+        lastActivityAt: null,
+        lastDealAt: null,
+        daysInactive: null,
+        daysSinceLastDeal: null,
+        daysInStage: null,
+        webinarQuestions: 0,
+      },
+      thresholds,
+      timing,
+    };
+    scratch.set(ruleSet, data);
+  }
+  data.now = at;
+  const e = data.event;
+  e.id = event.id;
+  e.type = event.type;
+  e.occurredAt = event.occurredAt;
+  e.properties = event.properties;
+  data.lead.id = state.leadId;
+  const history = data.history;
+  history.counts = state.counts;
+  history.eventCount = state.eventCount;
+  history.firstSeenAt = state.firstSeenAt;
+  // Force the day counts to be recomputed for this lead and time.
+  history.daysInactive = null;
+  history.lastDealAt = null;
+  history.daysSinceLastDeal = null;
+  data.stageEnteredAt = undefined;
   refresh(data, state, now);
   return data;
 }
@@ -255,15 +329,15 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
   if (!isKnownEventType(ruleSet, event.type)) {
     throw new EvaluationError('type', `unknown event type "${event.type}" in rule set ${ruleSet.version}`);
   }
-  const eventTime = timeOf(event);
+  const { time: eventTime, at: eventAt } = timeOf(event);
   if (existing && existing.leadId !== event.leadId) {
     throw new EvaluationError('leadId', `event is for lead "${event.leadId}", state is lead "${existing.leadId}"`);
   }
-  const state = existing ?? newLead(ruleSet, event, canonicalTime(event.occurredAt, eventTime));
+  const state = existing ?? newLead(ruleSet, event, eventAt);
   // A late event never moves time backwards; callers that care replay history in order.
   const asOf = parseTime(state.asOf);
   const now = eventTime >= asOf ? eventTime : asOf;
-  const at = eventTime >= asOf ? canonicalTime(event.occurredAt, eventTime) : state.asOf;
+  const at = eventTime >= asOf ? eventAt : state.asOf;
   const notes: string[] = [];
   const scoreBefore = { ...state.score };
   const bandBefore = existing ? state.band : null;

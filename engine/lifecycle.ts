@@ -5,9 +5,11 @@
  * Leads are not actors: a lead's stage is plain data and steps go through
  * XState's pure `transition()`, so a million leads cost a million strings, not
  * a million actors. Most events move no lead, so before asking the machine we
- * check, with the same compiled guards, whether any transition from the
- * current stage is enabled; only then is the machine consulted, and its answer
- * is the one used.
+ * check, with the same compiled guards, which transition from the current
+ * stage is enabled first; only then is the machine consulted, and its answer is
+ * the one used. The machine is static and picks the first enabled transition,
+ * so its answer for a (stage, trigger, first enabled transition) is always the
+ * same: it is asked once per such path and the answer kept.
  */
 import { setup, transition as machineTransition, type AnyStateMachine } from 'xstate';
 import { truthy } from './logic';
@@ -71,6 +73,7 @@ export function buildLifecycle(transitions: readonly CompiledTransition[], activ
 
   // Snapshots are immutable: one per stage serves every lead in that stage.
   const snapshots = new Map(STAGES.map((stage) => [stage, machine.resolveState({ value: stage, context: {} })]));
+  const answers = new Map<string, Stage>();
   const empty: readonly CompiledTransition[] = [];
   const candidates = (stage: Stage, trigger: string) => index.get(stage)?.get(trigger) ?? empty;
 
@@ -86,10 +89,15 @@ export function buildLifecycle(transitions: readonly CompiledTransition[], activ
         }
       }
       if (!enabled) return null;
-      const [next] = machineTransition(machine, snapshots.get(stage)!, event);
-      const to = next.value as Stage;
-      if (to !== enabled.transition.to) {
-        throw new Error(`lifecycle machine moved ${stage} → ${to}, expected ${enabled.transition.to} (${enabled.transition.id})`);
+      const path = `${stage}\u0000${event.type}\u0000${enabled.transition.id}`;
+      let to = answers.get(path);
+      if (to === undefined) {
+        const [next] = machineTransition(machine, snapshots.get(stage)!, event);
+        to = next.value as Stage;
+        if (to !== enabled.transition.to) {
+          throw new Error(`lifecycle machine moved ${stage} → ${to}, expected ${enabled.transition.to} (${enabled.transition.id})`);
+        }
+        answers.set(path, to);
       }
       return { to, transition: enabled.transition };
     },

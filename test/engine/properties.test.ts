@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, evaluateBatch, EvaluationError, type LeadEvent, type LeadState } from '../../engine/index';
+import { parseTime } from '../../engine/evaluate';
 import { day, ruleSet } from './fixtures';
 
 const v1 = ruleSet();
@@ -130,5 +131,31 @@ describe('bad events', () => {
     const late = evaluate(v1, first, { id: 'b', leadId: 'l', type: 'email_open', occurredAt: day(5), properties: {} }).state;
     expect(late.asOf).toBe(first.asOf);
     expect(late.score.engagement).toBe(15);
+  });
+});
+
+describe('reading times', () => {
+  it('reads canonical ISO times exactly as Date.parse does, and falls back for every other form', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true }),
+        (date) => {
+          const text = date.toISOString();
+          expect(parseTime(text)).toBe(Date.parse(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    for (const text of [
+      '2026-02-29T00:00:00.000Z',
+      '2024-02-29T12:00:00.000Z',
+      '2026-13-01T00:00:00.000Z',
+      '2026-04-31T00:00:00.000Z',
+      '2026-03-02T09:00:00Z',
+      '2026-03-02T09:00:00+09:00',
+      '2026-0a-02T09:00:00.000Z',
+    ]) {
+      expect(parseTime(text)).toEqual(Date.parse(text));
+    }
   });
 });
