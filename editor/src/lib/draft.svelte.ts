@@ -8,6 +8,8 @@ import { getContext, setContext } from 'svelte';
 import type { FieldError, RuleSetDefinition } from './api';
 
 const KEY = Symbol('draft');
+/** Unsaved edits survive a reload of the tab. */
+const STORAGE_KEY = 'leadflow.draft';
 
 /** Metadata the server assigns to a new version; left out of what the editor sends. */
 const ASSIGNED = ['$schema', 'version', 'parent', 'createdAt', 'author', 'note'] as const;
@@ -46,6 +48,31 @@ export class Draft {
 
   reset(): void {
     if (this.base) this.load(this.base.version, this.base.definition);
+  }
+
+  /** Keeps unsaved edits for this tab; forgets them once there are none. */
+  remember(): void {
+    try {
+      if (this.dirty) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ base: this.base, rules: $state.snapshot(this.rules), note: this.note }));
+      else sessionStorage.removeItem(STORAGE_KEY);
+    } catch {
+      // Without storage the draft lasts as long as the page.
+    }
+  }
+
+  /** Brings back the unsaved edits of this tab, if any; false when there were none. */
+  restore(): boolean {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null') as Pick<Draft, 'base' | 'rules' | 'note'> | null;
+      if (!saved?.base || !saved.rules) return false;
+      this.base = saved.base;
+      this.rules = saved.rules;
+      this.note = saved.note ?? '';
+      this.problems = [];
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   setProblems(errors: FieldError[]): void {

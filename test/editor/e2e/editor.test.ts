@@ -118,6 +118,10 @@ describe('the editor, end to end', () => {
     expect(await page.getByTestId('preview-delta').textContent()).toMatch(/^\+/);
     expect(await page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
     await shot('rules-scoring');
+
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Points for “Webinar attended”').inputValue()).toBe('45');
+    expect(await page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
   });
 
   it('opens a transition of the lifecycle diagram to edit its guard', async () => {
