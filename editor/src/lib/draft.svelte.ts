@@ -53,7 +53,8 @@ export class Draft {
   /** Keeps unsaved edits for this tab; forgets them once there are none. */
   remember(): void {
     try {
-      if (this.dirty) sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ base: this.base, rules: $state.snapshot(this.rules), note: this.note }));
+      if (this.dirty)
+        sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ base: this.base, rules: $state.snapshot(this.rules), note: this.note }));
       else sessionStorage.removeItem(STORAGE_KEY);
     } catch {
       // Without storage the draft lasts as long as the page.
