@@ -5,22 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { serve as listen } from '@hono/node-server';
-import { pino } from 'pino';
-import { Activation } from '../../../server/activation';
-import { createApp } from '../../../server/app';
-import { KeyRing } from '../../../server/auth';
-import type { Services } from '../../../server/context';
-import { loadDemo } from '../../../server/demo';
-import { MAX_GROUP_COMMIT } from '../../../server/config';
-import { Ingestion } from '../../../server/ingestion';
-import { RuleFiles } from '../../../server/rule-files';
-import { editorRoutes } from '../../../server/routes/editor';
-import { openStore } from '../../../server/store/index';
+import { serve } from '../../../server/index';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const EDITOR_DIR = join(REPO, 'editor');
@@ -60,37 +47,24 @@ export interface EditorServer {
   close(): Promise<void>;
 }
 
-/** Starts the server over a temporary database and rules directory, with demo data ending on `anchor`. */
+/** Starts the server as `leadflow serve` does, over a temporary database and rules directory, with demo data ending on `anchor`. */
 export async function startEditorServer(anchor = '2026-11-20T00:00:00.000Z'): Promise<EditorServer> {
   const dir = mkdtempSync(join(tmpdir(), 'leadflow-editor-'));
   const rulesDir = join(dir, 'rules');
   cpSync(join(REPO, 'rules'), rulesDir, { recursive: true });
-  const store = await openStore(join(dir, 'leadflow.db'));
   const adminKey = 'lf_editor_test_admin_key';
-  const now = () => new Date();
-  const logger = pino({ level: 'silent' });
-  const files = new RuleFiles(rulesDir);
-  const activation = await Activation.start(store, files, now);
-  const keys = new KeyRing(store);
-  await keys.ensureAdmin(adminKey, now().toISOString());
-  const services: Services = {
-    store,
-    files,
-    activation,
-    ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT),
-    keys,
-    logger,
-    now,
-  };
-  await loadDemo(services, anchor);
-
-  const app = createApp(services);
-  editorRoutes(app, BUILD_DIR);
-  const server = await new Promise<Server>((done, fail) => {
-    const started = listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => done(started as Server));
-    started.once('error', fail);
+  const running = await serve({
+    port: 0,
+    host: '127.0.0.1',
+    db: join(dir, 'leadflow.db'),
+    rulesDir,
+    adminKey,
+    demo: true,
+    demoAnchor: anchor,
+    log: false,
+    editorDir: BUILD_DIR,
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = running.url.replace('localhost', '127.0.0.1');
 
   return {
     url,
@@ -105,11 +79,7 @@ export async function startEditorServer(anchor = '2026-11-20T00:00:00.000Z'): Pr
       return ((await response.json()) as { key: string }).key;
     },
     async close() {
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      });
-      await store.close();
+      await running.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
