@@ -250,3 +250,31 @@ describe('the editor, end to end', () => {
     expect(consoleErrors).toEqual([]);
   });
 });
+
+describe('the editor served on the API’s port', () => {
+  const get = (path: string) => fetch(`${server.url}${path}`);
+
+  it('answers the app’s own routes with index.html, for reloads and shared links', async () => {
+    const response = await get('/versions/v2');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('<div style="display: contents">');
+  });
+
+  it('leaves unknown API paths to the API: a problem, not the app', async () => {
+    const response = await get('/v1/no-such-thing');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('serves hashed build files for good and refuses missing or outside files', async () => {
+    const index = await (await get('/')).text();
+    const script = /\/_app\/immutable\/[^"']+\.js/.exec(index)?.[0];
+    expect(script).toBeDefined();
+    const asset = await get(script!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await get('/_app/immutable/missing.js')).status).toBe(404);
+    expect((await get('/..%2f..%2fpackage.json')).status).toBe(404);
+  });
+});
