@@ -32,7 +32,13 @@ export class Activation {
       const newest = valid[valid.length - 1];
       if (!newest) throw new Error(`no valid rule set (vN.json) in ${files.dir}`);
       active = (await files.get(newest.version))!;
-      await store.read.recordActivation({ slot: 'active', fromVersion: null, toVersion: active.version, activatedBy: SYSTEM_ACTOR, activatedAt: now().toISOString() });
+      await store.read.recordActivation({
+        slot: 'active',
+        fromVersion: null,
+        toVersion: active.version,
+        activatedBy: SYSTEM_ACTOR,
+        activatedAt: now().toISOString(),
+      });
     }
     const challengerRecord = await store.read.latestActivation('challenger');
     const challenger = challengerRecord?.toVersion ? ((await files.get(challengerRecord.toVersion)) ?? null) : null;
@@ -50,10 +56,22 @@ export class Activation {
   /** Makes `version` the live rule set; recorded with who and when. */
   async activate(version: string, by: string, at: string): Promise<ActivationRecord> {
     const ruleSet = await this.loadOrThrow(version);
-    const record = await this.store.read.recordActivation({ slot: 'active', fromVersion: this.current.version, toVersion: version, activatedBy: by, activatedAt: at });
+    const record = await this.store.read.recordActivation({
+      slot: 'active',
+      fromVersion: this.current.version,
+      toVersion: version,
+      activatedBy: by,
+      activatedAt: at,
+    });
     this.current = ruleSet;
     if (this.shadow?.version === version) {
-      await this.store.read.recordActivation({ slot: 'challenger', fromVersion: version, toVersion: null, activatedBy: by, activatedAt: at });
+      await this.store.read.recordActivation({
+        slot: 'challenger',
+        fromVersion: version,
+        toVersion: null,
+        activatedBy: by,
+        activatedAt: at,
+      });
       this.shadow = null;
     }
     return record;
@@ -62,8 +80,15 @@ export class Activation {
   /** Sets (or with null, clears) the challenger evaluated in shadow on every live event. */
   async setChallenger(version: string | null, by: string, at: string): Promise<ActivationRecord> {
     const ruleSet = version === null ? null : await this.loadOrThrow(version);
-    if (version !== null && version === this.current.version) throw conflict(`${version} is the active version; a challenger must differ from it`);
-    const record = await this.store.read.recordActivation({ slot: 'challenger', fromVersion: this.shadow?.version ?? null, toVersion: version, activatedBy: by, activatedAt: at });
+    if (version !== null && version === this.current.version)
+      throw conflict(`${version} is the active version; a challenger must differ from it`);
+    const record = await this.store.read.recordActivation({
+      slot: 'challenger',
+      fromVersion: this.shadow?.version ?? null,
+      toVersion: version,
+      activatedBy: by,
+      activatedAt: at,
+    });
     this.shadow = ruleSet;
     return record;
   }

@@ -34,7 +34,8 @@ export const batchDoc = z.object({ events: z.array(leadEventBody).min(1).max(MAX
 const score = z.object({ total: z.number(), fit: z.number(), engagement: z.number() });
 const route = z.object({ ruleId: z.string(), queue: z.string(), owner: z.string().optional(), approach: z.string() });
 const explanation = object.openapi('Explanation', {
-  description: 'What one event did: decay, the rules that gave points, score and band before and after, stage changes with the transition that caused them, the route.',
+  description:
+    'What one event did: decay, the rules that gave points, score and band before and after, stage changes with the transition that caused them, the route.',
 });
 
 export const leadView = z
@@ -75,7 +76,9 @@ export const batchReply = z
     results: z.array(z.object({ index: z.number().int(), eventId: z.string(), status: z.enum(['stored', 'duplicate']) })),
     errors: z.array(z.object({ path: z.string(), message: z.string() })),
   })
-  .openapi('BatchResult', { description: 'Good events are stored even when others are rejected; each rejected one is named by index in `errors`.' });
+  .openapi('BatchResult', {
+    description: 'Good events are stored even when others are rejected; each rejected one is named by index in `errors`.',
+  });
 
 export const leadIdParams = z.object({ id: z.string().min(1).max(200) });
 
@@ -153,7 +156,9 @@ const feedbackBase = {
 
 export const acceptBody = z.object(feedbackBase).openapi('AcceptHandOff');
 export const rejectBody = z.object({ ...feedbackBase, reason: z.enum(REJECTION_REASONS) }).openapi('RejectHandOff');
-export const wonBody = z.object({ ...feedbackBase, amount: z.number().finite().min(0), reason: z.string().max(200).optional() }).openapi('DealWon');
+export const wonBody = z
+  .object({ ...feedbackBase, amount: z.number().finite().min(0), reason: z.string().max(200).optional() })
+  .openapi('DealWon');
 export const lostBody = z
   .object({ ...feedbackBase, amount: z.number().finite().min(0).optional(), reason: z.enum(LOSS_REASONS) })
   .openapi('DealLost');
@@ -162,7 +167,9 @@ export const evaluateBody = z
   .object({
     version: z.string().optional().describe('A stored rule-set version; the active one when neither this nor ruleSet is given'),
     ruleSet: z.unknown().optional().describe('An unsaved rule set (validated like a new version)'),
-    lead: z.object({ id: z.string().min(1).max(200).default('preview'), attributes: object.default({}) }).default({ id: 'preview', attributes: {} }),
+    lead: z
+      .object({ id: z.string().min(1).max(200).default('preview'), attributes: object.default({}) })
+      .default({ id: 'preview', attributes: {} }),
     events: z
       .array(
         z.object({
@@ -175,7 +182,10 @@ export const evaluateBody = z
       )
       .max(MAX_BATCH_EVENTS),
   })
-  .refine((body) => !(body.version && body.ruleSet !== undefined), { message: 'give either version or ruleSet, not both', path: ['version'] })
+  .refine((body) => !(body.version && body.ruleSet !== undefined), {
+    message: 'give either version or ruleSet, not both',
+    path: ['version'],
+  })
   .openapi('EvaluateRequest');
 
 export const evaluateReply = z
@@ -193,13 +203,16 @@ export const diffQuery = z.object({
   to: z.string().regex(/^v[1-9][0-9]*$/, 'must look like "v2"'),
 });
 export const createRuleSetBody = object.openapi('NewRuleSet', {
-  description: 'A rule set in the file format (see the JSON Schema); version, createdAt and author are assigned by the server, parent defaults to the active version.',
+  description:
+    'A rule set in the file format (see the JSON Schema); version, createdAt and author are assigned by the server, parent defaults to the active version.',
 });
 export const challengerBody = z.object({ version: versionParams.shape.version.nullable() }).openapi('Challenger');
 
 export const keyBody = z.object({ name: z.string().min(1).max(200), role: z.enum(ROLES) }).openapi('NewApiKey');
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });
-export const keyView = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES), createdAt: z.string(), revokedAt: z.string().nullable() }).openapi('ApiKey');
+export const keyView = z
+  .object({ id: z.string(), name: z.string(), role: z.enum(ROLES), createdAt: z.string(), revokedAt: z.string().nullable() })
+  .openapi('ApiKey');
 
 export const kpiQuery = z.object({
   from: isoTime.describe('Start of the period (inclusive)'),

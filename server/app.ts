@@ -59,7 +59,10 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     }
     // Details stay in the log; the client gets the request id to quote.
     services.logger.error({ err: error, requestId: c.var.requestId, path: c.req.path }, 'request failed');
-    return problemResponse(c, new ApiProblem(500, 'internal', 'The server failed to handle the request; quote the instance to the operator.'));
+    return problemResponse(
+      c,
+      new ApiProblem(500, 'internal', 'The server failed to handle the request; quote the instance to the operator.'),
+    );
   });
   return app;
 }

@@ -25,7 +25,8 @@ export function parseServeArgs(argv: string[]): ServeOptions {
   const options: ServeOptions = {};
   if (values.port !== undefined) {
     const port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65_535) throw new ServeArgumentError(`--port must be a number from 0 to 65535, not "${values.port}"`);
+    if (!/^\d+$/.test(values.port) || port > 65_535)
+      throw new ServeArgumentError(`--port must be a number from 0 to 65535, not "${values.port}"`);
     options.port = port;
   }
   if (values.db !== undefined) {

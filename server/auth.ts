@@ -82,9 +82,12 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
       ]);
     }
     if (!allowed.has(record.role)) {
-      throw new ApiProblem(403, 'forbidden', `This request needs a key with role ${[...allowed].join(' or ')}; this key has role ${record.role}.`, [
-        { path: 'headers.authorization', message: `role ${record.role} is not allowed here` },
-      ]);
+      throw new ApiProblem(
+        403,
+        'forbidden',
+        `This request needs a key with role ${[...allowed].join(' or ')}; this key has role ${record.role}.`,
+        [{ path: 'headers.authorization', message: `role ${record.role} is not allowed here` }],
+      );
     }
     c.set('apiKey', record);
     await next();

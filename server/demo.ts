@@ -30,7 +30,20 @@ function generator(seed: number) {
 }
 type Random = ReturnType<typeof generator>;
 
-const COMPANY_WORDS = ['Northwind', 'Blue Harbor', 'Kestrel', 'Summit', 'Ironbridge', 'Maple', 'Orion', 'Cobalt', 'Lumen', 'Redwood', 'Atlas', 'Silverline'];
+const COMPANY_WORDS = [
+  'Northwind',
+  'Blue Harbor',
+  'Kestrel',
+  'Summit',
+  'Ironbridge',
+  'Maple',
+  'Orion',
+  'Cobalt',
+  'Lumen',
+  'Redwood',
+  'Atlas',
+  'Silverline',
+];
 const COMPANY_KINDS = ['Labs', 'Systems', 'Logistics', 'Health', 'Foods', 'Analytics', 'Energy', 'Retail', 'Software', 'Manufacturing'];
 const INDUSTRIES = ['software', 'manufacturing', 'healthcare', 'retail', 'logistics', 'finance', 'education', 'energy'];
 const ROLES = ['executive', 'director', 'manager', 'specialist', 'analyst', 'engineer', 'student'];
@@ -47,7 +60,18 @@ const PROFILES = [
   { name: 'gone-quiet', weight: 0.15, events: [2, 6], strong: 0.05 },
 ] as const;
 
-const ORDINARY_ACTIVITY = ['email_open', 'email_open', 'email_open', 'email_click', 'email_click', 'site_visit', 'site_visit', 'document_download', 'webinar_attended', 'chat_conversation'];
+const ORDINARY_ACTIVITY = [
+  'email_open',
+  'email_open',
+  'email_open',
+  'email_click',
+  'email_click',
+  'site_visit',
+  'site_visit',
+  'document_download',
+  'webinar_attended',
+  'chat_conversation',
+];
 const STRONG_ACTIVITY = ['contact_request', 'demo_request', 'phone_call'];
 
 function pickProfile(random: Random) {
@@ -71,8 +95,11 @@ function leadActivity(random: Random, ruleSet: CompiledRuleSet, leadId: string, 
     companySize: random.pick(SIZES),
     country: random.pick(COUNTRIES),
   };
-  if (random.chance(0.1)) attributes['pastDeals'] = [{ closedAt: iso(start - random.int(200, 700) * MS_PER_DAY), amount: random.int(5, 80) * 1_000 }];
-  const events: LeadEvent[] = [{ id: `${leadId}-attributes`, leadId, type: 'lead_updated', occurredAt: iso(start), properties: attributes }];
+  if (random.chance(0.1))
+    attributes['pastDeals'] = [{ closedAt: iso(start - random.int(200, 700) * MS_PER_DAY), amount: random.int(5, 80) * 1_000 }];
+  const events: LeadEvent[] = [
+    { id: `${leadId}-attributes`, leadId, type: 'lead_updated', occurredAt: iso(start), properties: attributes },
+  ];
   const profile = pickProfile(random);
   const count = random.int(profile.events[0], profile.events[1]);
   const span = profile.name === 'gone-quiet' ? 21 * MS_PER_DAY : anchor - start;

@@ -16,9 +16,13 @@ export function checkEvent(raw: unknown, ruleSet: CompiledRuleSet, prefix = ''):
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error.issues, prefix) };
   const event = parsed.data;
   const errors: FieldError[] = [];
-  if (Number.isNaN(Date.parse(event.occurredAt))) errors.push({ path: at('occurredAt'), message: `not a real time: "${event.occurredAt}"` });
+  if (Number.isNaN(Date.parse(event.occurredAt)))
+    errors.push({ path: at('occurredAt'), message: `not a real time: "${event.occurredAt}"` });
   if (!isKnownEventType(ruleSet, event.type)) {
-    errors.push({ path: at('type'), message: `unknown event type "${event.type}" (not in rule set ${ruleSet.version} and not a system event type)` });
+    errors.push({
+      path: at('type'),
+      message: `unknown event type "${event.type}" (not in rule set ${ruleSet.version} and not a system event type)`,
+    });
   }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, event: { ...event, occurredAt: normaliseTime(event.occurredAt) } };

@@ -7,7 +7,17 @@ import type { LeadEvent } from '../engine/index';
 import type { OutcomeKind, OutcomeRecord } from './store/index';
 
 /** Why sales turns a hand-off back. */
-export const REJECTION_REASONS = ['not-a-fit', 'no-budget', 'no-authority', 'no-need', 'bad-timing', 'unreachable', 'duplicate', 'spam', 'other'] as const;
+export const REJECTION_REASONS = [
+  'not-a-fit',
+  'no-budget',
+  'no-authority',
+  'no-need',
+  'bad-timing',
+  'unreachable',
+  'duplicate',
+  'spam',
+  'other',
+] as const;
 /** Why a deal was lost. */
 export const LOSS_REASONS = ['price', 'competitor', 'no-decision', 'timing', 'product-fit', 'unresponsive', 'other'] as const;
 

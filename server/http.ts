@@ -56,7 +56,9 @@ export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ApiProblem(400, 'invalid-json', `The body is not valid JSON: ${(error as Error).message}`, [{ path: '', message: (error as Error).message }]);
+    throw new ApiProblem(400, 'invalid-json', `The body is not valid JSON: ${(error as Error).message}`, [
+      { path: '', message: (error as Error).message },
+    ]);
   }
 }
 
@@ -70,7 +72,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
 const tooLarge = (limit: number) => (c: Context) => {
   // The rest of the body is never read, so this connection cannot carry another request.
   c.header('Connection', 'close');
-  throw new ApiProblem(413, 'body-too-large', `The body is larger than the limit of ${limit} bytes.`, [{ path: '', message: `at most ${limit} bytes` }]);
+  throw new ApiProblem(413, 'body-too-large', `The body is larger than the limit of ${limit} bytes.`, [
+    { path: '', message: `at most ${limit} bytes` },
+  ]);
 };
 
 /**
@@ -139,7 +143,8 @@ export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
 
 function errorResponses(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>): Record<number, { description: string; schema: z.ZodType }> {
   const out: Record<number, { description: string; schema: z.ZodType }> = {};
-  if (spec.body || spec.query || spec.params) out[400] = { description: 'Invalid request: every field at fault, with its path', schema: problemSchema };
+  if (spec.body || spec.query || spec.params)
+    out[400] = { description: 'Invalid request: every field at fault, with its path', schema: problemSchema };
   if (spec.roles) {
     out[401] = { description: 'Missing or unknown API key', schema: problemSchema };
     out[403] = { description: `The key's role is not allowed (allowed: ${[...spec.roles, 'admin'].join(', ')})`, schema: problemSchema };

@@ -71,7 +71,15 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const activation = await Activation.start(store, files, now);
     const keys = new KeyRing(store);
     const adminKey = await keys.ensureAdmin(options.adminKey ?? process.env['LEADFLOW_ADMIN_KEY'], now().toISOString());
-    const services: Services = { store, files, activation, ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT), keys, logger, now };
+    const services: Services = {
+      store,
+      files,
+      activation,
+      ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT),
+      keys,
+      logger,
+      now,
+    };
     if (options.demo) {
       const loaded = await loadDemo(services, options.demoAnchor);
       if (loaded) logger.info(loaded, 'demo data loaded');
@@ -82,13 +90,26 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     // After every API route: the editor's fallback answers only what the API does not.
     if (withEditor) editorRoutes(app, editorDir);
     const listening = await new Promise<Server>((resolveListening, reject) => {
-      const started = listen({ fetch: app.fetch, port: options.port ?? DEFAULT_PORT, ...(options.host && { hostname: options.host }) }, () => resolveListening(started as Server));
+      const started = listen(
+        { fetch: app.fetch, port: options.port ?? DEFAULT_PORT, ...(options.host && { hostname: options.host }) },
+        () => resolveListening(started as Server),
+      );
       started.once('error', reject);
     });
     server = listening;
     const { port } = listening.address() as AddressInfo;
     const url = `http://localhost:${port}`;
-    logger.info({ url, db: store.location, dialect: store.dialect, rules: files.dir, active: activation.active.version, editor: withEditor ? editorDir : null }, 'listening');
+    logger.info(
+      {
+        url,
+        db: store.location,
+        dialect: store.dialect,
+        rules: files.dir,
+        active: activation.active.version,
+        editor: withEditor ? editorDir : null,
+      },
+      'listening',
+    );
     if (adminKey && options.log !== false) {
       console.log(`First admin key (shown once, store it safely): ${adminKey}`);
     }

@@ -10,7 +10,20 @@ import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
 import { applyInOrder, compareHistory, pointsOf, type AppliedEvent, type FoldResult } from './lead-history';
-import { isUniqueViolation, leadFilterValues, type EventWrite, type LeadWrite, type OutcomeRecord, type Queries, type ShadowLead, type ShadowResult, type StageChangeRecord, type Store, type StoredEventResult, type StoredLead } from './store/index';
+import {
+  isUniqueViolation,
+  leadFilterValues,
+  type EventWrite,
+  type LeadWrite,
+  type OutcomeRecord,
+  type Queries,
+  type ShadowLead,
+  type ShadowResult,
+  type StageChangeRecord,
+  type Store,
+  type StoredEventResult,
+  type StoredLead,
+} from './store/index';
 
 export type EventStatus = 'stored' | 'duplicate';
 
@@ -88,7 +101,8 @@ export class Ingestion {
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, this.maxGroup);
       this.ingest(group.map((w) => w.submission)).then(
-        (result) => group.forEach((w, i) => w.resolve({ status: result.events[i]!.status, lead: result.leads.get(w.submission.event.leadId) })),
+        (result) =>
+          group.forEach((w, i) => w.resolve({ status: result.events[i]!.status, lead: result.leads.get(w.submission.event.leadId) })),
         (error: unknown) => group.forEach((w) => w.reject(error)),
       );
     }
@@ -154,7 +168,14 @@ export class Ingestion {
       if (late) {
         // A late event changes everything after it (decay, caps, stage timing): fold the whole history again.
         const past = await storedHistory(leadId);
-        fold = applyInOrder(ruleSet, null, mergeHistories(past.map((row) => row.event), fresh));
+        fold = applyInOrder(
+          ruleSet,
+          null,
+          mergeHistories(
+            past.map((row) => row.event),
+            fresh,
+          ),
+        );
         const before = new Map(past.map((row) => [row.event.id, row]));
         for (const applied of fold.applied) {
           const stored = before.get(applied.event.id);
@@ -219,7 +240,9 @@ export class Ingestion {
       const late = shadow !== undefined && compareHistory(fresh[0]!, { occurredAt: shadow.lastEventAt, id: shadow.lastEventId }) < 0;
       // A lead that existed before the challenger was set has no shadow state yet: start it from the full history.
       const fromHistory = late || (shadow === undefined && existing.has(leadId));
-      const fold = fromHistory ? applyInOrder(challenger, null, mergeHistories(await history(leadId), fresh)) : applyInOrder(challenger, shadow?.state ?? null, fresh);
+      const fold = fromHistory
+        ? applyInOrder(challenger, null, mergeHistories(await history(leadId), fresh))
+        : applyInOrder(challenger, shadow?.state ?? null, fresh);
       for (const { event, explanation, stage } of fold.applied) {
         results.push({
           eventId: event.id,

@@ -31,7 +31,8 @@ const FUNNEL_STEPS: ReadonlyArray<readonly [Stage, Stage]> = [
 export const KPI_DEFINITIONS = {
   funnel: 'Leads that entered each stage during the period.',
   conversion: 'Of the leads that entered the first stage during the period, those that later entered the second (before the period ends).',
-  dormantToOpportunity: 'Of the leads that were dormant at some time during the period, those that reached SQL after going dormant, before the period ends.',
+  dormantToOpportunity:
+    'Of the leads that were dormant at some time during the period, those that reached SQL after going dormant, before the period ends.',
   hotLeadConversion: 'Of the leads handed to sales (MQL) during the period while hot, those that were won before the period ends.',
   opportunityToClose: 'Of the leads that became opportunities (SQL) during the period, those that were won before the period ends.',
   medianDaysInStage: 'Median days between entering and leaving a stage, over stays that ended during the period.',
@@ -106,7 +107,9 @@ export function computeKpis(changes: readonly StageChangeRecord[], outcomes: rea
       }
     });
     // Dormant during the period: went dormant before its end and had not left before its start.
-    const dormancy = history.findIndex((c, i) => c.to === 'dormant' && c.at < period.to && (history[i + 1]?.at ?? period.to) >= period.from);
+    const dormancy = history.findIndex(
+      (c, i) => c.to === 'dormant' && c.at < period.to && (history[i + 1]?.at ?? period.to) >= period.from,
+    );
     if (dormancy >= 0) {
       dormant.count += 1;
       const opportunity = enteredAt('sql', history[dormancy]!.at);

@@ -53,7 +53,11 @@ export class RuleFiles {
     const entries: VersionEntry[] = [];
     for (const version of await this.versionNames()) {
       const loaded = await this.load(version);
-      entries.push(loaded.ok ? { version, ok: true, summary: summaryOf(loaded.ruleSet.definition) } : { version, ok: false, problems: loaded.problems });
+      entries.push(
+        loaded.ok
+          ? { version, ok: true, summary: summaryOf(loaded.ruleSet.definition) }
+          : { version, ok: false, problems: loaded.problems },
+      );
     }
     return entries;
   }
@@ -67,12 +71,14 @@ export class RuleFiles {
   async load(version: string): Promise<CreateResult | { ok: false; problems: Problem[]; missing: true }> {
     const cached = this.compiled.get(version);
     if (cached) return { ok: true, ruleSet: cached };
-    if (!/^v[1-9][0-9]*$/.test(version)) return { ok: false, problems: [{ path: '', message: `not a version name: "${version}"` }], missing: true };
+    if (!/^v[1-9][0-9]*$/.test(version))
+      return { ok: false, problems: [{ path: '', message: `not a version name: "${version}"` }], missing: true };
     let text: string;
     try {
       text = await readFile(join(this.dir, `${version}.json`), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, problems: [{ path: '', message: `no rule set ${version}` }], missing: true };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { ok: false, problems: [{ path: '', message: `no rule set ${version}` }], missing: true };
       throw error;
     }
     const result = loadRuleSet(text);

@@ -50,7 +50,11 @@ export function docRoutes(app: OpenAPIHono<AppEnv>, version: string): void {
   app.get('/openapi.json', (c) => {
     document ??= app.getOpenAPI31Document({
       openapi: '3.1.0',
-      info: { title: 'Leadflow API', version, description: 'Lead events in, scores, stages, routes and explanations out. Errors are RFC 9457 problem+json.' },
+      info: {
+        title: 'Leadflow API',
+        version,
+        description: 'Lead events in, scores, stages, routes and explanations out. Errors are RFC 9457 problem+json.',
+      },
     });
     return c.json(document);
   });

@@ -15,7 +15,10 @@ const PREVIEW_METADATA = { version: 'v1', parent: null, author: 'preview', note:
 
 async function chooseRuleSet(services: Services, version: string | undefined, unsaved: unknown): Promise<CompiledRuleSet> {
   if (unsaved !== undefined) {
-    const input = unsaved && typeof unsaved === 'object' && !Array.isArray(unsaved) ? { ...PREVIEW_METADATA, createdAt: services.now().toISOString(), ...unsaved } : unsaved;
+    const input =
+      unsaved && typeof unsaved === 'object' && !Array.isArray(unsaved)
+        ? { ...PREVIEW_METADATA, createdAt: services.now().toISOString(), ...unsaved }
+        : unsaved;
     const loaded = loadRuleSet(input);
     if (loaded.ok) return loaded.ruleSet;
     const errors = loaded.problems.map((p) => ({ path: p.path ? `ruleSet.${p.path}` : 'ruleSet', message: p.message }));
@@ -35,18 +38,28 @@ export function evaluateRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/v1/evaluate',
       tag: 'Evaluation',
       summary: 'Evaluate a lead without storing anything',
-      description: 'For live previews and callers who only want a score: events are applied in time order to a new lead with the given attributes.',
+      description:
+        'For live previews and callers who only want a score: events are applied in time order to a new lead with the given attributes.',
       roles: ['ingest', 'sales', 'editor'],
       body: evaluateBody,
       maxBody: MAX_BATCH_BODY_BYTES,
-      responses: { 200: { description: 'The state and what each event did', schema: evaluateReply }, 404: { description: 'No such version' } },
+      responses: {
+        200: { description: 'The state and what each event did', schema: evaluateReply },
+        404: { description: 'No such version' },
+      },
     },
     async (c, { body }) => {
       const ruleSet = await chooseRuleSet(c.var.services, body.version, body.ruleSet);
       const events: LeadEvent[] = [];
       const errors: FieldError[] = [];
       body.events.forEach((e, index) => {
-        const raw = { id: e.id ?? `preview-${index}`, leadId: body.lead.id, type: e.type, occurredAt: e.occurredAt, properties: e.properties };
+        const raw = {
+          id: e.id ?? `preview-${index}`,
+          leadId: body.lead.id,
+          type: e.type,
+          occurredAt: e.occurredAt,
+          properties: e.properties,
+        };
         const checked = checkEvent(raw, ruleSet, `events[${index}]`);
         if (checked.ok) events.push(checked.event);
         else errors.push(...checked.errors);
@@ -54,9 +67,10 @@ export function evaluateRoutes(app: OpenAPIHono<AppEnv>): void {
       if (errors.length > 0) throw invalid(errors);
       events.sort(compareHistory);
       const first = events[0]?.occurredAt ?? c.var.services.now().toISOString();
-      const attributes = Object.keys(body.lead.attributes).length > 0
-        ? [{ id: 'preview-attributes', leadId: body.lead.id, type: 'lead_updated', occurredAt: first, properties: body.lead.attributes }]
-        : [];
+      const attributes =
+        Object.keys(body.lead.attributes).length > 0
+          ? [{ id: 'preview-attributes', leadId: body.lead.id, type: 'lead_updated', occurredAt: first, properties: body.lead.attributes }]
+          : [];
       const fold = applyInOrder(ruleSet, null, [...attributes, ...events]);
       return c.json({
         ruleSetVersion: ruleSet.version,

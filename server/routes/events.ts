@@ -16,12 +16,26 @@ export async function ingestOne(c: Context<AppEnv>, event: LeadEvent): Promise<R
   const { ingestion, store } = c.var.services;
   const { status, lead } = await ingestion.submit({ event, recordedBy: c.var.apiKey.name });
   if (status === 'stored' && lead) {
-    const body = { eventId: event.id, leadId: event.leadId, status, recomputed: lead.recomputed, lead: leadView(lead.state), explanation: lead.explanations.get(event.id) ?? null };
+    const body = {
+      eventId: event.id,
+      leadId: event.leadId,
+      status,
+      recomputed: lead.recomputed,
+      lead: leadView(lead.state),
+      explanation: lead.explanations.get(event.id) ?? null,
+    };
     return c.json(body, 201);
   }
   // A duplicate: nothing changed; show the lead as it stands.
   const state = lead?.state ?? (await store.read.lead(event.leadId))?.state;
-  const body = { eventId: event.id, leadId: event.leadId, status, recomputed: false, lead: state ? leadView(state) : null, explanation: null };
+  const body = {
+    eventId: event.id,
+    leadId: event.leadId,
+    status,
+    recomputed: false,
+    lead: state ? leadView(state) : null,
+    explanation: null,
+  };
   return c.json(body, 200);
 }
 
@@ -33,7 +47,8 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/v1/events',
       tag: 'Events',
       summary: 'Ingest one event',
-      description: 'Stores the event and evaluates its lead at once (leads are created on first sight). The same event id twice is stored and counted once: the second reply says "duplicate". An event older than the lead\'s newest is placed in time order and the lead recomputed.',
+      description:
+        'Stores the event and evaluates its lead at once (leads are created on first sight). The same event id twice is stored and counted once: the second reply says "duplicate". An event older than the lead\'s newest is placed in time order and the lead recomputed.',
       roles: ['ingest'],
       body: z.unknown(),
       docBody: leadEventBody,
@@ -56,7 +71,8 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/v1/events/batch',
       tag: 'Events',
       summary: 'Ingest up to 10,000 events',
-      description: 'Every valid event is stored and evaluated in one transaction; each invalid one is reported by its index and nothing of it is stored. With no valid event the request fails as a whole.',
+      description:
+        'Every valid event is stored and evaluated in one transaction; each invalid one is reported by its index and nothing of it is stored. With no valid event the request fails as a whole.',
       roles: ['ingest'],
       body: batchBody,
       docBody: batchDoc,

@@ -22,7 +22,12 @@ interface FeedbackSpec<B extends z.ZodType> {
 
 const FEEDBACK = [
   { action: 'accept', eventType: 'sales_accepted', summary: 'Sales accepts the hand-off', body: acceptBody },
-  { action: 'reject', eventType: 'sales_rejected', summary: 'Sales rejects the hand-off (reason from the list, free-text note)', body: rejectBody },
+  {
+    action: 'reject',
+    eventType: 'sales_rejected',
+    summary: 'Sales rejects the hand-off (reason from the list, free-text note)',
+    body: rejectBody,
+  },
   { action: 'won', eventType: 'deal_won', summary: 'Deal won (amount, optional reason)', body: wonBody },
   { action: 'lost', eventType: 'deal_lost', summary: 'Deal lost (reason from the list, optional amount and note)', body: lostBody },
 ] as const satisfies readonly FeedbackSpec<z.ZodType>[];

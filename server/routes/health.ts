@@ -8,7 +8,13 @@ import { anyObject } from '../api-schemas';
 export function healthRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
     app,
-    { method: 'get', path: '/health', tag: 'Health', summary: 'Whether the server and its database answer', responses: { 200: { description: 'Healthy', schema: anyObject }, 503: { description: 'The database does not answer' } } },
+    {
+      method: 'get',
+      path: '/health',
+      tag: 'Health',
+      summary: 'Whether the server and its database answer',
+      responses: { 200: { description: 'Healthy', schema: anyObject }, 503: { description: 'The database does not answer' } },
+    },
     async (c) => {
       const { store, activation, logger } = c.var.services;
       try {

@@ -9,7 +9,14 @@ import { notFound } from '../problem';
 export function keyRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
     app,
-    { method: 'get', path: '/v1/keys', tag: 'API keys', summary: 'List keys (never the keys themselves)', roles: [], responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keyView) }) } } },
+    {
+      method: 'get',
+      path: '/v1/keys',
+      tag: 'API keys',
+      summary: 'List keys (never the keys themselves)',
+      roles: [],
+      responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keyView) }) } },
+    },
     async (c) => c.json({ keys: await c.var.services.store.read.listKeys() }),
   );
 
@@ -42,7 +49,8 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 204: { description: 'Revoked' }, 404: { description: 'No such active key' } },
     },
     async (c, { params }) => {
-      if (!(await c.var.services.keys.revoke(params.id, c.var.services.now().toISOString()))) throw notFound(`No active key "${params.id}".`);
+      if (!(await c.var.services.keys.revoke(params.id, c.var.services.now().toISOString())))
+        throw notFound(`No active key "${params.id}".`);
       return c.body(null, 204);
     },
   );

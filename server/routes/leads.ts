@@ -20,7 +20,8 @@ function encodeCursor(updatedAt: string, id: string): string {
 function decodeCursor(cursor: string): { updatedAt: string; id: string } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') return { updatedAt: value[0], id: value[1] };
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string')
+      return { updatedAt: value[0], id: value[1] };
   } catch {
     // fall through to the 400 below
   }
@@ -89,7 +90,10 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: 'The sales hand-off summary of a lead',
       roles: [...READERS],
       params: leadIdParams,
-      responses: { 200: { description: 'Basic info, past deals, recent activity, webinars, interest level, recommended approach', schema: anyObject }, 404: { description: 'No such lead' } },
+      responses: {
+        200: { description: 'Basic info, past deals, recent activity, webinars, interest level, recommended approach', schema: anyObject },
+        404: { description: 'No such lead' },
+      },
     },
     async (c, { params }) => {
       const lead = await c.var.services.store.read.lead(params.id);
@@ -105,11 +109,15 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/v1/leads/{id}/attributes',
       tag: 'Leads',
       summary: "Upsert a lead's attributes",
-      description: 'Recorded as a lead_updated event (created with the lead if it is new) and evaluated like any event: fit rules see the new attributes.',
+      description:
+        'Recorded as a lead_updated event (created with the lead if it is new) and evaluated like any event: fit rules see the new attributes.',
       roles: ['ingest'],
       params: leadIdParams,
       body: attributesBody,
-      responses: { 201: { description: 'Stored and evaluated', schema: eventReply }, 200: { description: 'Duplicate eventId', schema: eventReply } },
+      responses: {
+        201: { description: 'Stored and evaluated', schema: eventReply },
+        200: { description: 'Duplicate eventId', schema: eventReply },
+      },
     },
     async (c, { params, body }) => {
       const raw = {

@@ -16,7 +16,12 @@ async function loadVersion(services: Services, version: string, field: string) {
   const loaded = await services.files.load(version);
   if (loaded.ok) return loaded.ruleSet;
   if ('missing' in loaded) throw notFound(`No rule set version ${version}.`);
-  throw new ApiProblem(409, 'invalid-rule-set', `Rule set ${version} on disk does not load.`, loaded.problems.map((p) => ({ path: field, message: `${p.path}: ${p.message}` })));
+  throw new ApiProblem(
+    409,
+    'invalid-rule-set',
+    `Rule set ${version} on disk does not load.`,
+    loaded.problems.map((p) => ({ path: field, message: `${p.path}: ${p.message}` })),
+  );
 }
 
 function slots(services: Services) {
@@ -26,7 +31,14 @@ function slots(services: Services) {
 export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
     app,
-    { method: 'get', path: '/v1/rulesets', tag: 'Rule sets', summary: 'List versions, with the active one and the challenger', roles: [...ANY_ROLE], responses: { 200: { description: 'Versions', schema: anyObject } } },
+    {
+      method: 'get',
+      path: '/v1/rulesets',
+      tag: 'Rule sets',
+      summary: 'List versions, with the active one and the challenger',
+      roles: [...ANY_ROLE],
+      responses: { 200: { description: 'Versions', schema: anyObject } },
+    },
     async (c) => {
       const services = c.var.services;
       const { active, challenger } = slots(services);
@@ -59,7 +71,14 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
 
   route(
     app,
-    { method: 'get', path: '/v1/rulesets/activations', tag: 'Rule sets', summary: 'Who activated which version when (newest first)', roles: [...ANY_ROLE], responses: { 200: { description: 'Activations', schema: anyObject } } },
+    {
+      method: 'get',
+      path: '/v1/rulesets/activations',
+      tag: 'Rule sets',
+      summary: 'Who activated which version when (newest first)',
+      roles: [...ANY_ROLE],
+      responses: { 200: { description: 'Activations', schema: anyObject } },
+    },
     async (c) => c.json({ ...slots(c.var.services), activations: await c.var.services.store.read.activations() }),
   );
 
@@ -72,7 +91,11 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: 'Set (or clear with null) the challenger evaluated in shadow on every live event',
       roles: ['editor'],
       body: challengerBody,
-      responses: { 200: { description: 'Recorded', schema: anyObject }, 404: { description: 'No such version' }, 409: { description: 'The version is the active one' } },
+      responses: {
+        200: { description: 'Recorded', schema: anyObject },
+        404: { description: 'No such version' },
+        409: { description: 'The version is the active one' },
+      },
     },
     async (c, { body }) => {
       const { activation, now } = c.var.services;
@@ -88,7 +111,8 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/v1/rulesets',
       tag: 'Rule sets',
       summary: 'Create a new version',
-      description: 'Validated with the engine (every problem with its JSON path), then written as the next rules/vN.json; existing files are never overwritten. Not activated.',
+      description:
+        'Validated with the engine (every problem with its JSON path), then written as the next rules/vN.json; existing files are never overwritten. Not activated.',
       roles: ['editor'],
       body: createRuleSetBody,
       responses: { 201: { description: 'Created', schema: anyObject } },
@@ -106,7 +130,12 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
         note: typeof body['note'] === 'string' ? body['note'] : '',
       }));
       if (!result.ok) {
-        throw new ApiProblem(400, 'invalid-rule-set', `The rule set has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}.`, result.problems);
+        throw new ApiProblem(
+          400,
+          'invalid-rule-set',
+          `The rule set has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}.`,
+          result.problems,
+        );
       }
       c.header('Location', `/v1/rulesets/${result.ruleSet.version}`);
       return c.json({ version: result.ruleSet.version, definition: result.ruleSet.definition }, 201);
@@ -127,7 +156,12 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c, { params }) => {
       const ruleSet = await loadVersion(c.var.services, params.version, 'path.version');
       const { active, challenger } = slots(c.var.services);
-      return c.json({ version: ruleSet.version, active: ruleSet.version === active, challenger: ruleSet.version === challenger, definition: ruleSet.definition });
+      return c.json({
+        version: ruleSet.version,
+        active: ruleSet.version === active,
+        challenger: ruleSet.version === challenger,
+        definition: ruleSet.definition,
+      });
     },
   );
 

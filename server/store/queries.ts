@@ -109,7 +109,9 @@ export class Queries {
    */
   async leadEvents(leadId: string): Promise<StoredEventResult[]> {
     const rows = await this.db.selectFrom('events').selectAll().where('lead_id', '=', leadId).execute();
-    rows.sort((a, b) => (a.occurred_at !== b.occurred_at ? (a.occurred_at < b.occurred_at ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    rows.sort((a, b) =>
+      a.occurred_at !== b.occurred_at ? (a.occurred_at < b.occurred_at ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
     return rows.map((row) => ({
       event: { id: row.id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at, properties: JSON.parse(row.properties) },
       receivedAt: row.received_at,
@@ -121,7 +123,10 @@ export class Queries {
   }
 
   async countEvents(): Promise<number> {
-    const row = await this.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -160,7 +165,9 @@ export class Queries {
   async upsertLeads(rows: readonly LeadWrite[]): Promise<void> {
     const groups = new Map<string, { columns: FilterColumn[]; rows: LeadWrite[] }>();
     for (const row of rows) {
-      const columns = row.previous ? FILTER_COLUMNS.filter((column) => leadFilterValues(row.state)[column] !== row.previous![column]) : [...FILTER_COLUMNS];
+      const columns = row.previous
+        ? FILTER_COLUMNS.filter((column) => leadFilterValues(row.state)[column] !== row.previous![column])
+        : [...FILTER_COLUMNS];
       const key = columns.join(',');
       const group = groups.get(key) ?? groups.set(key, { columns, rows: [] }).get(key)!;
       group.rows.push(row);
@@ -190,7 +197,19 @@ export class Queries {
   async listLeads(filter: LeadFilter): Promise<LeadSummaryRow[]> {
     let query = this.db
       .selectFrom('leads')
-      .select(['id', 'stage', 'band', 'score', 'owner', 'queue', 'rule_set_version', 'event_count', 'last_event_at', 'created_at', 'updated_at']);
+      .select([
+        'id',
+        'stage',
+        'band',
+        'score',
+        'owner',
+        'queue',
+        'rule_set_version',
+        'event_count',
+        'last_event_at',
+        'created_at',
+        'updated_at',
+      ]);
     if (filter.stage) query = query.where('stage', '=', filter.stage);
     if (filter.band) query = query.where('band', '=', filter.band);
     if (filter.minScore !== undefined) query = query.where('score', '>=', filter.minScore);
@@ -221,7 +240,10 @@ export class Queries {
   }
 
   async countLeads(): Promise<number> {
-    const row = await this.db.selectFrom('leads').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('leads')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -311,7 +333,13 @@ export class Queries {
   // ── rule-set activations ──────────────────────────────────────────────
 
   async latestActivation(slot: ActivationSlot): Promise<ActivationRecord | undefined> {
-    const row = await this.db.selectFrom('activations').selectAll().where('slot', '=', slot).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('activations')
+      .selectAll()
+      .where('slot', '=', slot)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row && activationRecord(row);
   }
 
@@ -321,7 +349,10 @@ export class Queries {
   }
 
   async recordActivation(record: Omit<ActivationRecord, 'id'>): Promise<ActivationRecord> {
-    const last = await this.db.selectFrom('activations').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    const last = await this.db
+      .selectFrom('activations')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
     const id = Number(last?.id ?? 0) + 1;
     await this.db
       .insertInto('activations')
@@ -342,9 +373,18 @@ export class Queries {
   async shadowLeads(version: string, leadIds: readonly string[]): Promise<Map<string, ShadowLead>> {
     const leads = new Map<string, ShadowLead>();
     for (const part of chunks([...new Set(leadIds)], MAX_IN_LIST)) {
-      const rows = await this.db.selectFrom('shadow_leads').selectAll().where('version', '=', version).where('lead_id', 'in', part).execute();
+      const rows = await this.db
+        .selectFrom('shadow_leads')
+        .selectAll()
+        .where('version', '=', version)
+        .where('lead_id', 'in', part)
+        .execute();
       for (const row of rows) {
-        leads.set(row.lead_id, { state: JSON.parse(row.state) as LeadState, lastEventAt: row.last_event_at, lastEventId: row.last_event_id });
+        leads.set(row.lead_id, {
+          state: JSON.parse(row.state) as LeadState,
+          lastEventAt: row.last_event_at,
+          lastEventId: row.last_event_id,
+        });
       }
     }
     return leads;
@@ -354,7 +394,15 @@ export class Queries {
     for (const part of chunks(rows, rowsPerStatement(5))) {
       await this.db
         .insertInto('shadow_leads')
-        .values(part.map((r) => ({ lead_id: r.state.leadId, version, last_event_at: r.lastEventAt, last_event_id: r.lastEventId, state: JSON.stringify(r.state) })))
+        .values(
+          part.map((r) => ({
+            lead_id: r.state.leadId,
+            version,
+            last_event_at: r.lastEventAt,
+            last_event_id: r.lastEventId,
+            state: JSON.stringify(r.state),
+          })),
+        )
         .onConflict((oc) =>
           oc.columns(['lead_id', 'version']).doUpdateSet((eb) => ({
             last_event_at: eb.ref('excluded.last_event_at'),
@@ -394,21 +442,46 @@ export class Queries {
   }
 
   async shadowResultsForLead(leadId: string, version: string): Promise<ShadowResult[]> {
-    const rows = await this.db.selectFrom('shadow_results').selectAll().where('lead_id', '=', leadId).where('version', '=', version).execute();
-    return rows.map((r) => ({ eventId: r.event_id, version: r.version, leadId: r.lead_id, score: r.score, band: r.band, stage: r.stage, explanation: r.explanation }));
+    const rows = await this.db
+      .selectFrom('shadow_results')
+      .selectAll()
+      .where('lead_id', '=', leadId)
+      .where('version', '=', version)
+      .execute();
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      version: r.version,
+      leadId: r.lead_id,
+      score: r.score,
+      band: r.band,
+      stage: r.stage,
+      explanation: r.explanation,
+    }));
   }
 
   // ── API keys ──────────────────────────────────────────────────────────
 
   async keyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const row = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return row && keyRecord(row);
   }
 
   async insertKey(record: ApiKeyRecord, hash: string): Promise<void> {
     await this.db
       .insertInto('api_keys')
-      .values({ id: record.id, name: record.name, role: record.role, key_hash: hash, created_at: record.createdAt, revoked_at: record.revokedAt })
+      .values({
+        id: record.id,
+        name: record.name,
+        role: record.role,
+        key_hash: hash,
+        created_at: record.createdAt,
+        revoked_at: record.revokedAt,
+      })
       .execute();
   }
 
@@ -419,7 +492,12 @@ export class Queries {
 
   /** Revokes a key; false when no such active key. */
   async revokeKey(id: string, at: string): Promise<boolean> {
-    const result = await this.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
