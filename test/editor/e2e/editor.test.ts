@@ -186,6 +186,13 @@ describe('the editor, end to end', () => {
     await shot('version-detail');
   });
 
+  it('rolls back to an earlier version without new approvals', async () => {
+    await page.goto(`${server.url}/versions/v1`);
+    await page.getByRole('button', { name: 'Roll back to v1' }).click();
+    await page.getByTestId('version-active').waitFor();
+    expect((await api<{ active: string }>('/v1/rulesets')).active).toBe('v1');
+  });
+
   it('runs a comparison and reads precision from the chart’s data table', async (context) => {
     if (!routes.has('/v1/comparisons')) context.skip('the server does not run comparisons yet');
     await page.goto(`${server.url}/compare?versions=v1,v2`);
