@@ -1,0 +1,179 @@
+/**
+ * `leadflow suggest`: fits point values to the recorded outcomes of a history
+ * and writes the result as the next rule-set version, a child of `--from`,
+ * then prints its hold-out AUC next to the parent's and the regression's.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadRuleSet, type LeadEvent } from '../engine/index';
+import { suggestRuleSet, SUGGEST_DEFAULTS, type AucReport, type Suggestion } from '../engine/suggest';
+import { DATA_SET_ADAPTERS, collect, historyOf, sortByTime, type DataSetFormat } from '../server/import/index';
+import { RuleFiles } from '../server/rule-files';
+import { CliError, readEvents, readText } from './io';
+
+const USAGE = `usage: leadflow suggest --from <version> [--rules-dir rules]
+         (--events <file.jsonl> | --format x-education|bank-marketing --input <file> | --db <file|postgres://…>)
+         [--hold-out ${SUGGEST_DEFAULTS.holdOut}] [--seed ${SUGGEST_DEFAULTS.seed}] [--l2 ${SUGGEST_DEFAULTS.l2}] [--ignore <name,…>] [--out <file>]`;
+
+/** Leads read from the store per query when the history comes from a database. */
+const STORE_PAGE = 1000;
+
+const OPTIONS = {
+  from: { type: 'string' },
+  'rules-dir': { type: 'string', default: 'rules' },
+  events: { type: 'string' },
+  format: { type: 'string' },
+  input: { type: 'string' },
+  db: { type: 'string' },
+  'hold-out': { type: 'string' },
+  seed: { type: 'string' },
+  l2: { type: 'string' },
+  ignore: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+function numberOption(name: string, text: string | undefined, check: (value: number) => boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !check(value)) throw new CliError(`--${name}: not a valid value: "${text}"`);
+  return value;
+}
+
+/** The history from exactly one source, in time order (ties keep the source's order). */
+async function readHistory(values: {
+  events?: string;
+  format?: string;
+  input?: string;
+  db?: string;
+}): Promise<{ events: LeadEvent[]; source: string }> {
+  const sources = [values.events, values.format ?? values.input, values.db].filter((value) => value !== undefined);
+  if (sources.length !== 1) throw new CliError(`give exactly one history: --events, --format with --input, or --db\n${USAGE}`);
+  if (values.events) return { events: sortByTime(readEvents(values.events)), source: values.events };
+  if (values.db) return { events: await storedHistory(values.db), source: 'the event store' };
+  if (!values.format || !values.input) throw new CliError(`--format and --input go together\n${USAGE}`);
+  const adapter = DATA_SET_ADAPTERS[values.format as DataSetFormat];
+  if (!adapter) throw new CliError(`--format: unknown data set "${values.format}" (known: ${Object.keys(DATA_SET_ADAPTERS).join(', ')})`);
+  const { values: leads, rejected } = collect(adapter(readText(values.input)));
+  if (rejected.length > 0) {
+    const first = rejected[0]!;
+    console.error(`${values.input}: ${rejected.length} rows rejected and left out (first: line ${first.line}: ${first.reason})`);
+  }
+  return { events: historyOf(leads), source: `${values.input} (${values.format})` };
+}
+
+/** Every stored event, lead by lead through the store's own queries, then in time order (ties by id, as the store orders a lead's). */
+async function storedHistory(db: string): Promise<LeadEvent[]> {
+  const { openStore } = await import('../server/store/index');
+  const store = await openStore(db);
+  try {
+    const events: LeadEvent[] = [];
+    let after: { updatedAt: string; id: string } | undefined;
+    for (;;) {
+      const page = await store.read.listLeads({ limit: STORE_PAGE, after });
+      for (const lead of page) for (const stored of await store.read.leadEvents(lead.id)) events.push(stored.event);
+      const last = page[page.length - 1];
+      if (!last || page.length < STORE_PAGE) break;
+      after = { updatedAt: last.updatedAt, id: last.id };
+    }
+    events.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return events;
+  } finally {
+    await store.close();
+  }
+}
+
+function auc(value: number | null | undefined): string {
+  return value === undefined ? '—' : value === null ? 'n/a' : value.toFixed(3);
+}
+
+/** The three AUCs as a small table, on both bases. */
+export function aucTable(suggestion: Suggestion): string {
+  const { report } = suggestion;
+  const held: AucReport = report.auc.holdOut;
+  const rows: Array<[string, number | null | undefined, number | null]> = [
+    [`${report.from} (original)`, held.judged.original, held.beforeOutcome.original],
+    ['logistic regression', undefined, held.beforeOutcome.regression],
+    [`${report.version} (suggested points)`, held.judged.pointsTable, held.beforeOutcome.pointsTable],
+  ];
+  const title = `Hold-out AUC, ${held.leads.won + held.leads.lost} leads (${held.leads.won} won)`;
+  const width = Math.max(title.length, ...rows.map(([name]) => name.length + 2));
+  const judgedHeading = 'judged¹';
+  const beforeHeading = 'before outcome²';
+  return [
+    `${title.padEnd(width)}  ${judgedHeading}  ${beforeHeading}`,
+    ...rows.map(
+      ([name, judged, before]) =>
+        `${`  ${name}`.padEnd(width)}  ${auc(judged).padStart(judgedHeading.length)}  ${auc(before).padStart(beforeHeading.length)}`,
+    ),
+    '¹ as replay judges a version: its score at its hand-off, else just before the outcome',
+    '² just before the outcome, on everything known before sales acted (the regression’s basis)',
+  ].join('\n');
+}
+
+function fileText(suggestion: Suggestion, version: string): string {
+  return `${JSON.stringify({ ...suggestion.ruleSet, version }, null, 2)}\n`;
+}
+
+/** Runs `leadflow suggest`; returns the exit code. */
+export async function suggestCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: OPTIONS });
+  if (!values.from) throw new CliError(USAGE);
+  const rulesDir = values['rules-dir'];
+  const files = new RuleFiles(rulesDir);
+  const loaded = await files.load(values.from);
+  if (!loaded.ok)
+    throw new CliError(
+      loaded.problems.map((p) => `${join(rulesDir, `${values.from}.json`)}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'),
+    );
+  const holdOut = numberOption('hold-out', values['hold-out'], (v) => v > 0 && v < 1);
+  const seed = numberOption('seed', values.seed, Number.isSafeInteger);
+  const l2 = numberOption('l2', values.l2, (v) => v >= 0);
+  const { events, source } = await readHistory(values);
+  if (events.length === 0) throw new CliError('the history is empty');
+
+  const names = await files.versionNames();
+  const next = `v${names.reduce((top, name) => Math.max(top, Number(name.slice(1))), 0) + 1}`;
+  let suggestion: Suggestion;
+  try {
+    suggestion = suggestRuleSet(loaded.ruleSet, events, {
+      version: next,
+      source,
+      ...(holdOut !== undefined && { holdOut }),
+      ...(seed !== undefined && { seed }),
+      ...(l2 !== undefined && { l2 }),
+      ...(values.ignore && { ignore: values.ignore.split(',').map((name) => name.trim()) }),
+    });
+  } catch (error) {
+    if (error instanceof RangeError || (error as Error).name === 'ReplayError') throw new CliError((error as Error).message);
+    throw error;
+  }
+
+  let written: string;
+  if (values.out) {
+    if (!loadRuleSet(suggestion.ruleSet).ok) throw new Error('the suggested rule set does not load');
+    try {
+      writeFileSync(values.out, fileText(suggestion, next), { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new CliError(`${values.out}: already exists (suggest never overwrites a file)`);
+      throw error;
+    }
+    written = values.out;
+  } else {
+    // Another writer may take the number first: the file store then moves to the next free one.
+    const created = await files.create((version) => JSON.parse(fileText(suggestion, version)) as Record<string, unknown>);
+    if (!created.ok) throw new Error(`the suggested rule set does not load: ${JSON.stringify(created.problems)}`);
+    suggestion = { ...suggestion, report: { ...suggestion.report, version: created.ruleSet.version } };
+    written = join(rulesDir, `${created.ruleSet.version}.json`);
+  }
+
+  const { report } = suggestion;
+  const { mql, hot, warm } = report.thresholds;
+  console.log(`Suggested ${report.version} from ${report.from}: ${written}`);
+  console.log(
+    `  ${report.rules.kept} scoring rules from ${report.candidates} candidates; hand-off at ${mql}, hot from ${hot}, warm from ${warm}`,
+  );
+  console.log(aucTable(suggestion));
+  return 0;
+}
