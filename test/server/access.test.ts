@@ -17,8 +17,18 @@ afterAll(() => server.close());
 
 /** Each endpoint with a harmless request, and the roles allowed to make it. */
 const ENDPOINTS: Array<{ method: string; path: string; body?: unknown; allowed: Role[] }> = [
-  { method: 'POST', path: '/v1/events', body: { id: 'a1', leadId: 'acl', type: 'email_open', occurredAt: '2026-03-01T09:00:00Z' }, allowed: ['ingest', 'admin'] },
-  { method: 'POST', path: '/v1/events/batch', body: { events: [{ id: 'a2', leadId: 'acl', type: 'email_open', occurredAt: '2026-03-01T09:00:00Z' }] }, allowed: ['ingest', 'admin'] },
+  {
+    method: 'POST',
+    path: '/v1/events',
+    body: { id: 'a1', leadId: 'acl', type: 'email_open', occurredAt: '2026-03-01T09:00:00Z' },
+    allowed: ['ingest', 'admin'],
+  },
+  {
+    method: 'POST',
+    path: '/v1/events/batch',
+    body: { events: [{ id: 'a2', leadId: 'acl', type: 'email_open', occurredAt: '2026-03-01T09:00:00Z' }] },
+    allowed: ['ingest', 'admin'],
+  },
   { method: 'PUT', path: '/v1/leads/acl/attributes', body: { attributes: { role: 'manager' } }, allowed: ['ingest', 'admin'] },
   { method: 'GET', path: '/v1/leads', allowed: ['sales', 'editor', 'admin'] },
   { method: 'GET', path: '/v1/leads/acl', allowed: ['sales', 'editor', 'admin'] },
@@ -76,7 +86,9 @@ describe('API keys and roles', () => {
     expect((await server.call('GET', '/v1/leads', { key: created.body.key })).status).toBe(200);
     const listed = await server.call('GET', '/v1/keys');
     expect(listed.text).not.toContain(created.body.key);
-    expect(listed.body.keys).toEqual(expect.arrayContaining([expect.objectContaining({ id: created.body.id, name: 'temporary', role: 'sales', revokedAt: null })]));
+    expect(listed.body.keys).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: created.body.id, name: 'temporary', role: 'sales', revokedAt: null })]),
+    );
     expect((await server.call('DELETE', `/v1/keys/${created.body.id}`)).status).toBe(204);
     expect((await server.call('GET', '/v1/leads', { key: created.body.key })).status).toBe(401);
     expect((await server.call('DELETE', `/v1/keys/${created.body.id}`)).status).toBe(404);

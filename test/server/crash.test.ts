@@ -13,11 +13,15 @@ afterAll(() => removeWorkspace(workspace));
 
 /** Runs the server as a separate process, so it can be killed like a crashed machine. */
 function spawnServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', '--db', workspace.db, '--rules-dir', workspace.rulesDir], {
-    cwd: ROOT,
-    env: { ...process.env, LEADFLOW_ADMIN_KEY: ADMIN_KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', '--db', workspace.db, '--rules-dir', workspace.rulesDir],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LEADFLOW_ADMIN_KEY: ADMIN_KEY },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -53,7 +57,10 @@ describe('a crash during ingestion (kill -9)', () => {
       while (queue.length > 0 && !killed) {
         const batch = queue.splice(0, id % 2 === 0 ? 1 : 25);
         try {
-          const reply = batch.length === 1 ? await call(url, 'POST', '/v1/events', { body: batch[0] }) : await call(url, 'POST', '/v1/events/batch', { body: { events: batch } });
+          const reply =
+            batch.length === 1
+              ? await call(url, 'POST', '/v1/events', { body: batch[0] })
+              : await call(url, 'POST', '/v1/events/batch', { body: { events: batch } });
           if (reply.status === 200 || reply.status === 201) batch.forEach((e) => acknowledged.add(e.id));
         } catch {
           return; // the server is gone: this request was never acknowledged
@@ -72,7 +79,10 @@ describe('a crash during ingestion (kill -9)', () => {
     const restarted = await startServer({ workspace, keep: true });
     try {
       expect((await restarted.call('GET', '/health')).status).toBe(200);
-      const stored = await queryRows<Record<string, string>>(workspace, 'select id, lead_id, type, occurred_at, properties from events order by lead_id, occurred_at, id');
+      const stored = await queryRows<Record<string, string>>(
+        workspace,
+        'select id, lead_id, type, occurred_at, properties from events order by lead_id, occurred_at, id',
+      );
       const leads = await queryRows<{ id: string; state: string }>(workspace, 'select id, state from leads');
 
       const storedIds = new Set(stored.map((row) => row.id));
@@ -80,7 +90,13 @@ describe('a crash during ingestion (kill -9)', () => {
       expect(lost).toEqual([]);
 
       const ruleSet = loadRuleSetOrThrow(readFileSync(join(workspace.rulesDir, 'v1.json'), 'utf8'));
-      const events: LeadEvent[] = stored.map((row) => ({ id: row.id!, leadId: row.lead_id!, type: row.type!, occurredAt: row.occurred_at!, properties: JSON.parse(row.properties!) }));
+      const events: LeadEvent[] = stored.map((row) => ({
+        id: row.id!,
+        leadId: row.lead_id!,
+        type: row.type!,
+        occurredAt: row.occurred_at!,
+        properties: JSON.parse(row.properties!),
+      }));
       const recomputed = evaluateBatch(ruleSet, events);
       expect(leads.length).toBe(recomputed.size);
       for (const lead of leads) expect(JSON.parse(lead.state), lead.id).toEqual(recomputed.get(lead.id));

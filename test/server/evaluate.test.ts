@@ -24,7 +24,10 @@ describe('POST /v1/evaluate', () => {
   it('evaluates a lead with the active version, events in time order, and stores nothing', async () => {
     const reply = await evaluate({ lead: { id: 'preview-1', attributes: { role: 'director' } }, events: clicks });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ ruleSetVersion: 'v1', lead: { id: 'preview-1', score: { fit: 10, engagement: 50, total: 60 }, stage: 'mql' } });
+    expect(reply.body).toMatchObject({
+      ruleSetVersion: 'v1',
+      lead: { id: 'preview-1', score: { fit: 10, engagement: 50, total: 60 }, stage: 'mql' },
+    });
     expect(reply.body.explanations.map((e: { eventType: string }) => e.eventType)).toEqual(['webinar_attended', 'demo_request']);
     expect(reply.body.handOff).toMatchObject({ interestLevel: 'high', recommendedApproach: 'meeting' });
     expect((await server.call('GET', '/v1/leads')).body.leads).toEqual([]);
@@ -40,7 +43,10 @@ describe('POST /v1/evaluate', () => {
   });
 
   it('reports every problem of an unsaved rule set at its JSON path in the body', async () => {
-    const reply = await evaluate({ ruleSet: { ...v1, bands: { hot: 'high' }, scoring: [{ ...v1.scoring[0], when: { contians: [1, 2] } }] }, events: clicks });
+    const reply = await evaluate({
+      ruleSet: { ...v1, bands: { hot: 'high' }, scoring: [{ ...v1.scoring[0], when: { contians: [1, 2] } }] },
+      events: clicks,
+    });
     expect(reply.status).toBe(400);
     expect(reply.body.type).toBe('/problems/invalid-rule-set');
     const paths = reply.body.errors.map((e: { path: string }) => e.path);
@@ -53,7 +59,9 @@ describe('POST /v1/evaluate', () => {
   });
 
   it('names bad events by index', async () => {
-    const reply = await evaluate({ events: [clicks[0], { type: 'smoke_signal', occurredAt: '2026-03-01T10:00:00Z' }, { type: 'email_open', occurredAt: 'noon' }] });
+    const reply = await evaluate({
+      events: [clicks[0], { type: 'smoke_signal', occurredAt: '2026-03-01T10:00:00Z' }, { type: 'email_open', occurredAt: 'noon' }],
+    });
     expect(reply.status).toBe(400);
     expect(reply.body.errors.map((e: { path: string }) => e.path)).toEqual(['events[1].type', 'events[2].occurredAt']);
   });

@@ -19,7 +19,13 @@ describe('POST /v1/events', () => {
     const reply = await post('/v1/events', event('first', 'demo_request', 0));
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ eventId: 'first-demo_request-0', leadId: 'first', status: 'stored', recomputed: false });
-    expect(reply.body.lead).toMatchObject({ id: 'first', stage: 'inquiry', score: { total: 30 }, band: 'warm', route: { approach: 'meeting' } });
+    expect(reply.body.lead).toMatchObject({
+      id: 'first',
+      stage: 'inquiry',
+      score: { total: 30 },
+      band: 'warm',
+      route: { approach: 'meeting' },
+    });
     expect(reply.body.explanation.rules).toEqual([expect.objectContaining({ ruleId: 'contact-or-demo-request', points: 30 })]);
   });
 
@@ -27,7 +33,9 @@ describe('POST /v1/events', () => {
     for (const e of events('handoff', ['demo_request', 'webinar_attended'])) await post('/v1/events', e);
     const reply = await post('/v1/events', event('handoff', 'email_click', 200));
     expect(reply.body.lead).toMatchObject({ stage: 'mql', band: 'hot', score: { total: 60 } });
-    expect(reply.body.explanation.stageChanges).toEqual([expect.objectContaining({ from: 'inquiry', to: 'mql', transitionId: 'reached-mql-threshold' })]);
+    expect(reply.body.explanation.stageChanges).toEqual([
+      expect.objectContaining({ from: 'inquiry', to: 'mql', transitionId: 'reached-mql-threshold' }),
+    ]);
   });
 
   it('stores and counts an event id once: the second reply says duplicate and changes nothing', async () => {
@@ -44,7 +52,10 @@ describe('POST /v1/events', () => {
     const reply = await post('/v1/events', event('bad', 'carrier_pigeon', 0));
     expect(reply.status).toBe(400);
     expect(reply.type).toContain('application/problem+json');
-    expect(reply.body).toMatchObject({ status: 400, errors: [{ path: 'type', message: expect.stringContaining('unknown event type "carrier_pigeon"') }] });
+    expect(reply.body).toMatchObject({
+      status: 400,
+      errors: [{ path: 'type', message: expect.stringContaining('unknown event type "carrier_pigeon"') }],
+    });
   });
 
   it('names the field of a time in a wrong format', async () => {
@@ -72,7 +83,11 @@ describe('POST /v1/events', () => {
   });
 
   it('rejects a body that is not JSON', async () => {
-    const reply = await server.call('POST', '/v1/events', { key: ingestKey, raw: 'id=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const reply = await server.call('POST', '/v1/events', {
+      key: ingestKey,
+      raw: 'id=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(reply.status).toBe(415);
     expect(reply.body.errors[0].path).toBe('headers.content-type');
   });
@@ -95,12 +110,20 @@ describe('POST /v1/events', () => {
 
 describe('POST /v1/events/batch', () => {
   it('stores the good events and reports each bad one by index', async () => {
-    const batch = [event('b1', 'email_open', 0), { ...event('b1', 'email_open', 1), type: 'telepathy' }, event('b2', 'email_click', 0), { ...event('b2', 'email_click', 1), occurredAt: 'soon' }];
+    const batch = [
+      event('b1', 'email_open', 0),
+      { ...event('b1', 'email_open', 1), type: 'telepathy' },
+      event('b2', 'email_click', 0),
+      { ...event('b2', 'email_click', 1), occurredAt: 'soon' },
+    ];
     const reply = await post('/v1/events/batch', { events: batch });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ received: 4, stored: 2, duplicates: 0, rejected: 2 });
     expect(reply.body.results.map((r: { index: number }) => r.index)).toEqual([0, 2]);
-    expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'events[1].type' }), expect.objectContaining({ path: 'events[3].occurredAt' })]);
+    expect(reply.body.errors).toEqual([
+      expect.objectContaining({ path: 'events[1].type' }),
+      expect.objectContaining({ path: 'events[3].occurredAt' }),
+    ]);
     expect((await lead('b1')).lead.eventCount).toBe(1);
     expect((await lead('b2')).lead.eventCount).toBe(1);
   });
@@ -121,7 +144,12 @@ describe('POST /v1/events/batch', () => {
   });
 
   it(`rejects more than ${MAX_BATCH_EVENTS} events`, async () => {
-    const tooMany = Array.from({ length: MAX_BATCH_EVENTS + 1 }, (_, i) => ({ id: `m${i}`, leadId: 'm', type: 'tick', occurredAt: '2026-03-01T09:00:00Z' }));
+    const tooMany = Array.from({ length: MAX_BATCH_EVENTS + 1 }, (_, i) => ({
+      id: `m${i}`,
+      leadId: 'm',
+      type: 'tick',
+      occurredAt: '2026-03-01T09:00:00Z',
+    }));
     expect(JSON.stringify({ events: tooMany }).length).toBeLessThan(MAX_BATCH_BODY_BYTES);
     const reply = await post('/v1/events/batch', { events: tooMany });
     expect(reply.status).toBe(400);

@@ -7,10 +7,14 @@ let ingestKey: string;
 
 /** A lead handed to sales (MQL) on 2026-03-01. */
 async function handedOff(leadId: string): Promise<void> {
-  await server.call('POST', '/v1/events/batch', { key: ingestKey, body: { events: events(leadId, ['demo_request', 'webinar_attended', 'email_click']) } });
+  await server.call('POST', '/v1/events/batch', {
+    key: ingestKey,
+    body: { events: events(leadId, ['demo_request', 'webinar_attended', 'email_click']) },
+  });
 }
 
-const feedback = (leadId: string, action: string, body: unknown) => server.call('POST', `/v1/leads/${leadId}/${action}`, { key: salesKey, body });
+const feedback = (leadId: string, action: string, body: unknown) =>
+  server.call('POST', `/v1/leads/${leadId}/${action}`, { key: salesKey, body });
 
 beforeAll(async () => {
   server = await startServer();
@@ -44,7 +48,10 @@ describe('sales feedback', () => {
   it('a won deal after qualification records the amount and makes the lead a customer', async () => {
     await handedOff('win');
     await feedback('win', 'accept', { occurredAt: '2026-03-02T10:00:00Z' });
-    await server.call('POST', '/v1/events', { key: ingestKey, body: { id: 'win-q', leadId: 'win', type: 'sales_qualified', occurredAt: '2026-03-05T10:00:00Z' } });
+    await server.call('POST', '/v1/events', {
+      key: ingestKey,
+      body: { id: 'win-q', leadId: 'win', type: 'sales_qualified', occurredAt: '2026-03-05T10:00:00Z' },
+    });
     const reply = await feedback('win', 'won', { amount: 48_000, occurredAt: '2026-04-01T10:00:00Z' });
     expect(reply.body.lead).toMatchObject({ stage: 'won', customer: true });
     const rows = await queryRows(server, "select kind, amount from outcomes where lead_id = 'win' order by occurred_at");

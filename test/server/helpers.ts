@@ -72,7 +72,9 @@ export async function tempWorkspace(): Promise<Workspace> {
   const rulesDir = join(dir, 'rules');
   cpSync(join(ROOT, 'rules'), rulesDir, { recursive: true });
   if (!PG_URL) return { dir, rulesDir, db: join(dir, 'leadflow.db') };
-  const name = `leadflow_${basename(dir).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const name = `leadflow_${basename(dir)
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()}`;
   await adminQuery(`create database ${name}`);
   return { dir, rulesDir, db: databaseUrl(name) };
 }
@@ -120,7 +122,15 @@ export async function call<T = any>(url: string, method: string, path: string, o
 export async function startServer(options: Partial<ServeOptions> & { workspace?: Workspace; keep?: boolean } = {}): Promise<TestServer> {
   const workspace = options.workspace ?? (await tempWorkspace());
   const { workspace: _w, keep, ...serveOptions } = options;
-  const server = await serve({ port: 0, host: '127.0.0.1', db: workspace.db, rulesDir: workspace.rulesDir, adminKey: ADMIN_KEY, log: false, ...serveOptions });
+  const server = await serve({
+    port: 0,
+    host: '127.0.0.1',
+    db: workspace.db,
+    rulesDir: workspace.rulesDir,
+    adminKey: ADMIN_KEY,
+    log: false,
+    ...serveOptions,
+  });
   const url = server.url.replace('localhost', '127.0.0.1');
   return {
     url,

@@ -35,7 +35,9 @@ describe('GET /v1/leads/{id}', () => {
       ['webinar_attended', 20],
       ['email_click', 10],
     ]);
-    expect(body.timeline[2].stageChanges).toEqual([expect.objectContaining({ from: 'inquiry', to: 'mql', transitionId: 'reached-mql-threshold' })]);
+    expect(body.timeline[2].stageChanges).toEqual([
+      expect.objectContaining({ from: 'inquiry', to: 'mql', transitionId: 'reached-mql-threshold' }),
+    ]);
     expect(body.stageHistory.map((c: { to: string }) => c.to)).toEqual(['inquiry', 'mql']);
   });
 
@@ -112,7 +114,9 @@ describe('GET /v1/leads by owner', () => {
   it('finds the leads routed to an owner', async () => {
     const current = (await server.call('GET', '/v1/rulesets/v1')).body.definition;
     const { version, createdAt, author, parent, ...rest } = current;
-    const created = await server.call('POST', '/v1/rulesets', { body: { ...rest, routing: { ...rest.routing, default: { ...rest.routing.default, owner: 'ana' } } } });
+    const created = await server.call('POST', '/v1/rulesets', {
+      body: { ...rest, routing: { ...rest.routing, default: { ...rest.routing.default, owner: 'ana' } } },
+    });
     await server.call('POST', `/v1/rulesets/${created.body.version}/activate`);
     await server.call('POST', '/v1/events', { key: ingestKey, body: event('owned', 'email_open', 0) });
     const owned = (await get('/v1/leads?owner=ana')).body.leads.map((l: { id: string; owner: string }) => [l.id, l.owner]);
@@ -129,7 +133,10 @@ describe('PUT /v1/leads/{id}/attributes', () => {
     });
     expect(reply.status).toBe(201);
     expect(reply.body.lead).toMatchObject({ attributes: { company: 'Acme' }, score: { fit: 15, total: 15 } });
-    const update = await server.call('PUT', '/v1/leads/fit-lead/attributes', { key: ingestKey, body: { attributes: { role: 'student' }, occurredAt: '2026-03-02T09:00:00Z' } });
+    const update = await server.call('PUT', '/v1/leads/fit-lead/attributes', {
+      key: ingestKey,
+      body: { attributes: { role: 'student' }, occurredAt: '2026-03-02T09:00:00Z' },
+    });
     expect(update.body.lead).toMatchObject({ attributes: { company: 'Acme', role: 'student' }, score: { fit: 5 } });
   });
 

@@ -36,7 +36,9 @@ function history(leadId: string): LeadEventInput[] {
 
 /** The state in-order arrival gives: the engine folding the events in time order. */
 function inOrderState(list: LeadEventInput[]) {
-  const parsed = list.map((e) => leadEventSchema.parse(e)).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));
+  const parsed = list
+    .map((e) => leadEventSchema.parse(e))
+    .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id));
   return evaluateBatch(ruleSet, parsed).get(parsed[0]!.leadId)!;
 }
 
@@ -49,7 +51,13 @@ describe('late events', () => {
     expect(reply.body.recomputed).toBe(true);
     const expected = inOrderState([...list, late]);
     const stored = (await server.call('GET', '/v1/leads/late-one')).body;
-    expect(stored.lead).toMatchObject({ stage: expected.stage, score: expected.score, band: expected.band, eventCount: expected.eventCount, asOf: expected.asOf });
+    expect(stored.lead).toMatchObject({
+      stage: expected.stage,
+      score: expected.score,
+      band: expected.band,
+      eventCount: expected.eventCount,
+      asOf: expected.asOf,
+    });
     expect(stored.stageHistory).toEqual(expected.stageHistory);
   });
 
@@ -60,7 +68,14 @@ describe('late events', () => {
       const leadId = `arrival-${seed}`;
       for (const e of shuffled(history(leadId), seed)) await post('/v1/events', e);
       const [a, b] = await Promise.all([server.call('GET', '/v1/leads/ordered'), server.call('GET', `/v1/leads/${leadId}`)]);
-      const strip = (body: any) => JSON.parse(JSON.stringify({ lead: { ...body.lead, id: undefined }, timeline: body.timeline.map((t: any) => ({ ...t, receivedAt: undefined })), stageHistory: body.stageHistory }).replaceAll(leadId, 'ordered'));
+      const strip = (body: any) =>
+        JSON.parse(
+          JSON.stringify({
+            lead: { ...body.lead, id: undefined },
+            timeline: body.timeline.map((t: any) => ({ ...t, receivedAt: undefined })),
+            stageHistory: body.stageHistory,
+          }).replaceAll(leadId, 'ordered'),
+        );
       expect(strip(b.body)).toEqual(strip(a.body));
     }
   });

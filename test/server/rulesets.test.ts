@@ -67,12 +67,16 @@ describe('rule-set versions', () => {
     const broken = withPodcast('typo');
     broken.scoring.at(-1).on = ['podcast_listend'];
     const reply = await asEditor('POST', '/v1/rulesets', broken);
-    expect(reply.body.errors).toEqual([expect.objectContaining({ path: `scoring[${broken.scoring.length - 1}].on[0]`, message: expect.stringContaining('podcast_listend') })]);
+    expect(reply.body.errors).toEqual([
+      expect.objectContaining({ path: `scoring[${broken.scoring.length - 1}].on[0]`, message: expect.stringContaining('podcast_listend') }),
+    ]);
   });
 
   it('diffs two versions in plain language', async () => {
     const { body } = await asEditor('GET', '/v1/rulesets/diff?from=v1&to=v3');
-    expect(body.changes.map((c: { text: string }) => c.text)).toEqual(expect.arrayContaining(['Event type added: Podcast listened', 'Scoring rule added: Podcast listened']));
+    expect(body.changes.map((c: { text: string }) => c.text)).toEqual(
+      expect.arrayContaining(['Event type added: Podcast listened', 'Scoring rule added: Podcast listened']),
+    );
     expect((await asEditor('GET', '/v1/rulesets/diff?from=v1&to=v42')).status).toBe(404);
     expect((await asEditor('GET', '/v1/rulesets/diff?from=v1')).body.errors[0].path).toBe('query.to');
   });
@@ -87,7 +91,10 @@ describe('activation', () => {
 
     const activated = await server.call('POST', '/v1/rulesets/v3/activate');
     expect(activated.status).toBe(200);
-    expect(activated.body).toMatchObject({ active: 'v3', activation: { fromVersion: 'v1', toVersion: 'v3', activatedBy: expect.any(String) } });
+    expect(activated.body).toMatchObject({
+      active: 'v3',
+      activation: { fromVersion: 'v1', toVersion: 'v3', activatedBy: expect.any(String) },
+    });
 
     const after = await server.call('POST', '/v1/events', { key: ingestKey, body: podcast });
     expect(after.status).toBe(201);
@@ -123,7 +130,10 @@ describe('challenger', () => {
     expect(set.body).toMatchObject({ active: 'v3', challenger: 'v1' });
     const reply = await server.call('POST', '/v1/events', { key: ingestKey, body: event('listener', 'email_click', 10) });
     expect(reply.body.lead.score.total).toBe(50);
-    const shadow = await queryRows(server, "select event_id, version, score from shadow_results where lead_id = 'listener' order by event_id");
+    const shadow = await queryRows(
+      server,
+      "select event_id, version, score from shadow_results where lead_id = 'listener' order by event_id",
+    );
     // The challenger (v1) does not know podcasts: from the lead's history it scores only the click.
     expect(shadow).toEqual([
       { event_id: 'listener-email_click-10', version: 'v1', score: 10 },

@@ -33,7 +33,20 @@ describe('API documentation', () => {
     const { body } = await server.call('GET', '/openapi.json', { key: null });
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(['/v1/events', '/v1/events/batch', '/v1/leads', '/v1/leads/{id}', '/v1/leads/{id}/handoff', '/v1/leads/{id}/accept', '/v1/evaluate', '/v1/rulesets', '/v1/rulesets/{version}/activate', '/v1/kpis', '/v1/keys', '/health']),
+      expect.arrayContaining([
+        '/v1/events',
+        '/v1/events/batch',
+        '/v1/leads',
+        '/v1/leads/{id}',
+        '/v1/leads/{id}/handoff',
+        '/v1/leads/{id}/accept',
+        '/v1/evaluate',
+        '/v1/rulesets',
+        '/v1/rulesets/{version}/activate',
+        '/v1/kpis',
+        '/v1/keys',
+        '/health',
+      ]),
     );
     expect(body.paths['/v1/events'].post.security).toEqual([{ bearer: [] }]);
     expect(body.paths['/v1/events'].post.responses['400'].content['application/problem+json']).toBeDefined();
@@ -75,7 +88,12 @@ describe('the editor', () => {
 
 describe('parseServeArgs', () => {
   it('reads port, database, rules directory and demo', () => {
-    expect(parseServeArgs(['--port', '9000', '--db', 'postgres://u@h/db', '--rules-dir', 'r', '--demo'])).toEqual({ port: 9000, db: 'postgres://u@h/db', rulesDir: 'r', demo: true });
+    expect(parseServeArgs(['--port', '9000', '--db', 'postgres://u@h/db', '--rules-dir', 'r', '--demo'])).toEqual({
+      port: 9000,
+      db: 'postgres://u@h/db',
+      rulesDir: 'r',
+      demo: true,
+    });
     expect(parseServeArgs([])).toEqual({});
   });
 
@@ -94,7 +112,8 @@ describe('demo data', () => {
     const first = await startServer({ workspace: a, demo: true, demoAnchor: anchor });
     const second = await startServer({ workspace: b, demo: true, demoAnchor: anchor });
     try {
-      const list = async (s: TestServer) => (await s.call('GET', '/v1/leads?limit=500')).body.leads.map(({ createdAt, updatedAt, ...lead }: any) => lead);
+      const list = async (s: TestServer) =>
+        (await s.call('GET', '/v1/leads?limit=500')).body.leads.map(({ createdAt, updatedAt, ...lead }: any) => lead);
       const leads = await list(first);
       expect(leads).toHaveLength(200);
       expect(await list(second)).toEqual(leads);
@@ -112,7 +131,9 @@ describe('demo data', () => {
   it('loads nothing into a database that has leads', async () => {
     const workspace = await tempWorkspace();
     const plain = await startServer({ workspace, keep: true });
-    await plain.call('POST', '/v1/events', { body: { id: 'only', leadId: 'only', type: 'email_open', occurredAt: '2026-03-01T09:00:00Z' } });
+    await plain.call('POST', '/v1/events', {
+      body: { id: 'only', leadId: 'only', type: 'email_open', occurredAt: '2026-03-01T09:00:00Z' },
+    });
     await plain.close();
     const demo = await startServer({ workspace, demo: true, demoAnchor: anchor });
     try {
