@@ -2,12 +2,14 @@
  * Which rule-set version is live, and which one (if any) runs in shadow as a
  * challenger. Activations are recorded in the database; the server reads the
  * live version at the start of each ingestion, so an activation applies from
- * the next event on, without a restart.
+ * the next event on, without a restart. A version's first activation needs
+ * the approval of marketing and of sales; a rollback to a version that was
+ * active before does not.
  */
 import type { CompiledRuleSet } from '../engine/index';
 import { ApiProblem, conflict, notFound } from './problem';
 import type { RuleFiles } from './rule-files';
-import type { ActivationRecord, Store } from './store/index';
+import { TEAMS, type ActivationRecord, type Store, type Team } from './store/index';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -53,9 +55,20 @@ export class Activation {
     return this.shadow;
   }
 
-  /** Makes `version` the live rule set; recorded with who and when. */
+  /**
+   * Makes `version` the live rule set; recorded with who and when. A version
+   * never active before needs the approval of every team ({@link TEAMS});
+   * one that was active before may come back without (a rollback).
+   */
   async activate(version: string, by: string, at: string): Promise<ActivationRecord> {
     const ruleSet = await this.loadOrThrow(version);
+    const missing = await this.missingApprovals(version);
+    if (missing.length > 0) {
+      throw conflict(
+        `${version} needs the approval of ${missing.join(' and ')} before its first activation.`,
+        missing.map((team) => ({ path: 'approvals', message: `no approval from ${team}` })),
+      );
+    }
     const record = await this.store.read.recordActivation({
       slot: 'active',
       fromVersion: this.current.version,
@@ -91,6 +104,13 @@ export class Activation {
     });
     this.shadow = ruleSet;
     return record;
+  }
+
+  /** Teams that still have to approve `version` before it may be activated; none for a version that was active before. */
+  async missingApprovals(version: string): Promise<Team[]> {
+    if (await this.store.read.wasActive(version)) return [];
+    const approved = new Set((await this.store.read.approvals(version)).map((approval) => approval.team));
+    return TEAMS.filter((team) => !approved.has(team));
   }
 
   private async loadOrThrow(version: string): Promise<CompiledRuleSet> {

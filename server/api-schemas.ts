@@ -6,7 +6,7 @@ import { z } from '@hono/zod-openapi';
 import { BANDS, STAGES, leadEventSchema } from '../engine/index';
 import { MAX_BATCH_EVENTS, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './config';
 import { LOSS_REASONS, REJECTION_REASONS } from './feedback';
-import { ROLES } from './store/index';
+import { ROLES, TEAMS } from './store/index';
 
 const isoTime = z.iso.datetime({ offset: true });
 const object = z.record(z.string(), z.unknown());
@@ -207,6 +207,14 @@ export const createRuleSetBody = object.openapi('NewRuleSet', {
     'A rule set in the file format (see the JSON Schema); version, createdAt and author are assigned by the server, parent defaults to the active version.',
 });
 export const challengerBody = z.object({ version: versionParams.shape.version.nullable() }).openapi('Challenger');
+
+export const approvalBody = z.object({ team: z.enum(TEAMS) }).openapi('Approval');
+export const approvalsReply = z
+  .object({
+    version: z.string(),
+    approvals: z.array(z.object({ team: z.enum(TEAMS), by: z.string().describe('Name of the approving key'), at: z.string() })),
+  })
+  .openapi('Approvals');
 
 export const keyBody = z.object({ name: z.string().min(1).max(200), role: z.enum(ROLES) }).openapi('NewApiKey');
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });

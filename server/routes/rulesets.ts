@@ -1,16 +1,28 @@
 /**
  * Rule-set versions: list, read, create (a new file, never an overwrite),
- * diff, activate (recorded; applies from the next event) and the challenger
- * evaluated in shadow.
+ * diff, approve (marketing and sales), activate (recorded; applies from the
+ * next event) and the challenger evaluated in shadow.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { diffRuleSets } from '../../engine/index';
-import { anyObject, challengerBody, createRuleSetBody, diffQuery, versionParams } from '../api-schemas';
+import {
+  anyObject,
+  approvalBody,
+  approvalsReply,
+  challengerBody,
+  createRuleSetBody,
+  diffQuery,
+  problemSchema,
+  versionParams,
+} from '../api-schemas';
 import type { AppEnv, Services } from '../context';
 import { route } from '../http';
 import { ApiProblem, notFound } from '../problem';
+import type { Role, Team } from '../store/index';
 
 const ANY_ROLE = ['ingest', 'sales', 'editor'] as const;
+/** The team a key approves for, by its role (admin keys may approve for either). */
+const TEAM_OF_ROLE: Partial<Record<Role, Team>> = { editor: 'marketing', sales: 'sales' };
 
 async function loadVersion(services: Services, version: string, field: string) {
   const loaded = await services.files.load(version);
@@ -161,7 +173,41 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
         active: ruleSet.version === active,
         challenger: ruleSet.version === challenger,
         definition: ruleSet.definition,
+        approvals: await c.var.services.store.read.approvals(ruleSet.version),
       });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: '/v1/rulesets/{version}/approvals',
+      tag: 'Rule sets',
+      summary: 'Approve a version for a team (marketing: an editor key; sales: a sales key; admin: either)',
+      description:
+        'A version needs the approval of marketing and of sales before its first activation. The first approval of a team stands: approving again changes nothing (200).',
+      roles: ['editor', 'sales'],
+      params: versionParams,
+      body: approvalBody,
+      responses: {
+        201: { description: 'Approval recorded; all approvals of the version', schema: approvalsReply },
+        200: { description: 'The team had already approved; nothing changed', schema: approvalsReply },
+        404: { description: 'No such version' },
+      },
+    },
+    async (c, { params, body }) => {
+      const { store, now, logger } = c.var.services;
+      const key = c.var.apiKey;
+      if (key.role !== 'admin' && TEAM_OF_ROLE[key.role] !== body.team) {
+        throw new ApiProblem(403, 'forbidden', `A key with role ${key.role} cannot approve for ${body.team}.`, [
+          { path: 'team', message: `role ${key.role} approves for ${TEAM_OF_ROLE[key.role] ?? 'no team'}` },
+        ]);
+      }
+      const ruleSet = await loadVersion(c.var.services, params.version, 'path.version');
+      const recorded = await store.read.recordApproval(ruleSet.version, { team: body.team, by: key.name, at: now().toISOString() });
+      if (recorded) logger.info({ version: ruleSet.version, team: body.team, by: key.name }, 'rule set approved');
+      return c.json({ version: ruleSet.version, approvals: await store.read.approvals(ruleSet.version) }, recorded ? 201 : 200);
     },
   );
 
@@ -174,7 +220,13 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: 'Activate a version (applies from the next event, no restart)',
       roles: [],
       params: versionParams,
-      responses: { 200: { description: 'Activated and recorded', schema: anyObject }, 404: { description: 'No such version' } },
+      description:
+        "A version's first activation needs the approval of marketing and of sales (409 names the missing ones); a version that was active before may be activated again without (a rollback).",
+      responses: {
+        200: { description: 'Activated and recorded', schema: anyObject },
+        404: { description: 'No such version' },
+        409: { description: 'An approval is missing', schema: problemSchema },
+      },
     },
     async (c, { params }) => {
       const { activation, now } = c.var.services;

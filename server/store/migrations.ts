@@ -124,9 +124,23 @@ const initial: Migration = {
   },
 };
 
+/** Approvals of rule-set versions: one per team and version, the first one stands. */
+const approvals: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('approvals')
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('team', 'text', (c) => c.notNull())
+      .addColumn('approved_by', 'text', (c) => c.notNull())
+      .addColumn('approved_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('approvals_pk', ['version', 'team'])
+      .execute();
+  },
+};
+
 /** Migrations by name; names sort in the order they apply. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial };
+    return { '0001_initial': initial, '0002_approvals': approvals };
   },
 };

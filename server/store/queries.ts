@@ -10,6 +10,7 @@ import type {
   ActivationRecord,
   ActivationSlot,
   ApiKeyRecord,
+  ApprovalRecord,
   LeadFilter,
   LeadSummaryRow,
   OutcomeRecord,
@@ -19,6 +20,7 @@ import type {
   StageChangeRecord,
   StoredEventResult,
   StoredLead,
+  Team,
 } from './records';
 
 /** Bound parameters per statement: below SQLite's 32,766 and PostgreSQL's 65,535. */
@@ -366,6 +368,36 @@ export class Queries {
       })
       .execute();
     return { id, ...record };
+  }
+
+  /** Whether `version` has ever been the active version (a later activation of it is a rollback). */
+  async wasActive(version: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('activations')
+      .select('id')
+      .where('slot', '=', 'active')
+      .where('to_version', '=', version)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  // ── approvals ─────────────────────────────────────────────────────────
+
+  /** A version's approvals, marketing first. */
+  async approvals(version: string): Promise<ApprovalRecord[]> {
+    const rows = await this.db.selectFrom('approvals').selectAll().where('version', '=', version).orderBy('team').execute();
+    return rows.map((row) => ({ team: row.team as Team, by: row.approved_by, at: row.approved_at }));
+  }
+
+  /** Records a team's approval of a version; false when that team had already approved it (the first approval stands). */
+  async recordApproval(version: string, approval: ApprovalRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('approvals')
+      .values({ version, team: approval.team, approved_by: approval.by, approved_at: approval.at })
+      .onConflict((oc) => oc.columns(['version', 'team']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   // ── challenger (shadow) evaluation ────────────────────────────────────

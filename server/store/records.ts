@@ -57,6 +57,17 @@ export interface ActivationRecord {
   activatedAt: string;
 }
 
+/** The teams whose approval a version needs before its first activation. */
+export const TEAMS = ['marketing', 'sales'] as const;
+export type Team = (typeof TEAMS)[number];
+
+export interface ApprovalRecord {
+  team: Team;
+  /** Name of the API key that approved. */
+  by: string;
+  at: string;
+}
+
 export interface ShadowLead {
   state: LeadState;
   lastEventAt: string;

@@ -90,6 +90,15 @@ export interface ShadowResultsTable {
   explanation: string | null;
 }
 
+export interface ApprovalsTable {
+  version: string;
+  /** "marketing" or "sales". */
+  team: string;
+  /** Name of the API key that approved. */
+  approved_by: string;
+  approved_at: string;
+}
+
 export interface ApiKeysTable {
   id: string;
   name: string;
@@ -112,6 +121,7 @@ export interface Database {
   activations: ActivationsTable;
   shadow_leads: ShadowLeadsTable;
   shadow_results: ShadowResultsTable;
+  approvals: ApprovalsTable;
   api_keys: ApiKeysTable;
   meta: MetaTable;
 }

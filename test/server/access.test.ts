@@ -39,6 +39,8 @@ const ENDPOINTS: Array<{ method: string; path: string; body?: unknown; allowed: 
   { method: 'GET', path: '/v1/rulesets', allowed: ['ingest', 'sales', 'editor', 'admin'] },
   { method: 'POST', path: '/v1/rulesets', body: { not: 'a rule set' }, allowed: ['editor', 'admin'] },
   { method: 'PUT', path: '/v1/rulesets/challenger', body: { version: null }, allowed: ['editor', 'admin'] },
+  { method: 'POST', path: '/v1/rulesets/v1/approvals', body: { team: 'marketing' }, allowed: ['editor', 'admin'] },
+  { method: 'POST', path: '/v1/rulesets/v1/approvals', body: { team: 'sales' }, allowed: ['sales', 'admin'] },
   { method: 'POST', path: '/v1/rulesets/v1/activate', allowed: ['admin'] },
   { method: 'GET', path: '/v1/keys', allowed: ['admin'] },
 ];

@@ -117,11 +117,13 @@ describe('GET /v1/leads by owner', () => {
     const created = await server.call('POST', '/v1/rulesets', {
       body: { ...rest, routing: { ...rest.routing, default: { ...rest.routing.default, owner: 'ana' } } },
     });
-    await server.call('POST', `/v1/rulesets/${created.body.version}/activate`);
+    for (const team of ['marketing', 'sales'])
+      await server.call('POST', `/v1/rulesets/${created.body.version}/approvals`, { body: { team } });
+    expect((await server.call('POST', `/v1/rulesets/${created.body.version}/activate`)).status).toBe(200);
     await server.call('POST', '/v1/events', { key: ingestKey, body: event('owned', 'email_open', 0) });
     const owned = (await get('/v1/leads?owner=ana')).body.leads.map((l: { id: string; owner: string }) => [l.id, l.owner]);
     expect(owned).toEqual([['owned', 'ana']]);
-    await server.call('POST', '/v1/rulesets/v1/activate');
+    expect((await server.call('POST', '/v1/rulesets/v1/activate')).status).toBe(200);
   });
 });
 

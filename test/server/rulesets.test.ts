@@ -1,21 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { event, queryRows, startServer, type TestServer } from './helpers';
+import { event, queryRows, startServer, tempWorkspace, type TestServer } from './helpers';
 
 let server: TestServer;
 let editorKey: string;
 let ingestKey: string;
+let salesKey: string;
 let v1: any;
 
 beforeAll(async () => {
   server = await startServer();
-  [editorKey, ingestKey] = await Promise.all([server.key('editor'), server.key('ingest')]);
+  [editorKey, ingestKey, salesKey] = await Promise.all([server.key('editor'), server.key('ingest'), server.key('sales')]);
   v1 = JSON.parse(readFileSync(join(server.rulesDir, 'v1.json'), 'utf8'));
 });
 afterAll(() => server.close());
 
 const asEditor = (method: string, path: string, body?: unknown) => server.call(method, path, { key: editorKey, body });
+const asSales = (method: string, path: string, body?: unknown) => server.call(method, path, { key: salesKey, body });
+const approve = (version: string, team: 'marketing' | 'sales') =>
+  (team === 'marketing' ? asEditor : asSales)('POST', `/v1/rulesets/${version}/approvals`, { team });
 
 /** v1 with a new activity type worth 40 points. */
 function withPodcast(note: string) {
@@ -89,6 +93,8 @@ describe('activation', () => {
     expect(before.status).toBe(400);
     expect(before.body.errors[0].path).toBe('type');
 
+    await approve('v3', 'marketing');
+    await approve('v3', 'sales');
     const activated = await server.call('POST', '/v1/rulesets/v3/activate');
     expect(activated.status).toBe(200);
     expect(activated.body).toMatchObject({
@@ -121,6 +127,89 @@ describe('activation', () => {
     } finally {
       await again.close();
     }
+  });
+});
+
+describe('approvals', () => {
+  it('starts with none and lists who approved for which team, and when', async () => {
+    expect((await asEditor('GET', '/v1/rulesets/v2')).body.approvals).toEqual([]);
+    const marketing = await approve('v2', 'marketing');
+    expect(marketing.status).toBe(201);
+    expect(marketing.body).toEqual({ version: 'v2', approvals: [{ team: 'marketing', by: 'editor key', at: expect.any(String) }] });
+    const { body } = await asSales('GET', '/v1/rulesets/v2');
+    expect(body.approvals).toEqual([{ team: 'marketing', by: 'editor key', at: marketing.body.approvals[0].at }]);
+    expect(Date.parse(body.approvals[0].at)).not.toBeNaN();
+  });
+
+  it('keeps the first approval of a team when it approves again', async () => {
+    const before = (await asEditor('GET', '/v1/rulesets/v2')).body.approvals;
+    const again = await server.call('POST', '/v1/rulesets/v2/approvals', { body: { team: 'marketing' } });
+    expect(again.status).toBe(200);
+    expect(again.body.approvals).toEqual(before);
+  });
+
+  it('lets an editor approve only for marketing and a sales key only for sales', async () => {
+    const editorForSales = await asEditor('POST', '/v1/rulesets/v2/approvals', { team: 'sales' });
+    expect(editorForSales.status).toBe(403);
+    expect(editorForSales.type).toContain('application/problem+json');
+    expect(editorForSales.body.errors).toEqual([{ path: 'team', message: 'role editor approves for marketing' }]);
+    expect((await asSales('POST', '/v1/rulesets/v2/approvals', { team: 'marketing' })).status).toBe(403);
+    expect((await server.call('POST', '/v1/rulesets/v2/approvals', { key: ingestKey, body: { team: 'sales' } })).status).toBe(403);
+    expect((await asEditor('GET', '/v1/rulesets/v2')).body.approvals.map((a: { team: string }) => a.team)).toEqual(['marketing']);
+  });
+
+  it('refuses an unknown team and an unknown version', async () => {
+    const team = await asEditor('POST', '/v1/rulesets/v2/approvals', { team: 'finance' });
+    expect(team.status).toBe(400);
+    expect(team.body.errors[0].path).toBe('team');
+    expect((await asEditor('POST', '/v1/rulesets/v99/approvals', { team: 'marketing' })).status).toBe(404);
+  });
+
+  it('refuses to activate a version without both approvals, naming the missing one, and activates once both are in', async () => {
+    const refused = await server.call('POST', '/v1/rulesets/v2/activate');
+    expect(refused.status).toBe(409);
+    expect(refused.type).toContain('application/problem+json');
+    expect(refused.body.detail).toBe('v2 needs the approval of sales before its first activation.');
+    expect(refused.body.errors).toEqual([{ path: 'approvals', message: 'no approval from sales' }]);
+    expect((await asEditor('GET', '/v1/rulesets')).body.active).toBe('v3');
+
+    expect((await approve('v2', 'sales')).status).toBe(201);
+    const activated = await server.call('POST', '/v1/rulesets/v2/activate');
+    expect(activated.status).toBe(200);
+    expect(activated.body.active).toBe('v2');
+  });
+
+  it('names both teams when neither approved', async () => {
+    const created = await asEditor('POST', '/v1/rulesets', withPodcast('unapproved'));
+    const refused = await server.call('POST', `/v1/rulesets/${created.body.version}/activate`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors.map((e: { message: string }) => e.message)).toEqual([
+      'no approval from marketing',
+      'no approval from sales',
+    ]);
+  });
+
+  it('lets a new database start on its newest version without approvals', async () => {
+    const workspace = await tempWorkspace();
+    writeFileSync(join(workspace.rulesDir, 'v2.json'), JSON.stringify({ ...v1, version: 'v2', note: 'newest' }));
+    const fresh = await startServer({ workspace });
+    try {
+      expect((await fresh.call('GET', '/v1/rulesets')).body.active).toBe('v2');
+      expect((await fresh.call('GET', '/v1/rulesets/v2')).body.approvals).toEqual([]);
+      expect((await fresh.call('GET', '/v1/rulesets/activations')).body.activations).toEqual([
+        expect.objectContaining({ slot: 'active', fromVersion: null, toVersion: 'v2', activatedBy: 'system' }),
+      ]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('rolls back to a version that was active before without approvals', async () => {
+    expect((await asEditor('GET', '/v1/rulesets/v3')).body.approvals).toHaveLength(2);
+    const rollback = await server.call('POST', '/v1/rulesets/v1/activate');
+    expect(rollback.status).toBe(200);
+    expect(rollback.body).toMatchObject({ active: 'v1', activation: { fromVersion: 'v2', toVersion: 'v1' } });
+    expect((await server.call('POST', '/v1/rulesets/v3/activate')).status).toBe(200);
   });
 });
 
