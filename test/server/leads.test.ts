@@ -113,7 +113,7 @@ describe('GET /v1/leads', () => {
 describe('GET /v1/leads by owner', () => {
   it('finds the leads routed to an owner', async () => {
     const current = (await server.call('GET', '/v1/rulesets/v1')).body.definition;
-    const { version, createdAt, author, parent, ...rest } = current;
+    const { version: _version, createdAt: _createdAt, author: _author, parent: _parent, ...rest } = current;
     const created = await server.call('POST', '/v1/rulesets', {
       body: { ...rest, routing: { ...rest.routing, default: { ...rest.routing.default, owner: 'ana' } } },
     });

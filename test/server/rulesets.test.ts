@@ -23,7 +23,7 @@ const approve = (version: string, team: 'marketing' | 'sales') =>
 
 /** v1 with a new activity type worth 40 points. */
 function withPodcast(note: string) {
-  const { version, createdAt, author, parent, ...rest } = v1;
+  const { version: _version, createdAt: _createdAt, author: _author, parent: _parent, ...rest } = v1;
   return {
     ...rest,
     note,

@@ -113,7 +113,9 @@ describe('demo data', () => {
     const second = await startServer({ workspace: b, demo: true, demoAnchor: anchor });
     try {
       const list = async (s: TestServer) =>
-        (await s.call('GET', '/v1/leads?limit=500')).body.leads.map(({ createdAt, updatedAt, ...lead }: any) => lead);
+        (await s.call('GET', '/v1/leads?limit=500')).body.leads.map(
+          ({ createdAt: _createdAt, updatedAt: _updatedAt, ...lead }: any) => lead,
+        );
       const leads = await list(first);
       expect(leads).toHaveLength(200);
       expect(await list(second)).toEqual(leads);
