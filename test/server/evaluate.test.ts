@@ -34,7 +34,7 @@ describe('POST /v1/evaluate', () => {
   });
 
   it('evaluates with an unsaved rule set', async () => {
-    const { version, createdAt, author, parent, note, ...draft } = v1;
+    const { version: _version, createdAt: _createdAt, author: _author, parent: _parent, note: _note, ...draft } = v1;
     draft.scoring = draft.scoring.map((rule: { id: string }) => (rule.id === 'webinar-attended' ? { ...rule, points: 50 } : rule));
     const reply = await evaluate({ ruleSet: draft, events: clicks });
     expect(reply.status).toBe(200);
