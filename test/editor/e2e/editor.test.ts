@@ -124,6 +124,16 @@ describe('the editor, end to end', () => {
     expect(await page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
   });
 
+  it('previews a sequence of typed events', async () => {
+    await page.getByLabel('Typed events').check();
+    const score = page.getByTestId('preview-score');
+    await expect.poll(() => score.textContent()).toMatch(/^\d/);
+    const before = await score.textContent();
+    await page.getByRole('button', { name: '+ Add event' }).click();
+    await expect.poll(() => score.textContent()).not.toBe(before);
+    await page.getByLabel('A real lead').check();
+  });
+
   it('opens a transition of the lifecycle diagram to edit its guard', async () => {
     await page.getByRole('link', { name: 'Lifecycle', exact: true }).click();
     await page.locator('g[data-transition="reached-mql-threshold"]').first().click();
