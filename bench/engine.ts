@@ -154,6 +154,8 @@ function contenders(): Contender[] {
 /** What a contender's process sends back. */
 interface Report {
   key: string;
+  /** The workload as generated in the contender's process (the same in every process). */
+  workload: { description: string; events: number; leads: number };
   /** Wall-clock seconds of the timed run. */
   seconds: number;
   /** CPU seconds of the process during the timed run (main thread and garbage-collector helpers). */
@@ -258,7 +260,11 @@ function runContender(key: string): void {
   const contender = contenders().find((c) => c.key === key);
   if (!contender) throw new Error(`unknown contender "${key}"`);
   const ours = loadRules();
-  const { events } = generateWorkload(workloadOptions());
+  const generating = performance.now();
+  const workload = generateWorkload(workloadOptions());
+  const description = describeWorkload(workload, (performance.now() - generating) / 1000);
+  checkWorkload(ours, workload.events);
+  const { events } = workload;
   const warmUp = warmUpEvents();
   const run = contender.start(ours);
   run(warmUp);
@@ -272,6 +278,7 @@ function runContender(key: string): void {
 
   const report: Report = {
     key,
+    workload: { description, events: events.length, leads: workload.leadIds.length },
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     fingerprints: null,
@@ -309,12 +316,7 @@ function inChildProcess(key: string): Promise<Report> {
 }
 
 /** Compares every report with the first stateful one; a differing lead is replayed here to show the difference. */
-function compareResults(
-  reports: readonly Report[],
-  selected: readonly Contender[],
-  ours: CompiledRuleSet,
-  events: readonly LeadEvent[],
-): string[] {
+function compareResults(reports: readonly Report[], selected: readonly Contender[], ours: CompiledRuleSet): string[] {
   const problems: string[] = [];
   const reference = reports.find((r) => r.fingerprints);
   if (!reference) return problems;
@@ -331,7 +333,7 @@ function compareResults(
       problems.push(`${report.key}: ${differing}: ${actual.get(differing) ?? 'missing'}; ${reference.key}: ${expected.get(differing)}`);
       continue;
     }
-    const leadEvents = events.filter((event) => event.leadId === differing);
+    const leadEvents = generateWorkload(workloadOptions()).events.filter((event) => event.leadId === differing);
     const stateOf = (key: string) => {
       const outcome = selected.find((c) => c.key === key)!.start(ours)(leadEvents);
       return outcome.kind === 'states' ? JSON.stringify(outcome.states.get(differing)) : '';
@@ -421,18 +423,21 @@ async function main(): Promise<void> {
   const only = args.only ? new Set(args.only.split(',')) : null;
   const selected = contenders().filter((c) => (only ? only.has(c.key) : args.all || !c.optIn));
 
-  const started = performance.now();
-  const workload = generateWorkload(workloadOptions());
-  console.log(`Leadflow engine benchmark: ${RULES_FILE}, node ${process.version}, each contender in its own process`);
-  console.log(describeWorkload(workload, (performance.now() - started) / 1000));
-  checkWorkload(ours, workload.events);
-
   const loadBefore = os.loadavg()[0]!;
   const reports: Report[] = [];
-  for (const contender of selected) reports.push(await inChildProcess(contender.key));
+  for (const contender of selected) {
+    const report = await inChildProcess(contender.key);
+    if (reports.length === 0) {
+      console.log(`Leadflow engine benchmark: ${RULES_FILE}, node ${process.version}, each contender in its own process`);
+      console.log(report.workload.description);
+    }
+    reports.push(report);
+  }
   const loadAfter = os.loadavg()[0]!;
+  if (reports.length === 0) return;
 
-  printTimings(reports, selected, workload.events.length);
+  const { events, leads } = reports[0]!.workload;
+  printTimings(reports, selected, events);
   console.log(
     `  load average ${loadBefore.toFixed(1)} before the runs, ${loadAfter.toFixed(1)} after, on ${os.availableParallelism()} CPUs`,
   );
@@ -441,14 +446,14 @@ async function main(): Promise<void> {
   const summary = reports.find((r) => r.summary)?.summary;
   if (summary) console.log(`\n${summary}`);
 
-  const problems = compareResults(reports, selected, ours, workload.events);
+  const problems = compareResults(reports, selected, ours);
   if (problems.length > 0) {
     console.error(`\nRESULTS DIFFER:\n  ${problems.join('\n  ')}`);
     process.exitCode = 1;
     return;
   }
   const stateful = reports.filter((r) => r.fingerprints).map((r) => r.key);
-  const leadCount = integer.format(workload.leadIds.length);
+  const leadCount = integer.format(leads);
   const checked = [
     stateful.length > 0 ? `final states of all ${leadCount} leads identical (JSON) across ${stateful.join(', ')}` : '',
     reports.some((r) => !r.fingerprints) && stateful.length > 0
