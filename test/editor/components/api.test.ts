@@ -1,0 +1,76 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Api, ApiError, type Role } from '../../../editor/src/lib/api';
+
+type Answer = { status: number; body?: unknown };
+
+/** A stand-in for the server: answers by "METHOD path", records what was asked. */
+function server(answers: Record<string, Answer>) {
+  const asked: string[] = [];
+  const fetch = vi.fn(async (path: string, init: { method: string; headers: Record<string, string>; body?: string }) => {
+    const key = `${init.method} ${path}`;
+    asked.push(key);
+    const answer = answers[key] ?? { status: 404, body: { title: 'Not found', detail: `No route ${key}.`, errors: [] } };
+    return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: { 'Content-Type': answer.status >= 400 ? 'application/problem+json' : 'application/json' },
+    });
+  });
+  return { fetch: fetch as unknown as typeof globalThis.fetch, asked, calls: fetch.mock.calls };
+}
+
+/** How a key of each role fares on the requests the editor uses to tell roles apart. */
+function serverFor(role: Role) {
+  const allowed = (ok: boolean, status = 403): Answer =>
+    ok ? { status: 200, body: {} } : { status, body: { title: 'Forbidden', detail: '', errors: [] } };
+  return server({
+    'GET /v1/rulesets': allowed(true),
+    'GET /v1/keys': allowed(role === 'admin'),
+    'GET /v1/leads?limit=1': allowed(role !== 'ingest'),
+    'POST /v1/rulesets': role === 'sales' ? allowed(false) : { status: 400, body: { title: 'Invalid rule set', detail: '', errors: [] } },
+  });
+}
+
+describe('API client', () => {
+  it('sends the key as a bearer token and JSON bodies', async () => {
+    const { fetch, calls } = server({ 'POST /v1/rulesets/v2/approvals': { status: 201, body: { approvals: [] } } });
+    await new Api('lf_secret', { fetch }).approve('v2', 'sales');
+    const [, init] = calls[0]!;
+    expect(init.headers['Authorization']).toBe('Bearer lf_secret');
+    expect(JSON.parse(init.body!)).toEqual({ team: 'sales' });
+  });
+
+  it('turns a problem+json answer into an error with the fields at fault', async () => {
+    const problem = {
+      title: 'Invalid rule set',
+      detail: 'The rule set has 1 problem.',
+      errors: [{ path: 'scoring[3].points', message: 'Too big' }],
+    };
+    const { fetch } = server({ 'POST /v1/rulesets': { status: 400, body: problem } });
+    const error = await new Api('k', { fetch }).createVersion({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 400, detail: 'The rule set has 1 problem.', errors: problem.errors });
+  });
+
+  it('tells the session when the key is refused', async () => {
+    const onUnauthorized = vi.fn();
+    const { fetch } = server({ 'GET /v1/rulesets': { status: 401, body: { title: 'Unauthorized', detail: '', errors: [] } } });
+    await expect(new Api('old', { fetch, onUnauthorized }).versions()).rejects.toBeInstanceOf(ApiError);
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+  });
+
+  it('asks the server who the key is when it can say', async () => {
+    const { fetch } = server({ 'GET /v1/me': { status: 200, body: { name: 'Mika', role: 'editor' } } });
+    expect(await new Api('k', { fetch }).identify()).toEqual({ name: 'Mika', role: 'editor' });
+  });
+
+  it.each(['admin', 'editor', 'sales', 'ingest'] as const)(
+    'otherwise tells a %s key by what it may read, creating nothing',
+    async (role) => {
+      const { fetch, asked } = serverFor(role);
+      expect((await new Api('k', { fetch }).identify()).role).toBe(role);
+      expect(asked.filter((request) => request.startsWith('POST') || request.startsWith('PUT') || request.startsWith('DELETE'))).toEqual(
+        role === 'admin' || role === 'ingest' ? [] : ['POST /v1/rulesets'],
+      );
+    },
+  );
+});
