@@ -82,6 +82,8 @@ describe('lifecycle diagram layout', () => {
 describe('problem paths', () => {
   it('names the field of a problem in words', () => {
     expect(describePath('scoring[3].points', v1, createTranslator('en'))).toBe('Scoring › “Webinar attended” › Points');
+    expect(describePath('routing.rules[1].queue', v1, createTranslator('en'))).toBe('Routing › “Hot lead: phone call” › Queue');
+    expect(describePath('routing.rules[1].queue', v1, createTranslator('ja'))).toBe('ルーティング › “Hot lead: phone call” › キュー');
     expect(describePath('lifecycle.thresholds.mql', v1, createTranslator('en'))).toBe(
       'Lifecycle › Lifecycle thresholds › MQL (hand-off) threshold',
     );

@@ -67,7 +67,8 @@ export function describePath(path: string, ruleSet: unknown, t: Translate): stri
       continue;
     }
     node = node && typeof node === 'object' ? (node as Record<string, unknown>)[token] : undefined;
-    if (token === 'caps') continue;
+    // Containers that add nothing for a reader: the rule's label follows.
+    if (token === 'caps' || token === 'rules') continue;
     const key = SEGMENT_KEYS[token];
     parts.push(key && hasMessage(key) ? t(key) : token);
   }
