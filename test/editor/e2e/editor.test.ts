@@ -253,7 +253,7 @@ describe('the editor, end to end', () => {
 
   it('fits a narrow laptop screen without sideways scrolling', async () => {
     await page.setViewportSize({ width: 1024, height: 700 });
-    for (const path of ['/rules', '/dashboard', '/versions']) {
+    for (const path of ['/rules', '/rules/lifecycle', '/dashboard', '/versions', '/versions/v2', '/compare', '/leads']) {
       await page.goto(`${server.url}${path}`);
       await page.locator('main h1').first().waitFor();
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
