@@ -4,7 +4,7 @@
  * then prints its hold-out AUC next to the parent's and the regression's.
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRuleSet, type LeadEvent } from '../engine/index';
 import { suggestRuleSet, SUGGEST_DEFAULTS, type AucReport, type Suggestion } from '../engine/suggest';
@@ -49,7 +49,7 @@ async function readHistory(values: {
 }): Promise<{ events: LeadEvent[]; source: string }> {
   const sources = [values.events, values.format ?? values.input, values.db].filter((value) => value !== undefined);
   if (sources.length !== 1) throw new CliError(`give exactly one history: --events, --format with --input, or --db\n${USAGE}`);
-  if (values.events) return { events: sortByTime(readEvents(values.events)), source: values.events };
+  if (values.events) return { events: sortByTime(readEvents(values.events)), source: basename(values.events) };
   if (values.db) return { events: await storedHistory(values.db), source: 'the event store' };
   if (!values.format || !values.input) throw new CliError(`--format and --input go together\n${USAGE}`);
   const adapter = DATA_SET_ADAPTERS[values.format as DataSetFormat];
@@ -59,7 +59,7 @@ async function readHistory(values: {
     const first = rejected[0]!;
     console.error(`${values.input}: ${rejected.length} rows rejected and left out (first: line ${first.line}: ${first.reason})`);
   }
-  return { events: historyOf(leads), source: `${values.input} (${values.format})` };
+  return { events: historyOf(leads), source: `${basename(values.input)} (${values.format})` };
 }
 
 /** Every stored event, lead by lead through the store's own queries, then in time order (ties by id, as the store orders a lead's). */
