@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { atThreshold, thresholdCurve } from '../../../engine/whatif';
-import { pointAt, sliderRange } from '../../../editor/src/lib/logic/whatif';
-import { demoReplay } from './fixtures';
+import { curvesOf, pointAt, sliderRange } from '../../../editor/src/lib/logic/whatif';
+import { demoReplay, demoReport } from './fixtures';
 
 function curves() {
   const result = demoReplay();
@@ -30,5 +30,14 @@ describe('threshold what-if in the browser', () => {
       expect(range.max).toBeGreaterThanOrEqual(curve.threshold);
       expect(range.max).toBeGreaterThan(curve.points[0]!.threshold);
     }
+  });
+
+  it('finds the curves beside the versions or inside each of them', () => {
+    const report = demoReport();
+    const curves = report.whatIf!;
+    expect(curvesOf(report)).toEqual(curves);
+    const inside = { ...report, whatIf: undefined, versions: report.versions.map((v, i) => ({ ...v, whatIf: curves[i] })) };
+    expect(curvesOf(inside)).toEqual(curves);
+    expect(curvesOf({ ...report, whatIf: undefined })).toEqual([]);
   });
 });

@@ -42,7 +42,17 @@ export function sliderRange(curve: ThresholdCurve): { min: number; max: number; 
   return { min: 0, max, step: 1 };
 }
 
-/** The curves of a report, one per version, when the server sent them. */
+function isCurve(value: unknown): value is ThresholdCurve {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as ThresholdCurve).points) &&
+    typeof (value as ThresholdCurve).version === 'string'
+  );
+}
+
+/** The curves of a report, one per version, when the server sent them: as `whatIf` beside the versions, or inside each version. */
 export function curvesOf(report: ComparisonReport): ThresholdCurve[] {
-  return Array.isArray(report.whatIf) ? report.whatIf : [];
+  if (Array.isArray(report.whatIf)) return report.whatIf.filter(isCurve);
+  return report.versions.map((version) => (version as { whatIf?: unknown }).whatIf).filter(isCurve);
 }
