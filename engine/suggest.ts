@@ -599,7 +599,7 @@ function numericBins(name: string, values: readonly number[], total: number): Ne
         : high === undefined
           ? `${low} or more`
           : `from ${low} to below ${high}`;
-    const id = `${slug(name)}-${low === undefined ? (high === undefined ? 'known' : `below-${number(high)}`) : high === undefined ? `${number(low)}-or-more` : `${number(low)}-to-${number(high)}`}`;
+    const id = `${slug(name)}-${low === undefined ? (high === undefined ? 'known' : `below-${idNumber(high)}`) : high === undefined ? `${idNumber(low)}-or-more` : `${idNumber(low)}-to-${idNumber(high)}`}`;
     return { id, label: `${name} ${range}`, when: conditions.length === 1 ? conditions[0] : { and: conditions } };
   });
   if (values.length < total) rules.push({ id: `${slug(name)}-unknown`, label: `${name} unknown`, when: { '==': [{ var: path }, null] } });
@@ -629,7 +629,7 @@ function categories(name: string, values: ReadonlyArray<string | number | boolea
 }
 
 /** A number as it reads in a rule id: "minus-" for a sign, "-" for a decimal point. */
-function number(value: number): string {
+function idNumber(value: number): string {
   return (value < 0 ? 'minus-' : '') + slug(String(Math.abs(value)));
 }
 
@@ -738,7 +738,7 @@ export function candidateRules(
     for (const name of numberNames) {
       const values = partition(leads, (lead) => lead.numbers.get(type)?.get(name));
       for (const t of numericThresholds(values, total)) {
-        const rule = { id: `${slug(type)}-${slug(name)}-${number(t)}-or-more`, label: `${label} with ${name} ≥ ${t} (once)` };
+        const rule = { id: `${slug(type)}-${slug(name)}-${idNumber(t)}-or-more`, label: `${label} with ${name} ≥ ${t} (once)` };
         add({ ...base, ...rule, when: atLeast(`event.properties.${name}`, t), caps: { maxTimes: 1 } }, false);
         add(
           { ...base, id: `each-${rule.id}`, label: `Each ${label} with ${name} ≥ ${t}`, when: atLeast(`event.properties.${name}`, t) },
