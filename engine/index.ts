@@ -66,3 +66,7 @@ export type {
 } from './metrics';
 export { thresholdCurve, atThreshold } from './whatif';
 export type { ThresholdCurve, ThresholdPoint } from './whatif';
+export { suggestRuleSet, SUGGEST_DEFAULTS, candidateRules, stratifiedHoldOut } from './suggest';
+export type { Suggestion, SuggestOptions, SuggestReport, AucReport, Candidate } from './suggest';
+export { fitLogistic, logit } from './regression';
+export type { LogisticModel, SparseRow } from './regression';

@@ -185,7 +185,7 @@ function leadFromRow(row: ReturnType<typeof readRow>, leadId: string, lastContac
   const events: LeadEvent[] = [];
   for (let contact = 1; contact <= row.campaign; contact++) {
     const at = lastContact - (row.campaign - contact) * daysBetweenContacts * MS_PER_DAY;
-    events.push(event(`${leadId}:call-${contact}`, leadId, 'phone_call', at, { channel: row.contact, contact, of: row.campaign }));
+    events.push(event(`${leadId}:call-${contact}`, leadId, 'phone_call', at, { channel: row.contact, contact }));
   }
   const outcomeAt = lastContact + row.duration * 1000;
   const outcome =
