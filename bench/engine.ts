@@ -51,7 +51,7 @@ const WARM_UP_SEED = 7;
 /** Condition calls sampled from the warm-up for the JSON-Logic-alone table: few enough to stay in cache. */
 const CONDITION_SAMPLES = 2_000;
 const CONDITION_SAMPLE_SEED = 11;
-const CONDITION_REPEATS = 250;
+const CONDITION_REPEATS = 1_000;
 
 const { values: args } = parseArgs({
   options: {
