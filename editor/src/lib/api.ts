@@ -221,8 +221,23 @@ export interface Kpis {
   definitions: Record<string, string>;
 }
 
+export type ComparisonSource = 'replay' | 'shadow';
+
 /** The replay report: every version's metrics and each later version against the first, with the threshold what-if curves. */
-export type ComparisonReport = ReplayReport & { whatIf?: ThresholdCurve[] };
+export type ComparisonReport = ReplayReport & {
+  whatIf?: ThresholdCurve[];
+  source?: ComparisonSource;
+  /** What the figures could not take into account, in words (shadow comparisons). */
+  notes?: string[];
+};
+
+export interface ComparisonRequest {
+  /** The baseline first. */
+  versions: string[];
+  since?: string | undefined;
+  until?: string | undefined;
+  source?: ComparisonSource;
+}
 
 export interface Comparison {
   id: string;
@@ -374,8 +389,13 @@ export class Api {
     return this.#request('GET', `/v1/kpis${query({ from, to })}`);
   }
 
-  startComparison(versions: string[], since?: string, until?: string): Promise<{ id: string }> {
-    return this.#request('POST', '/v1/comparisons', { versions, ...(since && { since }), ...(until && { until }) });
+  startComparison({ versions, since, until, source }: ComparisonRequest): Promise<{ id: string }> {
+    return this.#request('POST', '/v1/comparisons', {
+      versions,
+      ...(since && { since }),
+      ...(until && { until }),
+      ...(source && { source }),
+    });
   }
 
   comparison(id: string): Promise<Comparison> {

@@ -203,6 +203,18 @@ describe('the editor, end to end', () => {
     expect((await api<{ active: string }>('/v1/rulesets')).active).toBe('v1');
   });
 
+  it('runs a version in shadow and shows it beside the active one on the dashboard', async () => {
+    await page.goto(`${server.url}/versions/v2`);
+    await page.getByRole('button', { name: 'Run in shadow as challenger' }).click();
+    await expect.poll(() => page.getByTestId('version-message').textContent()).toBe('v2 now runs in shadow.');
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    const challenger = page.locator('section', { has: page.getByRole('heading', { name: 'Shadow challenger' }) });
+    await expect.poll(() => challenger.textContent()).toContain('v2');
+    expect(await challenger.getByRole('link', { name: 'Compare their live results' }).getAttribute('href')).toBe(
+      '/compare?versions=v1,v2&source=shadow',
+    );
+  });
+
   it('runs a comparison and reads precision from the chart’s data table', async (context) => {
     if (!routes.has('/v1/comparisons')) context.skip('the server does not run comparisons yet');
     await page.goto(`${server.url}/compare?versions=v1,v2`);
