@@ -5,7 +5,7 @@
  */
 export { loadRuleSet, loadRuleSetOrThrow, formatProblem, RuleSetError } from './ruleset';
 export type { CompiledRuleSet, LoadResult, Problem } from './ruleset';
-export { evaluate, evaluateBatch, isKnownEventType, EvaluationError } from './evaluate';
+export { evaluate, evaluateBatch, applyEvent, cloneState, scoreAt, isKnownEventType, EvaluationError } from './evaluate';
 export {
   evaluateLogic,
   compileLogic,
