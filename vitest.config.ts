@@ -20,7 +20,12 @@ export default defineConfig({
         extends: true,
         plugins: [svelte({ configFile: false, compilerOptions: { runes: true } }), svelteTesting()],
         resolve: { alias: { '$app/paths': stub('app-paths'), '$app/navigation': stub('app-navigation'), '$app/state': stub('app-state') } },
-        test: { name: 'editor', include: ['test/editor/components/**/*.test.ts'], environment: 'jsdom' },
+        test: {
+          name: 'editor',
+          include: ['test/editor/components/**/*.test.ts'],
+          environment: 'jsdom',
+          globalSetup: ['test/editor/components/sync.ts'],
+        },
       },
       {
         // The built editor in Chromium against a real server.
