@@ -279,6 +279,7 @@ function refresh(data: ConditionData, state: LeadState, now: number): void {
   data.score = state.score;
   data.band = state.band;
   const history = data.history;
+  history.counts = state.counts;
   const since = state.lastActivityAt ?? state.firstSeenAt;
   if (history.lastActivityAt !== state.lastActivityAt || history.daysInactive === null) {
     history.lastActivityAt = state.lastActivityAt;
@@ -326,6 +327,16 @@ function pushBounded<T>(list: T[], item: T, limit: number): void {
  * explanation. {@link evaluate} is the pure wrapper.
  */
 export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null, event: LeadEvent): EvaluationResult {
+  return applyTo(ruleSet, existing, event, false);
+}
+
+/**
+ * The evaluation itself. With `shared`, `existing` is a shallow copy whose
+ * containers (score, counts, tallies, lists) still belong to the caller: each
+ * is copied just before it is first changed (copy on write), so the pure path
+ * copies only what an event touches.
+ */
+function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: LeadEvent, shared: boolean): EvaluationResult {
   if (!isKnownEventType(ruleSet, event.type)) {
     throw new EvaluationError('type', `unknown event type "${event.type}" in rule set ${ruleSet.version}`);
   }
@@ -340,6 +351,7 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
   const at = eventTime >= asOf ? eventAt : state.asOf;
   const notes: string[] = [];
   const scoreBefore = { ...state.score };
+  if (shared) state.score = { ...state.score };
   const bandBefore = existing ? state.band : null;
   const stageChanges: Explanation['stageChanges'] = [];
 
@@ -374,9 +386,15 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
   setScore(ruleSet, state, fit, engagement);
 
   // Time passes first: a lead silent for months is dormant before its next click reactivates it.
-  moveStage(ruleSet, state, event, TRIGGER_TIME, data, now, at, stageChanges);
+  moveStage(ruleSet, state, event, TRIGGER_TIME, data, now, at, stageChanges, shared);
 
   if (ruleSet.activityTypes.has(event.type)) {
+    if (shared) {
+      state.counts = { ...state.counts };
+      state.rules = { ...state.rules };
+      state.recentActivity = [...state.recentActivity];
+      if (ruleSet.webinarTypes.has(event.type)) state.webinars = [...state.webinars];
+    }
     state.counts[event.type] = (state.counts[event.type] ?? 0) + 1;
     let earned = 0;
     const engagementRules = ruleSet.engagementRules.get(event.type);
@@ -387,9 +405,11 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
       if (!points) continue;
       rules.push(points);
       earned += points.points;
-      if (tally) {
+      if (tally && !shared) {
         tally.times += 1;
         tally.points += points.points;
+      } else if (tally) {
+        state.rules[compiled.rule.id] = { times: tally.times + 1, points: tally.points + points.points };
       } else {
         state.rules[compiled.rule.id] = { times: 1, points: points.points };
       }
@@ -406,7 +426,7 @@ export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null,
     applyOutcome(state, event, at);
   }
 
-  if (event.type !== 'tick') moveStage(ruleSet, state, event, event.type, data, now, at, stageChanges);
+  if (event.type !== 'tick') moveStage(ruleSet, state, event, event.type, data, now, at, stageChanges, shared && stageChanges.length === 0);
   refresh(data, state, now);
   state.route = routeFor(ruleSet, data);
   state.asOf = at;
@@ -440,10 +460,12 @@ function moveStage(
   now: number,
   at: string,
   stageChanges: Explanation['stageChanges'],
+  shared: boolean,
 ): void {
   refresh(data, state, now);
   const step = ruleSet.lifecycle.step(state.stage, { type: trigger, data });
   if (!step) return;
+  if (shared) state.stageHistory = [...state.stageHistory];
   const reason = typeof event.properties['reason'] === 'string' ? event.properties['reason'] : undefined;
   const change = { from: state.stage, to: step.to, at, transitionId: step.transition.id, eventId: event.id };
   state.stageHistory.push(reason && trigger !== TRIGGER_TIME ? { ...change, reason } : change);
@@ -477,7 +499,7 @@ function applyOutcome(state: LeadState, event: LeadEvent, at: string): void {
  * changed, time comes only from events, and equal inputs give equal outputs.
  */
 export function evaluate(ruleSet: CompiledRuleSet, lead: LeadState | null, event: LeadEvent): EvaluationResult {
-  return applyEvent(ruleSet, lead ? cloneState(lead) : null, event);
+  return applyTo(ruleSet, lead ? { ...lead } : null, event, lead !== null);
 }
 
 /**
