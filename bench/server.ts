@@ -36,7 +36,6 @@ const { values: options } = parseArgs({
   },
 });
 
-
 /** Spawns a server process and waits for the JSON line with its URL. */
 function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
