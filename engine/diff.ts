@@ -16,6 +16,13 @@ export interface RuleSetChange {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const show = (value: unknown) => (value === undefined ? 'none' : typeof value === 'string' ? value : JSON.stringify(value));
 
+/** "at most 3 times, 40 points", or "none". */
+function showCaps(caps: unknown): string {
+  const { maxTimes, maxPoints } = (caps ?? {}) as { maxTimes?: number; maxPoints?: number };
+  const parts = [maxTimes !== undefined && `at most ${maxTimes} times`, maxPoints !== undefined && `${maxPoints} points`].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'none';
+}
+
 const THRESHOLD_LABELS: Record<string, string> = {
   mql: 'MQL threshold',
   reactivation: 'Reactivation threshold',
@@ -81,8 +88,12 @@ function diffList<T extends Keyed>(
 /** Lists what changed from rule set `a` to rule set `b`, in plain language. Metadata (author, note, dates) is not compared. */
 export function diffRuleSets(a: RuleSetDefinition, b: RuleSetDefinition): RuleSetChange[] {
   const changes: RuleSetChange[] = [];
-  const fieldChange = (label: string, field: string, from: unknown, to: unknown) =>
-    field === 'points' ? `${label}: ${show(from)} → ${show(to)} points` : `${label}: ${field} ${show(from)} → ${show(to)}`;
+  const fieldChange = (label: string, field: string, from: unknown, to: unknown) => {
+    if (field === 'points') return `${label}: ${show(from)} → ${show(to)} points`;
+    if (field === 'caps') return `${label}: limit ${showCaps(from)} → ${showCaps(to)}`;
+    if (field === 'when') return `${label}: condition ${from === undefined ? 'added' : to === undefined ? 'removed' : 'changed'}`;
+    return `${label}: ${field} ${show(from)} → ${show(to)}`;
+  };
 
   diffList(
     'eventTypes',

@@ -24,6 +24,13 @@ describe('rule set diff', () => {
     ).toEqual(['Decay half-life (days): 30 → 45', 'Hot threshold: 60 → 70', 'MQL threshold: 60 → 70']);
   });
 
+  it('says how a limit changed', () => {
+    expect(texts((j) => (j.scoring[0].caps = { maxTimes: 5 }))).toEqual(['Email opened: limit none → at most 5 times']);
+    expect(texts((j) => (j.scoring[4].caps = { maxTimes: 2, maxPoints: 40 }))).toEqual([
+      'Repeated site visit (2nd visit on, up to 3 times): limit at most 3 times → at most 2 times, 40 points',
+    ]);
+  });
+
   it('lists added and removed rules', () => {
     const extra = { id: 'pricing-page', label: 'Pricing page visit', kind: 'engagement', on: ['site_visit'], points: 10 };
     expect(
@@ -48,6 +55,6 @@ describe('rule set diff', () => {
       ['routing', 'moved', 'phone-for-hot'],
       ['routing', 'moved', 'meeting-after-demo-or-question'],
     ]);
-    expect(changes[0]!.text).toContain('when');
+    expect(changes[0]!.text).toBe('Repeated site visit (2nd visit on, up to 3 times): condition changed');
   });
 });
