@@ -4,7 +4,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { BANDS, STAGES, leadEventSchema } from '../engine/index';
-import { MAX_BATCH_EVENTS, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './config';
+import { COMPARISON_SOURCES } from './comparisons/report';
+import { MAX_BATCH_EVENTS, MAX_COMPARED_VERSIONS, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './config';
 import { LOSS_REASONS, REJECTION_REASONS } from './feedback';
 import { ROLES, TEAMS } from './store/index';
 
@@ -215,6 +216,48 @@ export const approvalsReply = z
     approvals: z.array(z.object({ team: z.enum(TEAMS), by: z.string().describe('Name of the approving key'), at: z.string() })),
   })
   .openapi('Approvals');
+
+export const comparisonBody = z
+  .object({
+    versions: z
+      .array(versionParams.shape.version)
+      .min(2)
+      .max(MAX_COMPARED_VERSIONS)
+      .describe('The versions to compare, the baseline first'),
+    since: isoTime.optional().describe('Only leads first seen at or after this time'),
+    until: isoTime.optional().describe('Events at or after this time are left out; open leads are judged at this time'),
+    source: z
+      .enum(COMPARISON_SOURCES)
+      .default('replay')
+      .describe('"replay": replay stored history; "shadow": the active version against the challenger from stored live and shadow results'),
+  })
+  .refine((body) => new Set(body.versions).size === body.versions.length, { message: 'each version may be named once', path: ['versions'] })
+  .refine((body) => body.since === undefined || body.until === undefined || Date.parse(body.since) < Date.parse(body.until), {
+    message: 'must be after since',
+    path: ['until'],
+  })
+  .openapi('ComparisonRequest');
+export const comparisonStarted = z.object({ id: z.string() }).openapi('ComparisonStarted');
+export const comparisonIdParams = z.object({ id: z.string().min(1).max(100) });
+export const comparisonReply = z
+  .object({
+    id: z.string(),
+    status: z.enum(['running', 'done', 'failed']),
+    progress: z.number().min(0).max(1),
+    versions: z.array(z.string()),
+    source: z.enum(COMPARISON_SOURCES),
+    since: z.string().nullable(),
+    until: z.string().nullable(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    error: z.string().optional(),
+    report: object
+      .optional()
+      .describe(
+        'Once done: period, events, per-version metrics (`versions`), each later version against the first (`diffs`), per-version threshold what-if curves (`whatIf`), and `notes`',
+      ),
+  })
+  .openapi('Comparison');
 
 export const keyBody = z.object({ name: z.string().min(1).max(200), role: z.enum(ROLES) }).openapi('NewApiKey');
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });

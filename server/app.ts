@@ -8,6 +8,7 @@ import { requestId } from 'hono/request-id';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Services } from './context';
 import { ApiProblem, problemResponse } from './problem';
+import { comparisonRoutes } from './routes/comparisons';
 import { docRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
 import { evaluateRoutes } from './routes/evaluate';
@@ -47,6 +48,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   feedbackRoutes(app);
   evaluateRoutes(app);
   ruleSetRoutes(app);
+  comparisonRoutes(app);
   kpiRoutes(app);
   keyRoutes(app);
   docRoutes(app, API_VERSION);

@@ -25,3 +25,19 @@ export const DEMO_LEADS = 200;
 export const DEMO_SEED = 20_261_124;
 /** How far back demo activity reaches from the anchor date. */
 export const DEMO_MONTHS = 6;
+
+/** Leads per ingestion step of an import (one transaction for the whole file; each lead in one step). */
+export const IMPORT_LEADS_PER_CHUNK = 2_000;
+
+/** Events per page a comparison reads from the store (one query, one message to its worker). */
+export const COMPARISON_PAGE_EVENTS = 10_000;
+/** Leads per page of a shadow comparison. */
+export const COMPARISON_PAGE_LEADS = 500;
+/** Pages read ahead of a comparison's worker: enough to keep it busy, few enough to bound memory. */
+export const COMPARISON_PAGES_AHEAD = 3;
+/** Versions one comparison may replay side by side. */
+export const MAX_COMPARED_VERSIONS = 5;
+/** Comparisons running at once (each has a worker thread and the states of its leads in memory). */
+export const MAX_RUNNING_COMPARISONS = 2;
+/** Finished comparisons kept in memory for GET /v1/comparisons/{id}; the oldest goes first. */
+export const KEPT_COMPARISONS = 20;

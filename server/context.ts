@@ -1,6 +1,7 @@
 /** What every request handler can reach: the services of one running server. */
 import type { Logger } from 'pino';
 import type { Activation } from './activation';
+import type { Comparisons } from './comparisons/registry';
 import type { KeyRing } from './auth';
 import type { Ingestion } from './ingestion';
 import type { RuleFiles } from './rule-files';
@@ -12,6 +13,7 @@ export interface Services {
   activation: Activation;
   ingestion: Ingestion;
   keys: KeyRing;
+  comparisons: Comparisons;
   logger: Logger;
   /** The clock, at the edge only: receipt times, activation times; the engine never reads it. */
   now: () => Date;

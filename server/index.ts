@@ -10,13 +10,14 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { Activation } from './activation';
+import { Comparisons } from './comparisons/registry';
 import { KeyRing } from './auth';
 import { DEFAULT_DB_FILE, DEFAULT_PORT, MAX_GROUP_COMMIT } from './config';
 import type { Services } from './context';
 import { loadDemo } from './demo';
 import { Ingestion } from './ingestion';
 import { RuleFiles } from './rule-files';
-import { openStore } from './store/index';
+import { openStore, type Store } from './store/index';
 import { createApp } from './app';
 import { editorRoutes } from './routes/editor';
 
@@ -60,6 +61,34 @@ function defaultRulesDir(): string {
   return existsSync(local) ? local : BUNDLED_RULES;
 }
 
+/** A database with its rule files, active version and ingestion, without the HTTP server. */
+export interface History {
+  store: Store;
+  files: RuleFiles;
+  activation: Activation;
+  ingestion: Ingestion;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a database (migrating it) and restores its active rule set, as the
+ * server does at start (a new database activates the newest valid version):
+ * what `leadflow import` and `leadflow replay` work on.
+ */
+export async function openHistory(options: { db?: string; rulesDir?: string; now?: () => Date } = {}): Promise<History> {
+  const now = options.now ?? (() => new Date());
+  const store = await openStore(options.db ?? DEFAULT_DB_FILE);
+  try {
+    const files = new RuleFiles(resolve(options.rulesDir ?? defaultRulesDir()));
+    const activation = await Activation.start(store, files, now);
+    const ingestion = new Ingestion(store, activation, now, MAX_GROUP_COMMIT);
+    return { store, files, activation, ingestion, close: () => store.close() };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
 /** Opens the database (migrating it), restores the active rule set and starts listening. */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: options.log === false ? 'silent' : 'info', base: { service: 'leadflow' } });
@@ -77,6 +106,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       activation,
       ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT),
       keys,
+      comparisons: new Comparisons(store, logger, now),
       logger,
       now,
     };
@@ -117,6 +147,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       url,
       ...(adminKey && { adminKey }),
       close: async () => {
+        services.comparisons.close();
         await new Promise<void>((done) => {
           listening.close(() => done());
           listening.closeAllConnections();

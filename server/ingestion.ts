@@ -110,7 +110,7 @@ export class Ingestion {
 
   /** Ingests events in one transaction; events for the same lead wait for each other, other leads proceed in parallel. */
   async ingest(submissions: readonly Submission[]): Promise<IngestResult> {
-    const attempt = () => this.store.transaction((queries) => this.inTransaction(queries, submissions));
+    const attempt = () => this.store.transaction((queries) => this.ingestWithin(queries, submissions));
     return this.queue.run(
       submissions.map((s) => s.event.leadId),
       // Two transactions may store the same event id for different leads at once (PostgreSQL):
@@ -119,7 +119,12 @@ export class Ingestion {
     );
   }
 
-  private async inTransaction(queries: Queries, submissions: readonly Submission[]): Promise<IngestResult> {
+  /**
+   * Ingests events inside a transaction the caller holds, with no per-lead
+   * queue: for a caller that alone writes these leads (an import, which
+   * commits a whole file at once or nothing of it).
+   */
+  async ingestWithin(queries: Queries, submissions: readonly Submission[]): Promise<IngestResult> {
     const ruleSet = this.activation.active;
     const challenger = this.activation.challenger;
     const stored = await queries.existingEventIds(submissions.map((s) => s.event.id));

@@ -6,10 +6,13 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import { openDialect, type DialectName } from './dialect';
 import { migrationProvider } from './migrations';
+import { HistoryReader } from './history';
 import { Queries } from './queries';
 import type { Database } from './schema';
 
 export { Queries, leadFilterValues } from './queries';
+export { HistoryReader } from './history';
+export type { EventRow, HistoryCursor, ResultRow } from './history';
 export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
 export * from './records';
@@ -19,6 +22,8 @@ export interface Store {
   readonly location: string;
   /** Queries outside a transaction (reads, single writes). */
   readonly read: Queries;
+  /** Bulk reads of history, page by page, for comparisons. */
+  readonly history: HistoryReader;
   /** Runs `work` in one transaction: all of its writes commit together or none do. */
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer. */
@@ -40,6 +45,7 @@ export async function openStore(db: string): Promise<Store> {
     dialect: opened.name,
     location: opened.location,
     read: new Queries(kysely),
+    history: new HistoryReader(kysely),
     transaction: (work) => kysely.transaction().execute((trx) => work(new Queries(trx))),
     ping: async () => {
       await sql`select 1`.execute(kysely);

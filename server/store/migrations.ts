@@ -138,9 +138,16 @@ const approvals: Migration = {
   },
 };
 
+/** Events by time then id: a replay reads the whole history in this order, page by page, without sorting. */
+const eventsInTimeOrder: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('events_time').on('events').columns(['occurred_at', 'id']).execute();
+  },
+};
+
 /** Migrations by name; names sort in the order they apply. */
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '0002_approvals': approvals };
+    return { '0001_initial': initial, '0002_approvals': approvals, '0003_events_in_time_order': eventsInTimeOrder };
   },
 };

@@ -155,6 +155,16 @@ export class Queries {
     return leads;
   }
 
+  /** Which of these lead ids are stored. */
+  async existingLeadIds(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const part of chunks([...new Set(ids)], MAX_IN_LIST)) {
+      const rows = await this.db.selectFrom('leads').select('id').where('id', 'in', part).execute();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
+  }
+
   async lead(id: string): Promise<StoredLead | undefined> {
     return (await this.leadsByIds([id])).get(id);
   }

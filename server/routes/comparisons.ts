@@ -1,0 +1,110 @@
+/**
+ * Comparisons of rule-set versions against what really happened: started in
+ * the background (a replay of stored history, or the live and shadow results
+ * stored as events arrived), then followed by id until the report is ready.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { CompiledRuleSet } from '../../engine/index';
+import { comparisonBody, comparisonIdParams, comparisonReply, comparisonStarted } from '../api-schemas';
+import type { Comparison } from '../comparisons/registry';
+import type { AppEnv, Services } from '../context';
+import { route } from '../http';
+import { normaliseTime } from '../lead-history';
+import { conflict, invalid, notFound, type FieldError } from '../problem';
+
+/** Loads every named version, or throws a 400 naming each one that is missing or does not load. */
+async function loadVersions(services: Services, versions: readonly string[]): Promise<CompiledRuleSet[]> {
+  const ruleSets: CompiledRuleSet[] = [];
+  const errors: FieldError[] = [];
+  for (const [i, version] of versions.entries()) {
+    const loaded = await services.files.load(version);
+    if (loaded.ok) ruleSets.push(loaded.ruleSet);
+    else if ('missing' in loaded) errors.push({ path: `versions[${i}]`, message: `no rule set version ${version}` });
+    else
+      errors.push({
+        path: `versions[${i}]`,
+        message: `rule set ${version} does not load: ${loaded.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      });
+  }
+  if (errors.length > 0) throw invalid(errors);
+  return ruleSets;
+}
+
+/** The reply for a comparison; the report is spliced in as the JSON text the worker made, never parsed here. */
+function replyText(comparison: Comparison): string {
+  const { report, ...state } = comparison;
+  const head = JSON.stringify(state);
+  return report === undefined ? head : `${head.slice(0, -1)},"report":${report}}`;
+}
+
+export function comparisonRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: 'post',
+      path: '/v1/comparisons',
+      tag: 'Comparisons',
+      summary: 'Start comparing rule-set versions against actual outcomes',
+      description:
+        'Runs in the background; follow it with GET /v1/comparisons/{id}. `source: "replay"` (default) replays the stored history through every version; `source: "shadow"` compares the active version with the challenger from the results stored as live events arrived (no replay; see docs/replay.md for what it cannot compute).',
+      roles: ['editor'],
+      body: comparisonBody,
+      responses: {
+        202: { description: 'Started', schema: comparisonStarted },
+        409: { description: 'Shadow comparison without a challenger' },
+        503: { description: 'Too many comparisons running' },
+      },
+    },
+    async (c, { body }) => {
+      const services = c.var.services;
+      const ruleSets = await loadVersions(services, body.versions);
+      let challenger: string | undefined;
+      if (body.source === 'shadow') {
+        const active = services.activation.active.version;
+        challenger = services.activation.challenger?.version;
+        if (!challenger) throw conflict('No challenger is set: a shadow comparison compares the active version with the challenger.');
+        const expected = [active, challenger].sort();
+        if ([...body.versions].sort().join() !== expected.join()) {
+          throw invalid([
+            {
+              path: 'versions',
+              message: `a shadow comparison compares the active version (${active}) with the challenger (${challenger})`,
+            },
+          ]);
+        }
+      }
+      const comparison = services.comparisons.start({
+        source: body.source,
+        ruleSets,
+        ...(body.since !== undefined && { since: normaliseTime(body.since) }),
+        ...(body.until !== undefined && { until: normaliseTime(body.until) }),
+        ...(challenger !== undefined && { challenger }),
+      });
+      c.header('Location', `/v1/comparisons/${comparison.id}`);
+      return c.json({ id: comparison.id }, 202);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/comparisons/{id}',
+      tag: 'Comparisons',
+      summary: 'A comparison: its progress, then its report',
+      description:
+        "The report (once done) is the replay report (each version's metrics, each later version against the first) with, per version, the threshold what-if curve. Finished comparisons are kept in memory, the last 20; a restart forgets them.",
+      roles: ['editor', 'sales'],
+      params: comparisonIdParams,
+      responses: {
+        200: { description: 'The comparison', schema: comparisonReply },
+        404: { description: 'No such comparison (or forgotten)' },
+      },
+    },
+    async (c, { params }) => {
+      const comparison = c.var.services.comparisons.get(params.id);
+      if (!comparison) throw notFound(`No comparison "${params.id}" (finished ones are kept in memory, the last 20, until a restart).`);
+      return c.body(replyText(comparison), 200, { 'Content-Type': 'application/json' });
+    },
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * Reading stored history in bulk, for comparisons of rule-set versions: all
+ * events in time order, page by page (keyset pages on the events_time index,
+ * so no page re-reads or sorts what came before), and the live and shadow
+ * results of the leads the challenger has seen. Same queries for SQLite and
+ * PostgreSQL.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema';
+
+/** An event row as stored; `properties` is JSON text. */
+export interface EventRow {
+  id: string;
+  lead_id: string;
+  type: string;
+  occurred_at: string;
+  properties: string;
+}
+
+/** An event row with what the live version and the challenger did (explanations as JSON text, null when skipped or not evaluated). */
+export interface ResultRow extends EventRow {
+  explanation: string | null;
+  shadow_explanation: string | null;
+}
+
+/** Where a page of history ends: the next page starts after this (time, id). */
+export interface HistoryCursor {
+  occurredAt: string;
+  id: string;
+}
+
+export class HistoryReader {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Events before `until` (all when null). */
+  async countEvents(until: string | null): Promise<number> {
+    let query = this.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n'));
+    if (until !== null) query = query.where('occurred_at', '<', until);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  }
+
+  /**
+   * The next `limit` events after `after` (from the start when null) and
+   * before `until`, by time then id. The database orders ids by its own
+   * collation; callers needing code-unit order re-sort events of equal time.
+   */
+  async eventPage(after: HistoryCursor | null, until: string | null, limit: number): Promise<EventRow[]> {
+    let query = this.db.selectFrom('events').select(['id', 'lead_id', 'type', 'occurred_at', 'properties']);
+    if (after) query = query.where((eb) => eb(eb.refTuple('occurred_at', 'id'), '>', eb.tuple(after.occurredAt, after.id)));
+    if (until !== null) query = query.where('occurred_at', '<', until);
+    return query.orderBy('occurred_at').orderBy('id').limit(limit).execute();
+  }
+
+  /** Leads with shadow results of `version`. */
+  async countShadowLeads(version: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('shadow_results')
+      .select((eb) => eb.fn.count('lead_id').distinct().as('n'))
+      .where('version', '=', version)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The next `limit` leads (by id, after `after`) that the challenger `version` has evaluated. */
+  async shadowLeadPage(version: string, after: string | null, limit: number): Promise<string[]> {
+    let query = this.db.selectFrom('shadow_results').select('lead_id').distinct().where('version', '=', version);
+    if (after !== null) query = query.where('lead_id', '>', after);
+    const rows = await query.orderBy('lead_id').limit(limit).execute();
+    return rows.map((row) => row.lead_id);
+  }
+
+  /** Every event of these leads with the live result and the result of challenger `version`, in no particular order. */
+  async leadResults(leadIds: readonly string[], version: string): Promise<ResultRow[]> {
+    if (leadIds.length === 0) return [];
+    return this.db
+      .selectFrom('events as e')
+      .leftJoin('shadow_results as s', (join) => join.onRef('s.event_id', '=', 'e.id').on('s.version', '=', version))
+      .select(['e.id', 'e.lead_id', 'e.type', 'e.occurred_at', 'e.properties', 'e.explanation', 's.explanation as shadow_explanation'])
+      .where('e.lead_id', 'in', leadIds)
+      .execute();
+  }
+}
