@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util';
 import { diffRuleSets } from '../engine/index';
 import { evaluateCommand } from './evaluate';
+import { importCommand } from './import';
+import { replayCommand } from './replay';
+import { suggestCommand } from './suggest';
 import { CliError, readRuleSet } from './io';
 
 const USAGE = `Usage: leadflow <command> [options]
@@ -11,6 +14,9 @@ Commands:
   rules validate <file>                                      Check a rule file; lists every problem with its JSON path
   rules diff <a> <b>                                         What changed between two rule files, in plain language
   evaluate --rules <file> --events <file.jsonl>              Evaluate events; prints one JSON line per lead
+  import [--db <file|url>] [--format F] <file>               Load history (events, attributes, outcomes) into a database
+  replay [--db <file|url>] --versions v1,v2 [--json]         Replay stored history through versions; compare against outcomes
+  suggest --from <version> (--events|--input|--db) …         Fit point values to recorded outcomes as a new version
 `;
 
 type Command = (argv: string[]) => Promise<number> | number;
@@ -49,6 +55,9 @@ const COMMANDS: Record<string, Command> = {
   'rules validate': rulesValidate,
   'rules diff': rulesDiff,
   evaluate: evaluateCommand,
+  import: importCommand,
+  replay: replayCommand,
+  suggest: suggestCommand,
   serve,
 };
 

@@ -1,0 +1,50 @@
+/**
+ * Progress of a long command on stderr, so stdout keeps only the result: a
+ * bar when stdout is a terminal (cli-progress); otherwise one plain line each
+ * time another `every` steps are done, which keeps logs short.
+ */
+import { SingleBar } from 'cli-progress';
+
+export interface Progress {
+  /** Sets how much is done, with an optional new total and label (a new phase). */
+  update(done: number, change?: { total?: number; label?: string }): void;
+  stop(): void;
+}
+
+const count = new Intl.NumberFormat('en-US');
+
+/** Starts a progress display of `total` steps of `unit`. */
+export function startProgress(label: string, total: number, unit: string, every: number): Progress {
+  if (process.stdout.isTTY) {
+    const bar = new SingleBar({
+      format: `{label} [{bar}] {percentage}% | {value}/{total} ${unit}`,
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+    });
+    bar.start(total, 0, { label });
+    return {
+      update: (done, change) => {
+        if (change?.total !== undefined) bar.setTotal(change.total);
+        bar.update(done, change?.label === undefined ? undefined : { label: change.label });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let current = label;
+  let next = every;
+  return {
+    update: (done, change) => {
+      if (change?.label !== undefined && change.label !== current) {
+        current = change.label;
+        next = every;
+      }
+      if (done < next) return;
+      next = (Math.floor(done / every) + 1) * every;
+      process.stderr.write(`${current}: ${count.format(done)} ${unit}\n`);
+    },
+    stop: () => {},
+  };
+}
