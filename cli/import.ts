@@ -100,7 +100,7 @@ export async function importCommand(argv: string[]): Promise<number> {
           throw new ImportFileError(`--strict: ${count.format(parsed.rejected.length)} rows rejected (first: line ${line}: ${reason})`);
         }
       },
-      onProgress: (done, total) => progress.update(done, { total, label: 'storing leads' }),
+      onProgress: (done, total) => progress.update(done, { total, label: 'storing', unit: 'leads' }),
     });
     progress.stop();
     if (values.json) console.log(JSON.stringify(summary));

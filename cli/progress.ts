@@ -6,8 +6,8 @@
 import { SingleBar } from 'cli-progress';
 
 export interface Progress {
-  /** Sets how much is done, with an optional new total and label (a new phase). */
-  update(done: number, change?: { total?: number; label?: string }): void;
+  /** Sets how much is done, with an optional new total, label and unit (a new phase). */
+  update(done: number, change?: { total?: number; label?: string; unit?: string }): void;
   stop(): void;
 }
 
@@ -17,33 +17,39 @@ const count = new Intl.NumberFormat('en-US');
 export function startProgress(label: string, total: number, unit: string, every: number): Progress {
   if (process.stdout.isTTY) {
     const bar = new SingleBar({
-      format: `{label} [{bar}] {percentage}% | {value}/{total} ${unit}`,
+      format: '{label} [{bar}] {percentage}% | {value}/{total} {unit}',
       barCompleteChar: '█',
       barIncompleteChar: '░',
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,
     });
-    bar.start(total, 0, { label });
+    bar.start(total, 0, { label, unit });
     return {
       update: (done, change) => {
         if (change?.total !== undefined) bar.setTotal(change.total);
-        bar.update(done, change?.label === undefined ? undefined : { label: change.label });
+        const payload = {
+          ...(change?.label !== undefined && { label: change.label }),
+          ...(change?.unit !== undefined && { unit: change.unit }),
+        };
+        bar.update(done, payload);
       },
       stop: () => bar.stop(),
     };
   }
   let current = label;
+  let currentUnit = unit;
   let next = every;
   return {
     update: (done, change) => {
+      if (change?.unit !== undefined) currentUnit = change.unit;
       if (change?.label !== undefined && change.label !== current) {
         current = change.label;
         next = every;
       }
       if (done < next) return;
       next = (Math.floor(done / every) + 1) * every;
-      process.stderr.write(`${current}: ${count.format(done)} ${unit}\n`);
+      process.stderr.write(`${current}: ${count.format(done)} ${currentUnit}\n`);
     },
     stop: () => {},
   };

@@ -162,7 +162,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     const json = await runComparison(
       store,
       { source: 'replay', ruleSets, ...(since && { since }), ...(until && { until }) },
-      { onProgress: (done, total) => progress.update(done, { total }) },
+      { onProgress: (done, total) => progress.update(done, { total, ...(done === total && { label: 'building the report' }) }) },
     );
     progress.stop();
     process.stdout.write(values.json ? `${json}\n` : `${reportText(JSON.parse(json) as ComparisonReport, top)}\n`);
