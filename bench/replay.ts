@@ -125,7 +125,7 @@ async function scan(store: Store): Promise<number> {
   let last: LeadEvent | null = null;
   for await (const page of eventPages(store.history, null, COMPARISON_PAGE_EVENTS)) {
     for (const row of JSON.parse(page.json) as EventTuple[]) {
-      last = { id: row[0], leadId: row[1], type: row[2], occurredAt: row[3], properties: row[4] };
+      last = { id: row[1], leadId: row[2], type: row[3], occurredAt: row[0], properties: row[4] };
       read++;
     }
   }

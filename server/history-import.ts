@@ -10,6 +10,7 @@ import { isKnownEventType, type CompiledRuleSet, type LeadEvent } from '../engin
 import type { Activation } from './activation';
 import { IMPORT_LEADS_PER_CHUNK } from './config';
 import { OUTCOME_BY_EVENT_TYPE } from './feedback';
+import { normaliseTime } from './lead-history';
 import { DATA_SET_ADAPTERS, leadEvents, readEventCsv, readJsonLines, type ImportRow, type Rejection } from './import/index';
 import type { Ingestion } from './ingestion';
 import type { OutcomeKind, Store } from './store/index';
@@ -111,7 +112,9 @@ export async function storeHistory(
   options: StoreHistoryOptions,
 ): Promise<StoredHistory> {
   const byLead = new Map<string, LeadEvent[]>();
-  for (const event of events) {
+  for (const given of events) {
+    // Stored times are UTC in one spelling, so text order is time order (readers of history rely on it).
+    const event = { ...given, occurredAt: normaliseTime(given.occurredAt) };
     const list = byLead.get(event.leadId);
     if (list) list.push(event);
     else byLead.set(event.leadId, [event]);

@@ -5,7 +5,7 @@
  * so they are spliced into the page as they are, never parsed here.
  */
 import { compareHistory } from '../lead-history';
-import type { EventRow, HistoryCursor, HistoryReader, ResultRow } from '../store/index';
+import type { EventRow, EventTupleText, HistoryCursor, HistoryReader, ResultRow } from '../store/index';
 
 export interface Page {
   json: string;
@@ -13,7 +13,7 @@ export interface Page {
   size: number;
 }
 
-/** A replay page row: `[id, leadId, type, occurredAt, properties]`. */
+/** A replay page row: `[occurredAt, id, leadId, type, properties]`. */
 export type EventTuple = [string, string, string, string, Record<string, unknown>];
 /** A shadow page row: `[leadId, [[id, type, occurredAt, properties, live explanation, shadow explanation], …]]`, events in history order. */
 export type LeadTuple = [string, Array<[string, string, string, Record<string, unknown>, unknown, unknown]>];
@@ -21,53 +21,55 @@ export type LeadTuple = [string, Array<[string, string, string, Record<string, u
 const byHistory = (a: EventRow, b: EventRow) =>
   compareHistory({ occurredAt: a.occurred_at, id: a.id }, { occurredAt: b.occurred_at, id: b.id });
 
-/** Puts events of equal time in id order by code unit, as the server's history order has them; the database's collation may differ. */
-function sortTies(rows: EventRow[]): void {
-  for (let start = 0; start < rows.length;) {
+/** The time of an event tuple: its first element, a string without quotes inside, read without parsing the tuple. */
+const timeOf = (tuple: EventTupleText) => tuple.slice(2, tuple.indexOf('"', 2));
+/** The id of an event tuple (parsed: ids may hold any character). */
+const idOf = (tuple: EventTupleText) => (JSON.parse(tuple) as EventTuple)[1];
+
+/**
+ * Puts events of equal time in id order by code unit, as the server's history
+ * order has them (the database orders ids by its own collation). Ties are
+ * few, so only their tuples are parsed.
+ */
+function sortTies(tuples: EventTupleText[], times: readonly string[]): void {
+  for (let start = 0; start < tuples.length;) {
     let end = start + 1;
-    while (end < rows.length && rows[end]!.occurred_at === rows[start]!.occurred_at) end++;
+    while (end < tuples.length && times[end] === times[start]) end++;
     if (end - start > 1) {
-      const group = rows.slice(start, end).sort(byHistory);
-      for (let i = 0; i < group.length; i++) rows[start + i] = group[i]!;
+      const group = tuples.slice(start, end).map((tuple) => ({ tuple, id: idOf(tuple) }));
+      group.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (let i = 0; i < group.length; i++) tuples[start + i] = group[i]!.tuple;
     }
     start = end;
   }
 }
 
-function eventsJson(rows: readonly EventRow[]): string {
-  const parts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    parts[i] =
-      `[${JSON.stringify(row.id)},${JSON.stringify(row.lead_id)},${JSON.stringify(row.type)},"${row.occurred_at}",${row.properties}]`;
-  }
-  return `[${parts.join(',')}]`;
-}
-
 /**
  * Stored events before `until` in history order (time, then id), about
- * `pageSize` at a time. Events at the last time of a page are held back for
- * the next, so events of equal time are always ordered together.
+ * `pageSize` at a time, each page a JSON array of {@link EventTuple}s. Events
+ * at the last time of a page are held back for the next, so events of equal
+ * time are always ordered together.
  */
 export async function* eventPages(history: HistoryReader, until: string | null, pageSize: number): AsyncGenerator<Page> {
   let after: HistoryCursor | null = null;
-  let held: EventRow[] = [];
+  let held: EventTupleText[] = [];
   for (;;) {
-    const rows = await history.eventPage(after, until, pageSize);
-    const lastPage = rows.length < pageSize;
-    const newest = rows[rows.length - 1];
-    if (newest) after = { occurredAt: newest.occurred_at, id: newest.id };
-    const all = held.length > 0 ? held.concat(rows) : rows;
+    const tuples = await history.eventTuplePage(after, until, pageSize);
+    const lastPage = tuples.length < pageSize;
+    const newest = tuples[tuples.length - 1];
+    if (newest !== undefined) after = { occurredAt: timeOf(newest), id: idOf(newest) };
+    const all = held.length > 0 ? held.concat(tuples) : tuples;
+    const times = all.map(timeOf);
     let cut = all.length;
     if (!lastPage) {
-      const lastTime = all[all.length - 1]!.occurred_at;
-      while (cut > 0 && all[cut - 1]!.occurred_at === lastTime) cut--;
+      const lastTime = times[all.length - 1];
+      while (cut > 0 && times[cut - 1] === lastTime) cut--;
     }
     const ready = all.slice(0, cut);
     held = all.slice(cut);
     if (ready.length > 0) {
-      sortTies(ready);
-      yield { json: eventsJson(ready), size: ready.length };
+      sortTies(ready, times);
+      yield { json: `[${ready.join(',')}]`, size: ready.length };
     }
     if (lastPage) return;
   }

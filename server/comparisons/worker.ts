@@ -87,7 +87,7 @@ function* pages<T>(): Generator<T[]> {
 
 function* events(): Generator<LeadEvent> {
   for (const rows of pages<EventTuple>()) {
-    for (const row of rows) yield { id: row[0], leadId: row[1], type: row[2], occurredAt: row[3], properties: row[4] };
+    for (const row of rows) yield { id: row[1], leadId: row[2], type: row[3], occurredAt: row[0], properties: row[4] };
   }
 }
 

@@ -5,7 +5,8 @@
  * results of the leads the challenger has seen. Same queries for SQLite and
  * PostgreSQL.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DialectName } from './dialect';
 import type { Database } from './schema';
 
 /** An event row as stored; `properties` is JSON text. */
@@ -23,14 +24,35 @@ export interface ResultRow extends EventRow {
   shadow_explanation: string | null;
 }
 
+/** An event as a JSON array `[occurredAt, id, leadId, type, properties]`: its time is the first string, which a reader can find without parsing. */
+export type EventTupleText = string;
+
 /** Where a page of history ends: the next page starts after this (time, id). */
 export interface HistoryCursor {
   occurredAt: string;
   id: string;
 }
 
+/**
+ * The one expression that differs between the databases: an event as a JSON
+ * array, built by the database, so a row is one string instead of five and
+ * properties (stored as JSON) are spliced in without being parsed.
+ */
+function eventTuple(dialect: DialectName): RawBuilder<string> {
+  return dialect === 'sqlite'
+    ? sql<string>`'["' || occurred_at || '",' || json_quote(id) || ',' || json_quote(lead_id) || ',' || json_quote(type) || ',' || properties || ']'`
+    : sql<string>`json_build_array(occurred_at, id, lead_id, type, properties::json)::text`;
+}
+
 export class HistoryReader {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly tuple: RawBuilder<string>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    dialect: DialectName,
+  ) {
+    this.tuple = eventTuple(dialect);
+  }
 
   /** Events before `until` (all when null). */
   async countEvents(until: string | null): Promise<number> {
@@ -41,14 +63,16 @@ export class HistoryReader {
 
   /**
    * The next `limit` events after `after` (from the start when null) and
-   * before `until`, by time then id. The database orders ids by its own
-   * collation; callers needing code-unit order re-sort events of equal time.
+   * before `until`, by time then id, each as one JSON array. The database
+   * orders ids by its own collation; callers needing code-unit order re-sort
+   * events of equal time.
    */
-  async eventPage(after: HistoryCursor | null, until: string | null, limit: number): Promise<EventRow[]> {
-    let query = this.db.selectFrom('events').select(['id', 'lead_id', 'type', 'occurred_at', 'properties']);
+  async eventTuplePage(after: HistoryCursor | null, until: string | null, limit: number): Promise<EventTupleText[]> {
+    let query = this.db.selectFrom('events').select(this.tuple.as('tuple'));
     if (after) query = query.where((eb) => eb(eb.refTuple('occurred_at', 'id'), '>', eb.tuple(after.occurredAt, after.id)));
     if (until !== null) query = query.where('occurred_at', '<', until);
-    return query.orderBy('occurred_at').orderBy('id').limit(limit).execute();
+    const rows = await query.orderBy('occurred_at').orderBy('id').limit(limit).execute();
+    return rows.map((row) => row.tuple);
   }
 
   /** Leads with shadow results of `version`. */

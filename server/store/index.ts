@@ -12,7 +12,7 @@ import type { Database } from './schema';
 
 export { Queries, leadFilterValues } from './queries';
 export { HistoryReader } from './history';
-export type { EventRow, HistoryCursor, ResultRow } from './history';
+export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './history';
 export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
 export * from './records';
@@ -35,7 +35,7 @@ export interface Store {
 export async function openStore(db: string): Promise<Store> {
   const opened = openDialect(db);
   const kysely = new Kysely<Database>({ dialect: opened.dialect });
-  const { error, results } = await new Migrator({ db: kysely, provider: migrationProvider }).migrateToLatest();
+  const { error, results } = await new Migrator({ db: kysely, provider: migrationProvider(opened.name) }).migrateToLatest();
   if (error) {
     await kysely.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
@@ -45,7 +45,7 @@ export async function openStore(db: string): Promise<Store> {
     dialect: opened.name,
     location: opened.location,
     read: new Queries(kysely),
-    history: new HistoryReader(kysely),
+    history: new HistoryReader(kysely, opened.name),
     transaction: (work) => kysely.transaction().execute((trx) => work(new Queries(trx))),
     ping: async () => {
       await sql`select 1`.execute(kysely);

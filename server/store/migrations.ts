@@ -1,9 +1,11 @@
 /**
  * Schema migrations, in code so they ship with the server and run at start.
  * Only portable column types and plain indexes: the same migrations build the
- * SQLite and the PostgreSQL schema.
+ * SQLite and the PostgreSQL schema, but for one index SQLite alone can hold
+ * (see {@link coveringHistoryIndex}).
  */
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { DialectName } from './dialect';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -145,9 +147,30 @@ const eventsInTimeOrder: Migration = {
   },
 };
 
-/** Migrations by name; names sort in the order they apply. */
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return { '0001_initial': initial, '0002_approvals': approvals, '0003_events_in_time_order': eventsInTimeOrder };
+/**
+ * SQLite only: the history index also holds the columns a replay reads, so a
+ * comparison reads history from the index alone, in order, without visiting
+ * each event's row (where its explanation makes it large). PostgreSQL keeps
+ * the plain index: a btree entry there is limited to about 2.7 KB and
+ * properties are unbounded.
+ */
+const coveringHistoryIndex: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('events_history').on('events').columns(['occurred_at', 'id', 'lead_id', 'type', 'properties']).execute();
+    await db.schema.dropIndex('events_time').execute();
   },
 };
+
+/** Migrations by name, for a dialect; names sort in the order they apply. */
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return {
+    async getMigrations() {
+      return {
+        '0001_initial': initial,
+        '0002_approvals': approvals,
+        '0003_events_in_time_order': eventsInTimeOrder,
+        ...(dialect === 'sqlite' && { '0004_covering_history_index': coveringHistoryIndex }),
+      };
+    },
+  };
+}
