@@ -1,15 +1,14 @@
 /**
- * A comparison's worker thread: replays history (or folds stored live and
- * shadow results) through the versions and builds the report, all
+ * A comparison's worker thread: replays history through some of the versions
+ * (or folds stored live and shadow results) and computes their metrics, all
  * synchronously, so the engine's pure `replay` can consume history as an
  * ordinary iterable while the main thread stays free to serve requests.
  *
- * Pages come from the main thread over a MessagePort. When none is waiting,
- * the worker sleeps on a shared counter (Atomics.wait) that the main thread
- * bumps after posting each page, then takes the page with
- * receiveMessageOnPort: a synchronous pull over an asynchronous store.
+ * Pages of history come from the main thread over a synchronous channel
+ * (channel.ts). When the versions are split between workers, each hands its
+ * part of the report to the first worker, which assembles the report.
  */
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import {
   loadRuleSetOrThrow,
   replay,
@@ -20,66 +19,62 @@ import {
   type ReplayResult,
   type RuleSetDefinition,
 } from '../../engine/index';
+import { post, receive, type ChannelEnd } from './channel';
 import type { EventTuple, LeadTuple } from './pages';
-import { comparisonReport, type ComparisonSource } from './report';
+import { assembleReport, comparisonReport, reportPart, type ComparisonReport, type ComparisonSource, type ReportPart } from './report';
 import { StoredResultsFold } from './shadow';
 
 export interface WorkerInput {
   source: ComparisonSource;
+  /** The versions this worker replays. */
   definitions: RuleSetDefinition[];
+  /** Their positions among all compared versions. */
+  indexes: number[];
   since?: string;
   until?: string;
   /** Shadow source: which version's results are the challenger's; the others' are the live results. */
   challenger?: string;
-  port: MessagePort;
-  /** Int32Array over it: [0] counts pages posted. */
-  signal: SharedArrayBuffer;
+  /** Where pages of history arrive. */
+  pages: ChannelEnd;
+  /** The worker that assembles the report: where the other workers' parts arrive, one channel each. */
+  parts?: ChannelEnd[];
+  /** Any other worker: where to send its part. */
+  assembler?: ChannelEnd;
 }
 
-/** Main thread → worker, over `port`. */
+/** Main thread → worker, over the pages channel. */
 export type PageMessage = { json: string } | { end: true };
 /** Worker → main thread, over parentPort. */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'took'; size: number }
+  | { type: 'part' }
   | { type: 'done'; json: string; timings: Omit<WorkerTimings, 'start'> }
   | { type: 'failed'; message: string };
 
-/** Milliseconds: starting the worker (loading its code, compiling the rule sets), folding history (of which waiting for pages), building the report, serialising it. */
+/** Milliseconds: starting the workers (loading code, compiling rule sets), folding history (of which waiting for pages), the report (metrics, what-if, differences; of which waiting for the other workers' parts), serialising it. */
 export interface WorkerTimings {
   start: number;
   fold: number;
   waiting: number;
   report: number;
+  waitingForParts: number;
   serialise: number;
 }
 
 const input = workerData as WorkerInput;
-const posted = new Int32Array(input.signal);
 let waiting = 0;
 
 function send(message: WorkerMessage): void {
   parentPort!.postMessage(message);
 }
 
-/** The next page's JSON, waiting for it if needed; null at the end of history. */
-function takePage(): string | null {
-  for (;;) {
-    const seen = Atomics.load(posted, 0);
-    const received = receiveMessageOnPort(input.port);
-    if (received) {
-      const message = received.message as PageMessage;
-      return 'json' in message ? message.json : null;
-    }
-    const started = performance.now();
-    Atomics.wait(posted, 0, seen);
-    waiting += performance.now() - started;
-  }
-}
-
 function* pages<T>(): Generator<T[]> {
-  for (let json = takePage(); json !== null; json = takePage()) {
-    const rows = JSON.parse(json) as T[];
+  for (;;) {
+    const { message, waited } = receive<PageMessage>(input.pages);
+    waiting += waited;
+    if (!('json' in message)) return;
+    const rows = JSON.parse(message.json) as T[];
     send({ type: 'took', size: rows.length });
     yield rows;
   }
@@ -120,27 +115,44 @@ function foldShadow(ruleSets: CompiledRuleSet[], options: ReplayOptions): { resu
   return { result: fold.result(), notes };
 }
 
-function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } {
+/** Runs this worker's share; returns the report when this worker assembles it, null when it sent its part to the one that does. */
+function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
   const ruleSets = input.definitions.map((definition) => loadRuleSetOrThrow(definition));
-  send({ type: 'ready' });
   const options = { ...(input.since !== undefined && { since: input.since }), ...(input.until !== undefined && { until: input.until }) };
-  let mark = performance.now();
-  const lap = () => {
-    const elapsed = performance.now() - mark;
-    mark = performance.now();
-    return elapsed;
-  };
-  const { result, notes } =
-    input.source === 'replay' ? { result: replay(ruleSets, events(), options), notes: [] } : foldShadow(ruleSets, options);
-  const fold = lap();
-  const report = comparisonReport(result, input.source, notes);
-  const reported = lap();
+  send({ type: 'ready' });
+  const started = performance.now();
+  let folded: number;
+  let report: ComparisonReport;
+  let waitingForParts = 0;
+  if (input.source === 'shadow') {
+    const { result, notes } = foldShadow(ruleSets, options);
+    folded = performance.now();
+    report = comparisonReport(result, 'shadow', notes);
+  } else {
+    const result = replay(ruleSets, events(), options);
+    folded = performance.now();
+    const own = reportPart(result, input.indexes);
+    if (input.assembler) {
+      post(input.assembler, own);
+      return null;
+    }
+    const parts: ReportPart[] = [own];
+    for (const channel of input.parts ?? []) {
+      const { message, waited } = receive<ReportPart>(channel);
+      waitingForParts += waited;
+      parts.push(message);
+    }
+    report = assembleReport('replay', result, parts);
+  }
+  const reported = performance.now();
   const json = JSON.stringify(report);
-  return { json, timings: { fold, waiting, report: reported, serialise: lap() } };
+  const timings = { fold: folded - started, waiting, report: reported - folded, waitingForParts, serialise: performance.now() - reported };
+  return { json, timings };
 }
 
 try {
-  send({ type: 'done', ...run() });
+  const done = run();
+  send(done ? { type: 'done', ...done } : { type: 'part' });
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
 }

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateWorkload } from '../../bench/workload';
+import { loadRuleSetOrThrow, replay, replayReport, thresholdCurve, type CompiledRuleSet, type LeadEvent } from '../../engine/index';
+import { runComparison } from '../../server/comparisons/run';
+import { storeHistory } from '../../server/history-import';
+import { openHistory, type History } from '../../server/index';
+import { removeWorkspace, tempWorkspace, type Workspace } from '../server/helpers';
+import { ROOT, variant } from './fixtures';
+
+let workspace: Workspace;
+let history: History;
+let events: LeadEvent[];
+let ruleSets: CompiledRuleSet[];
+
+beforeAll(async () => {
+  workspace = await tempWorkspace();
+  history = await openHistory({ db: workspace.db, rulesDir: workspace.rulesDir });
+  events = generateWorkload({ leads: 2_000, events: 20_000 }).events;
+  await storeHistory(history, events, { recordedBy: 'test' });
+  ruleSets = [
+    loadRuleSetOrThrow(readFileSync(join(ROOT, 'rules/v1.json'), 'utf8')),
+    loadRuleSetOrThrow(variant('v2', (rules) => (rules.lifecycle.thresholds.mql = 45))),
+    loadRuleSetOrThrow(
+      variant('v3', (rules) => {
+        rules.decay.halfLifeDays = 14;
+        for (const rule of rules.scoring) if (rule.id === 'webinar-attended') rule.points = 35;
+      }),
+    ),
+  ];
+}, 120_000);
+afterAll(async () => {
+  await history.close();
+  await removeWorkspace(workspace);
+});
+
+describe('a comparison split between workers', () => {
+  it('gives the engine’s report, byte for byte, however many workers replay the versions', async () => {
+    const inProcess = replay(ruleSets, events);
+    const expected = JSON.stringify({
+      source: 'replay',
+      ...replayReport(inProcess),
+      whatIf: ruleSets.map((_, i) => thresholdCurve(inProcess, i)),
+      notes: [],
+    });
+    for (const workers of [1, 2, 3]) {
+      const json = await runComparison(history.store, { source: 'replay', ruleSets }, { workers });
+      expect(json === expected, `${workers} workers`).toBe(true);
+    }
+    const report = JSON.parse(expected);
+    expect(report.versions.map((v: { handOffs: number }) => v.handOffs).every((n: number) => n > 0)).toBe(true);
+    expect(report.diffs.map((d: { changes: unknown[] }) => d.changes.length).every((n: number) => n > 0)).toBe(true);
+  }, 120_000);
+
+  it('reports progress up to the whole history and stops when asked', async () => {
+    const seen: Array<[number, number]> = [];
+    await runComparison(
+      history.store,
+      { source: 'replay', ruleSets },
+      { workers: 2, onProgress: (done, total) => seen.push([done, total]) },
+    );
+    expect(seen.at(-1)).toEqual([events.length, events.length]);
+    expect(seen.map(([done]) => done)).toEqual([...seen.map(([done]) => done)].sort((a, b) => a - b));
+
+    const stop = new AbortController();
+    const running = runComparison(history.store, { source: 'replay', ruleSets }, { signal: stop.signal });
+    stop.abort();
+    await expect(running).rejects.toThrow('the comparison was stopped');
+  }, 120_000);
+});
