@@ -1,9 +1,10 @@
 /**
  * Reading stored history in bulk, for comparisons of rule-set versions: all
- * events in time order, page by page (keyset pages on the events_time index,
- * so no page re-reads or sorts what came before), and the live and shadow
- * results of the leads the challenger has seen. Same queries for SQLite and
- * PostgreSQL.
+ * events in time order, page by page (keyset pages on the index by time and
+ * id, so no page re-reads or sorts what came before; on SQLite the index
+ * holds every column read), and the live and shadow results of the leads the
+ * challenger has seen. The same queries for SQLite and PostgreSQL, but for
+ * one expression ({@link eventTuple}).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DialectName } from './dialect';
