@@ -9,6 +9,7 @@ import type { CompiledRuleSet, LeadChange, LeadView, VersionMetrics } from '../e
 import { DEFAULT_DB_FILE } from '../server/config';
 import { ComparisonError, runComparison } from '../server/comparisons/run';
 import type { ComparisonReport } from '../server/comparisons/report';
+import { defaultRulesDir } from '../server/index';
 import { RuleFiles } from '../server/rule-files';
 import { openStore } from '../server/store/index';
 import { CliError } from './io';
@@ -154,7 +155,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const until = isoOption('until', values.until);
   const top = values.top === undefined ? DEFAULT_TOP : Number(values.top);
   if (!Number.isSafeInteger(top) || top < 0) throw new CliError(`--top must be a whole number ≥ 0, not "${values.top}"`);
-  const ruleSets = await loadVersions(new RuleFiles(resolve(values['rules-dir'] ?? 'rules')), values.versions);
+  const ruleSets = await loadVersions(new RuleFiles(resolve(values['rules-dir'] ?? defaultRulesDir())), values.versions);
 
   const store = await openStore(values.db ?? DEFAULT_DB_FILE);
   const progress = startProgress('replaying', 1, 'events', PROGRESS_EVERY);

@@ -56,7 +56,8 @@ export interface RunningServer {
 const BUNDLED_RULES = fileURLToPath(new URL('../rules', import.meta.url));
 const BUNDLED_EDITOR = fileURLToPath(new URL('../editor/build', import.meta.url));
 
-function defaultRulesDir(): string {
+/** Where rule files are read from by default: ./rules when it exists, else the rule sets shipped with Leadflow. */
+export function defaultRulesDir(): string {
   const local = resolve('rules');
   return existsSync(local) ? local : BUNDLED_RULES;
 }
