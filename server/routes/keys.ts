@@ -1,12 +1,26 @@
-/** API keys (admin only): list, create (the key is shown once), revoke. */
+/** API keys: who the caller's key is (any role); list, create (the key is shown once), revoke (admin). */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { keyBody, keyIdParams, keyView } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { route } from '../http';
 import { notFound } from '../problem';
+import { ROLES } from '../store/index';
 
 export function keyRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/me',
+      tag: 'API keys',
+      summary: "The calling key's name and role, so a client can show who is signed in and what they may do",
+      roles: ['ingest', 'sales', 'editor'],
+      responses: { 200: { description: 'The key', schema: z.object({ name: z.string(), role: z.enum(ROLES) }) } },
+    },
+    async (c) => c.json({ name: c.var.apiKey!.name, role: c.var.apiKey!.role }),
+  );
+
   route(
     app,
     {

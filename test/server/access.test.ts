@@ -43,6 +43,7 @@ const ENDPOINTS: Array<{ method: string; path: string; body?: unknown; allowed: 
   { method: 'POST', path: '/v1/rulesets/v1/approvals', body: { team: 'sales' }, allowed: ['sales', 'admin'] },
   { method: 'POST', path: '/v1/rulesets/v1/activate', allowed: ['admin'] },
   { method: 'GET', path: '/v1/keys', allowed: ['admin'] },
+  { method: 'GET', path: '/v1/me', allowed: ['ingest', 'sales', 'editor', 'admin'] },
 ];
 
 describe('API keys and roles', () => {
@@ -73,6 +74,15 @@ describe('API keys and roles', () => {
           expect(reply.text, label).not.toContain(keys[role]);
         }
       }
+    }
+  });
+
+  it('tells a key its own name and role, and nothing about other keys', async () => {
+    for (const role of ROLES) {
+      const reply = await server.call('GET', '/v1/me', { key: keys[role] });
+      expect(reply.status).toBe(200);
+      expect(reply.body.role).toBe(role);
+      expect(Object.keys(reply.body).sort()).toEqual(['name', 'role']);
     }
   });
 
