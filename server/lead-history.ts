@@ -4,7 +4,7 @@
  * recomputation from stored events use the same order, so a late event gives
  * the state in-order arrival would have given.
  */
-import { evaluate, isKnownEventType, type CompiledRuleSet, type Explanation, type LeadEvent, type LeadState } from '../engine/index';
+import { applyEvent, cloneState, isKnownEventType, type CompiledRuleSet, type Explanation, type LeadEvent, type LeadState } from '../engine/index';
 
 /** The position of an event in a lead's history. */
 export interface HistoryKey {
@@ -41,14 +41,15 @@ export interface FoldResult {
 
 /** Applies events, already in history order, to a state (null: a new lead). The given state is not changed. */
 export function applyInOrder(ruleSet: CompiledRuleSet, state: LeadState | null, events: readonly LeadEvent[]): FoldResult {
-  let current = state;
+  // One copy up front, then the events are applied in place: the fold owns its state.
+  let current = state ? cloneState(state) : null;
   const applied: AppliedEvent[] = [];
   for (const event of events) {
     if (!isKnownEventType(ruleSet, event.type)) {
       applied.push({ event, explanation: null, stage: current?.stage ?? null });
       continue;
     }
-    const result = evaluate(ruleSet, current, event);
+    const result = applyEvent(ruleSet, current, event);
     current = result.state;
     applied.push({ event, explanation: result.explanation, stage: current.stage });
   }
