@@ -8,7 +8,7 @@
  * handed it to sales, or, if it never did, when the outcome became known or
  * the period ended. Nothing after a lead's outcome changes its judgement.
  */
-import { applyEvent, isKnownEventType, scoreAt } from './evaluate';
+import { applyEvent, isKnownEventType, parseTime, scoreAt } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
 import { bandOf } from './scoring';
@@ -143,8 +143,8 @@ interface LeadFold {
   versions: VersionFold[];
 }
 
-function parseTime(value: string, what: string): number {
-  const time = Date.parse(value);
+function timeOf(value: string, what: string): number {
+  const time = parseTime(value);
   if (Number.isNaN(time)) throw new ReplayError(`${what}: not an ISO 8601 time: "${value}"`);
   return time;
 }
@@ -214,8 +214,8 @@ function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEve
  * event's time is unreadable or earlier than the one before it.
  */
 export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<LeadEvent>, options: ReplayOptions = {}): ReplayResult {
-  const since = options.since === undefined ? null : parseTime(options.since, 'since');
-  const until = options.until === undefined ? null : parseTime(options.until, 'until');
+  const since = options.since === undefined ? null : timeOf(options.since, 'since');
+  const until = options.until === undefined ? null : timeOf(options.until, 'until');
   if (since !== null && until !== null && until <= since)
     throw new ReplayError(`until (${options.until}) must be after since (${options.since})`);
 
@@ -228,7 +228,7 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
   let lastTime: number | null = null;
 
   for (const event of events) {
-    const time = parseTime(event.occurredAt, `event "${event.id}" occurredAt`);
+    const time = timeOf(event.occurredAt, `event "${event.id}" occurredAt`);
     if (lastTime !== null && time < lastTime) {
       throw new ReplayError(
         `event "${event.id}" at ${event.occurredAt} is earlier than the event before it: replay needs history in time order`,
