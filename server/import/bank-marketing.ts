@@ -13,7 +13,7 @@
  *   (known only once the call is over) travels on that outcome event only.
  */
 import type { LeadEvent } from '../../engine/index';
-import { readCsv } from './csv';
+import { readCsv, readHeader } from './csv';
 import type { ImportRow, ImportedLead } from './format';
 
 /** The fixed choices behind the synthetic timeline (the source has month and weekday, no year or day). */
@@ -211,20 +211,12 @@ function leadFromRow(row: ReturnType<typeof readRow>, leadId: string, lastContac
 export function* readBankMarketing(text: string): Generator<ImportRow<ImportedLead>> {
   const [header, ...rows] = readCsv(text, ';');
   if (!header) return;
-  if (!header.ok) {
-    yield header;
+  const read = readHeader(header, COLUMNS);
+  if ('rejected' in read) {
+    yield read.rejected;
     return;
   }
-  const index = new Map(header.fields.map((name, i) => [name.trim(), i]));
-  const missing = COLUMNS.filter((column) => !index.has(column));
-  if (missing.length > 0) {
-    yield {
-      ok: false,
-      line: header.line,
-      reason: `header: missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`,
-    };
-    return;
-  }
+  const { index, width } = read;
   const calendar = new Calendar();
   let position = 0;
   for (const row of rows) {
@@ -233,8 +225,8 @@ export function* readBankMarketing(text: string): Generator<ImportRow<ImportedLe
       yield row;
       continue;
     }
-    if (row.fields.length !== header.fields.length) {
-      yield { ok: false, line: row.line, reason: `expected ${header.fields.length} fields, found ${row.fields.length}` };
+    if (row.fields.length !== width) {
+      yield { ok: false, line: row.line, reason: `expected ${width} fields, found ${row.fields.length}` };
       continue;
     }
     const cells: Cells = (column) => row.fields[index.get(column)!]!.trim();

@@ -74,3 +74,19 @@ export function readCsv(text: string, delimiter: string): CsvRow[] {
   }
   return records.map((record) => parseRecord(record, delimiter));
 }
+
+/**
+ * Reads a data set's header row: the index of each column by name and the
+ * number of fields every row must have, or the row that rejects the file (the header itself unreadable, or columns missing).
+ */
+export function readHeader(
+  header: CsvRow,
+  columns: readonly string[],
+): { index: Map<string, number>; width: number } | { rejected: CsvRow & { ok: false } } {
+  if (!header.ok) return { rejected: header };
+  const index = new Map(header.fields.map((name, i) => [name.trim(), i]));
+  const missing = columns.filter((column) => !index.has(column));
+  if (missing.length === 0) return { index, width: header.fields.length };
+  const names = missing.map((c) => `"${c}"`).join(', ');
+  return { rejected: { ok: false, line: header.line, reason: `header: missing column${missing.length > 1 ? 's' : ''} ${names}` } };
+}

@@ -11,7 +11,7 @@
  *   never as attributes, so no version can score on them.
  */
 import type { LeadEvent } from '../../engine/index';
-import { readCsv } from './csv';
+import { readCsv, readHeader } from './csv';
 import type { ImportRow, ImportedLead } from './format';
 
 /** The fixed choices behind the synthetic timeline (the source has no dates). */
@@ -216,28 +216,20 @@ function leadFromRow(cells: Cells): ImportedLead {
 export function* readXEducation(text: string): Generator<ImportRow<ImportedLead>> {
   const [header, ...rows] = readCsv(text, ',');
   if (!header) return;
-  if (!header.ok) {
-    yield header;
+  const read = readHeader(header, REQUIRED_COLUMNS);
+  if ('rejected' in read) {
+    yield read.rejected;
     return;
   }
-  const index = new Map(header.fields.map((name, i) => [name.trim(), i]));
-  const missing = REQUIRED_COLUMNS.filter((column) => !index.has(column));
-  if (missing.length > 0) {
-    yield {
-      ok: false,
-      line: header.line,
-      reason: `header: missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`,
-    };
-    return;
-  }
+  const { index, width } = read;
   const firstLineOf = new Map<string, number>();
   for (const row of rows) {
     if (!row.ok) {
       yield row;
       continue;
     }
-    if (row.fields.length !== header.fields.length) {
-      yield { ok: false, line: row.line, reason: `expected ${header.fields.length} fields, found ${row.fields.length}` };
+    if (row.fields.length !== width) {
+      yield { ok: false, line: row.line, reason: `expected ${width} fields, found ${row.fields.length}` };
       continue;
     }
     const cells: Cells = (column) => row.fields[index.get(column)!]!.trim();

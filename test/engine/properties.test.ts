@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluate, evaluateBatch, EvaluationError, type LeadEvent, type LeadState } from '../../engine/index';
+import { evaluate, evaluateBatch, EvaluationError, SYSTEM_EVENT_TYPES, type LeadEvent, type LeadState } from '../../engine/index';
 import { parseTime } from '../../engine/evaluate';
 import { day, ruleSet } from './fixtures';
 
 const v1 = ruleSet();
-const TYPES = [
-  ...v1.activityTypes,
-  'lead_updated',
-  'sales_accepted',
-  'sales_rejected',
-  'sales_qualified',
-  'deal_won',
-  'deal_lost',
-  'disqualified',
-  'tick',
-];
+const TYPES = [...v1.activityTypes, ...SYSTEM_EVENT_TYPES];
 
 const propertiesArb = fc.record(
   {
