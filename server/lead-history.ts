@@ -4,7 +4,15 @@
  * recomputation from stored events use the same order, so a late event gives
  * the state in-order arrival would have given.
  */
-import { applyEvent, cloneState, isKnownEventType, type CompiledRuleSet, type Explanation, type LeadEvent, type LeadState } from '../engine/index';
+import {
+  applyEvent,
+  cloneState,
+  isKnownEventType,
+  type CompiledRuleSet,
+  type Explanation,
+  type LeadEvent,
+  type LeadState,
+} from '../engine/index';
 
 /** The position of an event in a lead's history. */
 export interface HistoryKey {
