@@ -14,7 +14,7 @@ import {
   periodWeeks,
 } from '../../engine/metrics';
 import { replay } from '../../engine/replay';
-import { day, history, lead, record, replayOf, undecayed } from './fixtures';
+import { day, fourLeads, lead, record, replayOf, undecayed } from './fixtures';
 
 const won = (score: number) => ({ score, won: true });
 const lost = (score: number) => ({ score, won: false });
@@ -227,18 +227,7 @@ describe('seed KPIs', () => {
 
 describe('metrics of a replayed version', () => {
   /** The four leads of the replay tests: v1 hands over a (won); v2, at 40, hands over a (won) and c (lost). */
-  const events = history()
-    .add('a', 0, 'email_click')
-    .add('b', 0, 'email_open')
-    .add('c', 0, 'demo_request')
-    .add('d', 0.5, 'email_click')
-    .add('a', 1, 'demo_request')
-    .add('b', 1, 'email_open')
-    .add('c', 1, 'document_download')
-    .add('a', 2, 'webinar_attended')
-    .add('c', 3, 'deal_lost')
-    .add('b', 5, 'deal_lost')
-    .add('a', 10, 'deal_won').events;
+  const events = fourLeads().events;
   const result = replay([undecayed('v1', 60), undecayed('v2', 40)], events);
 
   it('counts leads, outcomes and stages reached', () => {

@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateBatch } from '../../engine/index';
 import { ReplayError, replay } from '../../engine/replay';
-import { compile, day, history, undecayed, v1, v1Input } from './fixtures';
-
-/**
- * Four leads, two versions that differ only in the hand-off threshold
- * (60 and 40), no decay:
- * - a: click 10, demo 30 (40), webinar 20 (60), won on day 10
- * - b: two opens (10), lost on day 5
- * - c: demo 30, download 15 (45), lost on day 3
- * - d: click 10, still open
- */
-function fourLeads() {
-  return history()
-    .add('a', 0, 'email_click')
-    .add('b', 0, 'email_open')
-    .add('c', 0, 'demo_request')
-    .add('d', 0.5, 'email_click')
-    .add('a', 1, 'demo_request')
-    .add('b', 1, 'email_open')
-    .add('c', 1, 'document_download')
-    .add('a', 2, 'webinar_attended')
-    .add('c', 3, 'deal_lost', { reason: 'no budget' })
-    .add('b', 5, 'deal_lost')
-    .add('a', 10, 'deal_won', { amount: 1200 });
-}
+import { compile, day, fourLeads, history, undecayed, v1, v1Input } from './fixtures';
 
 const versions = () => [undecayed('v1', 60), undecayed('v2', 40)];
 
