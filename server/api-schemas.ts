@@ -270,4 +270,19 @@ export const kpiQuery = z.object({
   to: isoTime.describe('End of the period (exclusive)'),
 });
 
+export const challengerKpiReply = z
+  .object({
+    version: z.string().nullable().describe('The challenger; null when none is set (then `challenger` and `active` are null)'),
+    activeVersion: z.string(),
+    period: z.object({ from: z.string(), to: z.string() }),
+    leadsEvaluated: z.number().int().describe('Leads the challenger has evaluated (has a shadow state for): the leads both columns count'),
+    leadsTotal: z.number().int().describe('Every stored lead'),
+    challenger: object.nullable().describe("The figures of GET /v1/kpis from the challenger's shadow stage histories"),
+    active: object.nullable().describe('The figures of GET /v1/kpis from the stored live stage histories of the same leads'),
+  })
+  .openapi('ChallengerKpis', {
+    description:
+      'A lead that existed before the challenger was set gets a shadow state (folded from its whole history) only when its next event arrives, so the challenger covers only the leads it has evaluated.',
+  });
+
 export const anyObject = object;

@@ -8,10 +8,12 @@ import { openDialect, type DialectName } from './dialect';
 import { migrationProvider } from './migrations';
 import { HistoryReader } from './history';
 import { Queries } from './queries';
+import { ShadowReads } from './shadow-reads';
 import type { Database } from './schema';
 
 export { Queries, leadFilterValues } from './queries';
 export { HistoryReader } from './history';
+export { ShadowReads, type ShadowStageHistories } from './shadow-reads';
 export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './history';
 export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
@@ -24,6 +26,8 @@ export interface Store {
   readonly read: Queries;
   /** Bulk reads of history, page by page, for comparisons. */
   readonly history: HistoryReader;
+  /** The challenger's shadow stage histories beside the live ones, for its KPIs. */
+  readonly shadow: ShadowReads;
   /** Runs `work` in one transaction: all of its writes commit together or none do. */
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer. */
@@ -46,6 +50,7 @@ export async function openStore(db: string): Promise<Store> {
     location: opened.location,
     read: new Queries(kysely),
     history: new HistoryReader(kysely, opened.name),
+    shadow: new ShadowReads(kysely),
     transaction: (work) => kysely.transaction().execute((trx) => work(new Queries(trx))),
     ping: async () => {
       await sql`select 1`.execute(kysely);
