@@ -221,6 +221,19 @@ export interface Kpis {
   definitions: Record<string, string>;
 }
 
+/** The challenger's KPIs from its shadow stage histories, beside the active version's on the same leads (GET /v1/kpis/challenger). */
+export interface ChallengerKpis {
+  /** Null when no challenger is set; then both sets of figures are null. */
+  version: string | null;
+  activeVersion: string;
+  period: { from: string; to: string };
+  /** Leads the challenger has evaluated: the leads both sets of figures count. */
+  leadsEvaluated: number;
+  leadsTotal: number;
+  challenger: Kpis | null;
+  active: Kpis | null;
+}
+
 export type ComparisonSource = 'replay' | 'shadow';
 
 /** The replay report: every version's metrics and each later version against the first, with the threshold what-if curves. */
@@ -387,6 +400,10 @@ export class Api {
 
   kpis(from: string, to: string): Promise<Kpis> {
     return this.#request('GET', `/v1/kpis${query({ from, to })}`);
+  }
+
+  challengerKpis(from: string, to: string): Promise<ChallengerKpis> {
+    return this.#request('GET', `/v1/kpis/challenger${query({ from, to })}`);
   }
 
   startComparison({ versions, since, until, source }: ComparisonRequest): Promise<{ id: string }> {

@@ -20,11 +20,12 @@ const CHROMIUM_ARGS = [
 ];
 /** Chromium reports every 4xx answer as a failed resource; the editor asks for some on purpose (validation while typing). */
 const EXPECTED_HTTP_REFUSAL = /^Failed to load resource: the server responded with a status of 4\d\d/;
+const MS_PER_HOUR = 3_600_000;
 
 let server: EditorServer;
 let browser: Browser;
 let page: Page;
-const keys: Record<'editor' | 'sales' | 'admin', string> = { editor: '', sales: '', admin: '' };
+const keys: Record<'editor' | 'sales' | 'admin' | 'ingest', string> = { editor: '', sales: '', admin: '', ingest: '' };
 const consoleErrors: string[] = [];
 
 async function api<T>(path: string, key = keys.editor): Promise<T> {
@@ -42,6 +43,20 @@ async function leadWithWebinars(): Promise<string> {
   }
   throw new Error('no demo lead attended a webinar');
 }
+
+/** Sends events as the ingest key, as a source system would. */
+async function sendEvents(events: Array<{ id: string; leadId: string; type: string; occurredAt: string }>): Promise<void> {
+  const response = await fetch(`${server.url}/v1/events/batch`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${keys.ingest}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ events }),
+  });
+  const reply = (await response.json()) as { stored: number };
+  if (!response.ok || reply.stored !== events.length) throw new Error(`events not stored: ${JSON.stringify(reply)}`);
+}
+
+/** A time `hours` before now, inside the dashboard's period. */
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * MS_PER_HOUR).toISOString();
 
 async function shot(name: string): Promise<void> {
   await page.evaluate('window.scrollTo(0, 0)');
@@ -65,6 +80,7 @@ beforeAll(async () => {
   keys.admin = server.adminKey;
   keys.editor = await server.key('editor', 'Mika Marketing');
   keys.sales = await server.key('sales', 'Sam Sales');
+  keys.ingest = await server.key('ingest', 'Web forms');
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(15_000);
@@ -203,12 +219,25 @@ describe('the editor, end to end', () => {
     await page.goto(`${server.url}/versions/v2`);
     await page.getByRole('button', { name: 'Run in shadow as challenger' }).click();
     await expect.poll(() => page.getByTestId('version-message').textContent()).toBe('v2 now runs in shadow.');
+    // Two new leads attend two webinars each: 40 points under v1 (no hand-off at 60), 90 under v2 (webinars worth 45).
+    await sendEvents(
+      ['shadow-a', 'shadow-b'].flatMap((leadId) =>
+        [0, 1].map((n) => ({ id: `${leadId}-webinar-${n}`, leadId, type: 'webinar_attended', occurredAt: hoursAgo(2 - n) })),
+      ),
+    );
     await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
-    const challenger = page.locator('section', { has: page.getByRole('heading', { name: 'Shadow challenger' }) });
+    const challenger = page.locator('section', { has: page.getByRole('heading', { name: 'Shadow challenger', exact: true }) });
     await expect.poll(() => challenger.textContent()).toContain('v2');
     expect(await challenger.getByRole('link', { name: 'Compare their live results' }).getAttribute('href')).toBe(
       '/compare?versions=v1,v2&source=shadow',
     );
+    await expect.poll(() => page.getByTestId('challenger-coverage').textContent()).toMatch(/^\s*v2 has evaluated 2 of [\d,]+ leads\.\s*$/);
+    const funnelRow = (stage: string) =>
+      page.getByTestId('table-challenger-funnel').locator('tr', { has: page.locator('th', { hasText: new RegExp(`^${stage}$`) }) });
+    expect(await funnelRow('Stage').locator('th').allTextContents()).toEqual(['Stage', 'v1 (active)', 'v2 (challenger)']);
+    expect(await funnelRow('Inquiry').locator('td').allTextContents()).toEqual(['2', '2']);
+    expect(await funnelRow('MQL').locator('td').allTextContents()).toEqual(['0', '2']);
+    await shot('dashboard-challenger');
   });
 
   it('runs a comparison and reads precision from the chart’s data table', async () => {
