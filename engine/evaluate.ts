@@ -99,10 +99,25 @@ function parseCanonicalTime(text: string): number {
   return NaN;
 }
 
+/**
+ * The last two times read, with their text. Applying an event reads the same
+ * few times again and again (the event's, the lead's last activity, its time
+ * in stage, usually the previous event's time), so most reads are answered
+ * here. Only a cache: the result is the same either way.
+ */
+const recent = { text: '', time: NaN, olderText: '', olderTime: NaN };
+
 /** Epoch milliseconds of an ISO time: the canonical form read fast, any other by Date.parse. */
 export function parseTime(text: string): number {
-  const time = parseCanonicalTime(text);
-  return Number.isNaN(time) ? Date.parse(text) : time;
+  if (text === recent.text) return recent.time;
+  if (text === recent.olderText) return recent.olderTime;
+  let time = parseCanonicalTime(text);
+  if (Number.isNaN(time)) time = Date.parse(text);
+  recent.olderText = recent.text;
+  recent.olderTime = recent.time;
+  recent.text = text;
+  recent.time = time;
+  return time;
 }
 
 function iso(time: number): string {
@@ -307,11 +322,14 @@ function setScore(ruleSet: CompiledRuleSet, state: LeadState, fit: number, engag
   state.band = bandOf(ruleSet, score.total);
 }
 
+/** What a lead's score at a later time depends on: its fit, and its engagement and time at its last activity. */
+export type ScoreBasis = Pick<LeadState, 'lastActivityAt' | 'engagementAtLastActivity'> & { score: Pick<Score, 'fit'> };
+
 /**
  * Engagement and total a lead has at `time` (epoch ms) without applying anything:
  * decay by whole days since its last activity. The same rule {@link applyEvent} uses.
  */
-export function scoreAt(ruleSet: CompiledRuleSet, state: LeadState, time: number): Score {
+export function scoreAt(ruleSet: CompiledRuleSet, state: ScoreBasis, time: number): Score {
   const inactiveDays = state.lastActivityAt === null ? 0 : Math.floor((time - parseTime(state.lastActivityAt)) / MS_PER_DAY);
   const engagement = decayEngagement(state.engagementAtLastActivity, inactiveDays, ruleSet.definition.decay.halfLifeDays);
   return { total: round2(state.score.fit + engagement), fit: state.score.fit, engagement };
@@ -327,16 +345,45 @@ function pushBounded<T>(list: T[], item: T, limit: number): void {
  * explanation. {@link evaluate} is the pure wrapper.
  */
 export function applyEvent(ruleSet: CompiledRuleSet, existing: LeadState | null, event: LeadEvent): EvaluationResult {
-  return applyTo(ruleSet, existing, event, false);
+  return applyTo(ruleSet, existing, event, false, true);
+}
+
+/** What {@link foldEvent} reports of one event: what a replay reads, without an explanation. */
+export interface FoldResult {
+  state: LeadState;
+  /** The time the event was applied at (as in the explanation). */
+  at: string;
+  /** Points of the fit rules when fit was recomputed (a new lead, lead_updated, another version's state), else null. */
+  fit: RulePoints[] | null;
+  stageChanges: Explanation['stageChanges'];
+}
+
+/**
+ * Applies an event in place like {@link applyEvent}, to the same score, band
+ * and stages, but builds no explanation and keeps nothing only people read:
+ * the state's recent activity and route are left as they were. For replays,
+ * which fold millions of events and read only scores and stages; a state
+ * folded this way is not one to store or show.
+ */
+export function foldEvent(ruleSet: CompiledRuleSet, existing: LeadState | null, event: LeadEvent): FoldResult {
+  return applyTo(ruleSet, existing, event, false, false);
 }
 
 /**
  * The evaluation itself. With `shared`, `existing` is a shallow copy whose
  * containers (score, counts, tallies, lists) still belong to the caller: each
  * is copied just before it is first changed (copy on write), so the pure path
- * copies only what an event touches.
+ * copies only what an event touches. Without `explain`, see {@link foldEvent}.
  */
-function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: LeadEvent, shared: boolean): EvaluationResult {
+function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: LeadEvent, shared: boolean, explain: true): EvaluationResult;
+function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: LeadEvent, shared: boolean, explain: false): FoldResult;
+function applyTo(
+  ruleSet: CompiledRuleSet,
+  existing: LeadState | null,
+  event: LeadEvent,
+  shared: boolean,
+  explain: boolean,
+): EvaluationResult | FoldResult {
   if (!isKnownEventType(ruleSet, event.type)) {
     throw new EvaluationError('type', `unknown event type "${event.type}" in rule set ${ruleSet.version}`);
   }
@@ -349,8 +396,7 @@ function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: Le
   const asOf = parseTime(state.asOf);
   const now = eventTime >= asOf ? eventTime : asOf;
   const at = eventTime >= asOf ? eventAt : state.asOf;
-  const notes: string[] = [];
-  const scoreBefore = { ...state.score };
+  const scoreBefore = explain ? { ...state.score } : state.score;
   if (shared) state.score = { ...state.score };
   const bandBefore = existing ? state.band : null;
   const stageChanges: Explanation['stageChanges'] = [];
@@ -361,7 +407,7 @@ function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: Le
   const engagementBefore = state.score.engagement;
   let engagement = decayEngagement(state.engagementAtLastActivity, inactiveDays, ruleSet.definition.decay.halfLifeDays);
   const decay =
-    engagement !== engagementBefore
+    explain && engagement !== engagementBefore
       ? { days: inactiveDays, before: engagementBefore, after: engagement, removed: round2(engagementBefore - engagement) }
       : null;
 
@@ -377,11 +423,12 @@ function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: Le
 
   const rules: RulePoints[] = [];
   let fit = state.score.fit;
+  let fitRules: RulePoints[] | null = null;
   const data = conditionData(ruleSet, state, event, now, at);
   if (fitChanged) {
-    const fitRules = fitPoints(ruleSet, data);
+    fitRules = fitPoints(ruleSet, data);
     fit = fitRules.reduce((sum, r) => sum + r.points, 0);
-    rules.push(...fitRules);
+    if (explain) rules.push(...fitRules);
   }
   setScore(ruleSet, state, fit, engagement);
 
@@ -403,7 +450,7 @@ function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: Le
       const tally = state.rules[compiled.rule.id];
       const points = applyEngagementRule(compiled, tally, data);
       if (!points) continue;
-      rules.push(points);
+      if (explain) rules.push(points);
       earned += points.points;
       if (tally && !shared) {
         tally.times += 1;
@@ -419,19 +466,24 @@ function applyTo(ruleSet: CompiledRuleSet, existing: LeadState | null, event: Le
     state.engagementAtLastActivity = engagement;
     state.lastActivityAt = at;
     const limit = ruleSet.definition.handOff.recentActivityCount;
-    pushBounded(state.recentActivity, { eventId: event.id, type: event.type, at, points: round2(earned) }, limit);
+    if (explain) pushBounded(state.recentActivity, { eventId: event.id, type: event.type, at, points: round2(earned) }, limit);
+    // Webinars stay in a folded state too: conditions read how many questions were asked.
     if (ruleSet.webinarTypes.has(event.type)) pushBounded(state.webinars, webinarRecord(event, at), limit);
-    if (!engagementRules) notes.push(`no scoring rule applies to "${event.type}"`);
   } else {
     applyOutcome(state, event, at);
   }
 
   if (event.type !== 'tick') moveStage(ruleSet, state, event, event.type, data, now, at, stageChanges, shared && stageChanges.length === 0);
-  refresh(data, state, now);
-  state.route = routeFor(ruleSet, data);
   state.asOf = at;
   state.eventCount += 1;
+  if (!explain) return { state, at, fit: fitRules, stageChanges };
 
+  refresh(data, state, now);
+  state.route = routeFor(ruleSet, data);
+  const notes: string[] = [];
+  if (ruleSet.activityTypes.has(event.type) && !ruleSet.engagementRules.has(event.type)) {
+    notes.push(`no scoring rule applies to "${event.type}"`);
+  }
   return {
     state,
     explanation: {
@@ -499,7 +551,7 @@ function applyOutcome(state: LeadState, event: LeadEvent, at: string): void {
  * changed, time comes only from events, and equal inputs give equal outputs.
  */
 export function evaluate(ruleSet: CompiledRuleSet, lead: LeadState | null, event: LeadEvent): EvaluationResult {
-  return applyTo(ruleSet, lead ? { ...lead } : null, event, lead !== null);
+  return applyTo(ruleSet, lead ? { ...lead } : null, event, lead !== null, true);
 }
 
 /**

@@ -7,8 +7,14 @@
  * No look-ahead: a version is judged on the score a lead had when the version
  * handed it to sales, or, if it never did, when the outcome became known or
  * the period ended. Nothing after a lead's outcome changes its judgement.
+ *
+ * Leads never affect each other, so only each lead's own events need to be in
+ * time order. A stream grouped by lead (each lead's events together) lets the
+ * replay finish a lead when its group ends and hold one lead's state at a
+ * time: with 100,000 leads that is several times faster than keeping every
+ * state alive and visiting them in random order.
  */
-import { applyEvent, isKnownEventType, parseTime, scoreAt } from './evaluate';
+import { foldEvent, isKnownEventType, parseTime, scoreAt, type ScoreBasis } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
 import { bandOf } from './scoring';
@@ -44,8 +50,14 @@ export class ReplayError extends Error {
 export interface ReplayOptions {
   /** Only leads first seen at or after this time (ISO 8601) are replayed. */
   since?: string;
-  /** Events at or after this time (ISO 8601) are not read; open leads are judged at this time. */
+  /** Events at or after this time (ISO 8601) are left out; open leads are judged at this time. */
   until?: string;
+  /**
+   * The stream holds each lead's events together (leads in any order): each
+   * lead is finished when its group ends. A lead that appears in two groups
+   * is a {@link ReplayError}.
+   */
+  groupedByLead?: boolean;
 }
 
 /** What really happened: the lead's first deal_won or deal_lost in the period. */
@@ -139,8 +151,18 @@ interface VersionFold {
 interface LeadFold {
   leadId: string;
   firstTouchAt: string;
+  /** Time of the lead's latest event, to check its history is in order. */
+  lastTime: number;
   outcome: Outcome | null;
   versions: VersionFold[];
+}
+
+/** What a version's judgement at the end of the period needs, once the lead's state is gone: the end is known only after the last event. */
+interface PendingJudgement {
+  record: VersionRecord;
+  ruleSet: CompiledRuleSet;
+  basis: ScoreBasis | null;
+  rules: Record<string, number>;
 }
 
 function timeOf(value: string, what: string): number {
@@ -160,17 +182,26 @@ function ruleTallies(fold: VersionFold): Record<string, number> {
 }
 
 /** The score the version held for the lead at `time` (engagement decayed from the last event), without applying anything. */
-function judgeAt(ruleSet: CompiledRuleSet, fold: VersionFold, time: number, basis: Judgement['basis']): Judgement {
-  const state = fold.state;
-  let score = 0;
-  if (state) score = scoreAt(ruleSet, state, time).total;
-  return { at: iso(time), basis, score, band: bandOf(ruleSet, score), rules: ruleTallies(fold) };
+function judgement(
+  ruleSet: CompiledRuleSet,
+  basis: ScoreBasis | null,
+  rules: Record<string, number>,
+  time: number,
+  kind: Judgement['basis'],
+): Judgement {
+  const score = basis ? scoreAt(ruleSet, basis, time).total : 0;
+  return { at: iso(time), basis: kind, score, band: bandOf(ruleSet, score), rules };
+}
+
+function judgeAt(ruleSet: CompiledRuleSet, fold: VersionFold, time: number, kind: Judgement['basis']): Judgement {
+  return judgement(ruleSet, fold.state, ruleTallies(fold), time, kind);
 }
 
 function newLead(event: LeadEvent, time: number, versions: number): LeadFold {
   return {
     leadId: event.leadId,
     firstTouchAt: iso(time),
+    lastTime: time,
     outcome: null,
     versions: Array.from({ length: versions }, () => ({ state: null, handOff: null, judged: null, highs: [], fit: {} })),
   };
@@ -185,33 +216,69 @@ function outcomeOf(event: LeadEvent, time: number): Outcome | null {
 
 /** Applies one event to one version's state and records hand-off, highs and fit while the lead is still being judged. */
 function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEvent, judging: boolean): void {
-  const first = fold.state === null;
-  const { state, explanation } = applyEvent(ruleSet, fold.state, event);
+  const { state, at, fit, stageChanges } = foldEvent(ruleSet, fold.state, event);
   fold.state = state;
   if (!judging) return;
-  if (first || event.type === 'lead_updated') {
+  if (fit) {
     fold.fit = {};
-    for (const rule of explanation.rules) if (rule.kind === 'fit') fold.fit[rule.ruleId] = rule.points;
+    for (const rule of fit) fold.fit[rule.ruleId] = rule.points;
   }
   const total = state.score.total;
   if (ruleSet.activityTypes.has(event.type)) {
     const last = fold.highs[fold.highs.length - 1];
-    if (!last || total > last.score) fold.highs.push({ score: total, at: explanation.at });
+    if (!last || total > last.score) fold.highs.push({ score: total, at });
   }
-  if (fold.handOff || explanation.stageChanges.length === 0) return;
-  for (const change of explanation.stageChanges) {
+  if (fold.handOff || stageChanges.length === 0) return;
+  for (const change of stageChanges) {
     if (!SALES_STAGE_SET.has(change.to) || FEEDBACK_EVENT_TYPES.has(change.trigger)) continue;
-    fold.handOff = { at: explanation.at, stage: change.to, transitionId: change.transitionId, score: total, band: state.band };
-    fold.judged = { at: explanation.at, basis: 'hand-off', score: total, band: state.band, rules: ruleTallies(fold) };
+    fold.handOff = { at, stage: change.to, transitionId: change.transitionId, score: total, band: state.band };
+    fold.judged = { at, basis: 'hand-off', score: total, band: state.band, rules: ruleTallies(fold) };
     return;
   }
 }
 
 /**
- * Replays a time-ordered stream of events (any number of leads) through each
- * rule set in one pass. Pure: the rule sets and events are not changed, and the
- * same inputs give the same result. Throws a {@link ReplayError} when an
- * event's time is unreadable or earlier than the one before it.
+ * A finished lead's record. A version that has not judged the lead yet will
+ * judge it at the end of the period, from what is kept here of its state.
+ */
+function leadReplay(ruleSets: readonly CompiledRuleSet[], lead: LeadFold, pending: PendingJudgement[]): LeadReplay {
+  return {
+    leadId: lead.leadId,
+    firstTouchAt: lead.firstTouchAt,
+    outcome: lead.outcome,
+    versions: lead.versions.map((fold, i) => {
+      const state = fold.state;
+      const record: VersionRecord = {
+        handOff: fold.handOff,
+        judged: fold.judged!,
+        highs: fold.highs,
+        stage: state?.stage ?? INITIAL_STAGE,
+        stageHistory: state?.stageHistory ?? [],
+      };
+      if (!fold.judged) {
+        const basis = state && {
+          lastActivityAt: state.lastActivityAt,
+          engagementAtLastActivity: state.engagementAtLastActivity,
+          score: { fit: state.score.fit },
+        };
+        pending.push({ record, ruleSet: ruleSets[i]!, basis, rules: ruleTallies(fold) });
+      }
+      return record;
+    }),
+  };
+}
+
+/** The counts with their keys in code-unit order, so a report does not depend on the order leads were read in. */
+function sortedKeys(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Replays a stream of events (any number of leads, each lead's events in time
+ * order) through each rule set in one pass. Pure: the rule sets and events
+ * are not changed, and the same inputs give the same result whatever the
+ * order of the leads. Throws a {@link ReplayError} when an event's time is
+ * unreadable or earlier than the lead's event before it.
  */
 export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<LeadEvent>, options: ReplayOptions = {}): ReplayResult {
   const since = options.since === undefined ? null : timeOf(options.since, 'since');
@@ -219,27 +286,35 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
   if (since !== null && until !== null && until <= since)
     throw new ReplayError(`until (${options.until}) must be after since (${options.since})`);
 
-  const leads = new Map<string, LeadFold>();
+  const open = new Map<string, LeadFold>();
+  const result: LeadReplay[] = [];
+  const pending: PendingJudgement[] = [];
   const beforePeriodLeads = new Set<string>();
   const unknownTypes = ruleSets.map(() => ({}) as Record<string, number>);
   let read = 0;
   let beforePeriod = 0;
   let firstTime: number | null = null;
   let lastTime: number | null = null;
+  let group: string | null = null;
+
+  const finish = (lead: LeadFold) => {
+    open.delete(lead.leadId);
+    result.push(leadReplay(ruleSets, lead, pending));
+  };
 
   for (const event of events) {
     const time = timeOf(event.occurredAt, `event "${event.id}" occurredAt`);
-    if (lastTime !== null && time < lastTime) {
-      throw new ReplayError(
-        `event "${event.id}" at ${event.occurredAt} is earlier than the event before it: replay needs history in time order`,
-      );
+    if (until !== null && time >= until) continue;
+    if (options.groupedByLead && event.leadId !== group) {
+      const previous = group === null ? undefined : open.get(group);
+      if (previous) finish(previous);
+      group = event.leadId;
     }
-    if (until !== null && time >= until) break; // in time order, nothing later belongs to the period
     read += 1;
-    firstTime ??= time;
-    lastTime = time;
+    if (firstTime === null || time < firstTime) firstTime = time;
+    if (lastTime === null || time > lastTime) lastTime = time;
 
-    let lead = leads.get(event.leadId);
+    let lead = open.get(event.leadId);
     if (!lead) {
       if (beforePeriodLeads.has(event.leadId) || (since !== null && time < since)) {
         beforePeriodLeads.add(event.leadId);
@@ -247,8 +322,13 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
         continue;
       }
       lead = newLead(event, time, ruleSets.length);
-      leads.set(event.leadId, lead);
+      open.set(event.leadId, lead);
+    } else if (time < lead.lastTime) {
+      throw new ReplayError(
+        `event "${event.id}" at ${event.occurredAt} is earlier than the event before it of lead "${event.leadId}": replay needs each lead's history in time order`,
+      );
     }
+    lead.lastTime = time;
 
     const judging = lead.outcome === null;
     const outcome = judging ? outcomeOf(event, time) : null;
@@ -266,24 +346,17 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
     }
     if (outcome) lead.outcome = outcome;
   }
+  for (const lead of open.values()) finish(lead);
 
   const endTime = until ?? lastTime;
-  const result: LeadReplay[] = [];
-  for (const lead of leads.values()) {
-    result.push({
-      leadId: lead.leadId,
-      firstTouchAt: lead.firstTouchAt,
-      outcome: lead.outcome,
-      versions: lead.versions.map((fold, i) => ({
-        handOff: fold.handOff,
-        judged: fold.judged ?? judgeAt(ruleSets[i]!, fold, endTime!, 'end'),
-        highs: fold.highs,
-        stage: fold.state?.stage ?? INITIAL_STAGE,
-        stageHistory: fold.state?.stageHistory ?? [],
-      })),
-    });
-  }
+  for (const { record, ruleSet, basis, rules } of pending) record.judged = judgement(ruleSet, basis, rules, endTime!, 'end');
   result.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
+  // A lead finished twice came in two groups: found here, after sorting, rather than by remembering every finished lead.
+  for (let i = 1; i < result.length; i++) {
+    if (result[i]!.leadId === result[i - 1]!.leadId) {
+      throw new ReplayError(`lead "${result[i]!.leadId}" appears in two places: a grouped history holds each lead's events together`);
+    }
+  }
 
   return {
     versions: ruleSets.map((ruleSet) => ruleSet.version),
@@ -295,7 +368,7 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
       lastEventAt: lastTime === null ? null : iso(lastTime),
       endAt: endTime === null ? null : iso(endTime),
     },
-    events: { read, beforePeriod, unknownTypes },
+    events: { read, beforePeriod, unknownTypes: unknownTypes.map(sortedKeys) },
     leads: result,
   };
 }

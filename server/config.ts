@@ -35,6 +35,13 @@ export const COMPARISON_PAGE_EVENTS = 10_000;
 export const COMPARISON_PAGE_LEADS = 500;
 /** Pages read ahead of a comparison's worker: enough to keep it busy, few enough to bound memory. */
 export const COMPARISON_PAGES_AHEAD = 3;
+/**
+ * Young generation of a comparison's worker, in MB (V8's default is about
+ * 16): a replay makes millions of objects that die within an event or a page,
+ * and a larger nursery lets them die there instead of being copied and
+ * promoted. Measured: about 15 % less replay time.
+ */
+export const COMPARISON_WORKER_YOUNG_GENERATION_MB = 96;
 /** Versions one comparison may replay side by side. */
 export const MAX_COMPARED_VERSIONS = 5;
 /** Comparisons running at once (each has a worker thread and the states of its leads in memory). */

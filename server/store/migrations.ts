@@ -1,8 +1,8 @@
 /**
  * Schema migrations, in code so they ship with the server and run at start.
  * Only portable column types and plain indexes: the same migrations build the
- * SQLite and the PostgreSQL schema, but for one index SQLite alone can hold
- * (see {@link coveringHistoryIndex}).
+ * SQLite and the PostgreSQL schema, but for the covering indexes SQLite alone
+ * can hold (see {@link coveringHistoryIndex} and {@link historyByLead}).
  */
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { DialectName } from './dialect';
@@ -161,6 +161,30 @@ const coveringHistoryIndex: Migration = {
   },
 };
 
+/**
+ * A comparison reads history lead by lead (each lead's events together, in
+ * time order), so that a replay holds one lead's state at a time instead of
+ * every lead's. On SQLite the covering index moves to that order; it starts
+ * with the columns of events_lead_time, which it replaces for the timeline
+ * too, so an insert still updates two indexes. PostgreSQL reads by lead with
+ * events_lead_time and no longer needs the index by time.
+ */
+const historyByLead = (dialect: DialectName): Migration => ({
+  async up(db: Kysely<unknown>) {
+    if (dialect === 'sqlite') {
+      await db.schema
+        .createIndex('events_lead_history')
+        .on('events')
+        .columns(['lead_id', 'occurred_at', 'id', 'type', 'properties'])
+        .execute();
+      await db.schema.dropIndex('events_history').execute();
+      await db.schema.dropIndex('events_lead_time').execute();
+    } else {
+      await db.schema.dropIndex('events_time').execute();
+    }
+  },
+});
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -170,6 +194,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0002_approvals': approvals,
         '0003_events_in_time_order': eventsInTimeOrder,
         ...(dialect === 'sqlite' && { '0004_covering_history_index': coveringHistoryIndex }),
+        '0005_history_by_lead': historyByLead(dialect),
       };
     },
   };

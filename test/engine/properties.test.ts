@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, evaluateBatch, EvaluationError, SYSTEM_EVENT_TYPES, type LeadEvent, type LeadState } from '../../engine/index';
-import { parseTime } from '../../engine/evaluate';
+import { applyEvent, foldEvent, parseTime } from '../../engine/evaluate';
 import { day, ruleSet } from './fixtures';
 
 const v1 = ruleSet();
@@ -80,6 +80,30 @@ describe('engine properties', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('folds events for a replay to the same scores, bands, stages and fit points as a full evaluation', () => {
+    fc.assert(
+      fc.property(historyArb, (events) => {
+        const full = new Map<string, LeadState>();
+        const folded = new Map<string, LeadState>();
+        for (const event of events) {
+          const evaluated = applyEvent(v1, full.get(event.leadId) ?? null, event);
+          const fold = foldEvent(v1, folded.get(event.leadId) ?? null, event);
+          full.set(event.leadId, evaluated.state);
+          folded.set(event.leadId, fold.state);
+          const { explanation } = evaluated;
+          expect(fold.at).toBe(explanation.at);
+          expect(fold.stageChanges).toEqual(explanation.stageChanges);
+          const fitRules = explanation.rules.filter((r) => r.kind === 'fit');
+          if (fold.fit) expect(fold.fit).toEqual(fitRules);
+          else expect(fitRules).toEqual([]);
+          const { recentActivity: _activity, route: _route, ...rest } = evaluated.state;
+          expect(fold.state).toMatchObject(rest);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

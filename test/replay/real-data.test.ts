@@ -42,4 +42,10 @@ describe.each([
   it('gives the same report for the same history', () => {
     expect(JSON.stringify(versionMetrics(replay([defaultRuleSet()], history), 0))).toBe(JSON.stringify(metrics));
   });
+
+  it('gives the same report for the history read lead by lead', () => {
+    const byLead = [...history].sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
+    const grouped = replay([defaultRuleSet()], byLead, { groupedByLead: true });
+    expect(JSON.stringify(versionMetrics(grouped, 0))).toBe(JSON.stringify(metrics));
+  });
 });

@@ -127,9 +127,29 @@ describe('replay period', () => {
 });
 
 describe('replay input', () => {
-  it('refuses history out of time order', () => {
-    const events = history().add('a', 2, 'email_open').add('b', 1, 'email_open').events;
-    expect(() => replay([v1()], events)).toThrow(/earlier than the event before it/);
+  it("refuses a lead's history out of time order", () => {
+    const events = history().add('a', 2, 'email_open').add('a', 1, 'email_open').events;
+    expect(() => replay([v1()], events)).toThrow(/earlier than the event before it of lead "a"/);
+  });
+
+  it('needs time order only within each lead: leads grouped give the same result as leads interleaved', () => {
+    const inTimeOrder = fourLeads().events;
+    const byLead = [...inTimeOrder].sort((x, y) => (x.leadId < y.leadId ? 1 : x.leadId > y.leadId ? -1 : 0));
+    expect(byLead.map((e) => e.leadId)).not.toEqual(inTimeOrder.map((e) => e.leadId));
+    expect(replay(versions(), byLead, { groupedByLead: true })).toEqual(replay(versions(), inTimeOrder));
+    expect(replay(versions(), byLead)).toEqual(replay(versions(), inTimeOrder));
+  });
+
+  it('refuses a grouped history in which a lead appears twice', () => {
+    const events = history().add('a', 0, 'email_open').add('b', 1, 'email_open').add('a', 2, 'email_open').events;
+    expect(() => replay([v1()], events, { groupedByLead: true })).toThrow(/lead "a" appears in two places/);
+    expect(replay([v1()], events).leads.map((l) => l.leadId)).toEqual(['a', 'b']);
+  });
+
+  it('judges open leads of a grouped history at the end of the whole period, known only after the last lead', () => {
+    const events = history().add('a', 0, 'webinar_attended').add('b', 30, 'email_open').events;
+    const [a] = replay([v1()], events, { groupedByLead: true }).leads;
+    expect(a!.versions[0]!.judged).toMatchObject({ basis: 'end', at: day(30), score: 10 });
   });
 
   it('skips, per version, event types the version does not know, and counts them', () => {
@@ -140,6 +160,11 @@ describe('replay input', () => {
     const result = replay([v1(), compile(withPodcast)], events);
     expect(result.events.unknownTypes).toEqual([{ podcast_listened: 1 }, {}]);
     expect(result.leads[0]!.versions.map((v) => v.highs.map((h) => h.at))).toEqual([[day(1)], [day(0), day(1)]]);
+  });
+
+  it('lists unknown types in name order, whatever order they came in', () => {
+    const events = history().add('a', 0, 'webcast').add('b', 0, 'podcast_listened').events;
+    expect(Object.keys(replay([v1()], events).events.unknownTypes[0]!)).toEqual(['podcast_listened', 'webcast']);
   });
 
   it('reads the stream once, so a generator works', () => {
