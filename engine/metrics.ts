@@ -7,6 +7,7 @@
  * resolved leads, those whose outcome (won or lost) is known in the period:
  * an open lead is neither a success nor a failure yet.
  */
+import { parseTime } from './evaluate';
 import type { LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { MS_PER_DAY } from './scoring';
@@ -198,9 +199,10 @@ export function median(values: readonly number[]): number | null {
 
 /** Midnight UTC of the Monday starting the ISO week that contains `time`. */
 export function isoWeekStart(time: number): number {
-  const day = Math.floor(time / MS_PER_DAY) * MS_PER_DAY;
-  const mondayBased = (new Date(day).getUTCDay() + 6) % 7;
-  return day - mondayBased * MS_PER_DAY;
+  const days = Math.floor(time / MS_PER_DAY);
+  // 1970-01-01 was a Thursday: three days after a Monday.
+  const mondayBased = (((days + 3) % 7) + 7) % 7;
+  return (days - mondayBased) * MS_PER_DAY;
 }
 
 /** ISO 8601 week label, e.g. "2024-W01" (the week with the year's first Thursday). */
@@ -232,7 +234,7 @@ export function workload(handOffTimes: Iterable<string>, weeks: readonly number[
   const counts = new Map<number, number>(weeks.map((week) => [week, 0]));
   let total = 0;
   for (const at of handOffTimes) {
-    const week = isoWeekStart(Date.parse(at));
+    const week = isoWeekStart(parseTime(at));
     counts.set(week, (counts.get(week) ?? 0) + 1);
     total++;
   }
@@ -337,10 +339,12 @@ export function versionMetrics(result: ReplayResult, index: number): VersionMetr
 
   const stages = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
   for (const { record } of records) {
-    for (const stage of new Set(record.stageHistory.map((change) => change.to))) stages[stage]++;
+    const reached = new Set<Stage>();
+    for (const change of record.stageHistory) reached.add(change.to);
+    for (const stage of reached) stages[stage]++;
   }
   const handedOff = records.filter(({ record }) => record.handOff !== null);
-  const daysToHandOff = handedOff.map(({ lead, record }) => (Date.parse(record.handOff!.at) - Date.parse(lead.firstTouchAt)) / MS_PER_DAY);
+  const daysToHandOff = handedOff.map(({ lead, record }) => (parseTime(record.handOff!.at) - parseTime(lead.firstTouchAt)) / MS_PER_DAY);
 
   return {
     version,

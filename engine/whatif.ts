@@ -17,6 +17,7 @@
  * Hand-offs by other transitions (e.g. a customer's request straight to SQL)
  * are counted only if the score also reached t.
  */
+import { parseTime } from './evaluate';
 import { isoWeekStart, periodWeeks, precisionRecall, ratio, type Classification } from './metrics';
 import type { ReplayResult } from './replay';
 
@@ -87,15 +88,13 @@ export function thresholdCurve(result: ReplayResult, index: number): ThresholdCu
       if (lead.outcome.result === 'won') won++;
     }
     const highs = lead.versions[index]!.highs;
-    highs.forEach((high, i) => {
+    let week = highs.length > 0 ? isoWeekStart(parseTime(highs[0]!.at)) : 0;
+    for (let i = 0; i < highs.length; i++) {
       const next = highs[i + 1];
-      steps.push({
-        score: high.score,
-        week: isoWeekStart(Date.parse(high.at)),
-        replacesWeek: next ? isoWeekStart(Date.parse(next.at)) : null,
-        outcome: next ? null : (lead.outcome?.result ?? 'open'),
-      });
-    });
+      const nextWeek = next ? isoWeekStart(parseTime(next.at)) : null;
+      steps.push({ score: highs[i]!.score, week, replacesWeek: nextWeek, outcome: next ? null : (lead.outcome?.result ?? 'open') });
+      week = nextWeek ?? week;
+    }
   }
   steps.sort((a, b) => b.score - a.score);
 

@@ -5,6 +5,7 @@ import {
   classification,
   compareVersions,
   isoWeek,
+  isoWeekStart,
   liftTable,
   median,
   roc,
@@ -145,6 +146,19 @@ describe('ISO weeks and workload', () => {
     expect(isoWeek(Date.parse('2021-01-04T00:00:00Z'))).toBe('2021-W01');
     expect(isoWeek(Date.parse('2024-12-30T12:00:00Z'))).toBe('2025-W01');
     expect(isoWeek(Date.parse('2008-05-05T09:00:00Z'))).toBe('2008-W19');
+  });
+
+  it('starts every week on the Monday at or before the time, at midnight UTC, before 1970 too', () => {
+    const MS_PER_DAY = 86_400_000;
+    fc.assert(
+      fc.property(fc.integer({ min: -5e12, max: 5e12 }), (time) => {
+        const start = isoWeekStart(time);
+        expect(new Date(start).getUTCDay()).toBe(1);
+        expect(Number.isInteger(start / MS_PER_DAY)).toBe(true);
+        expect(time - start).toBeGreaterThanOrEqual(0);
+        expect(time - start).toBeLessThan(7 * MS_PER_DAY);
+      }),
+    );
   });
 
   it('counts hand-offs per week, quiet weeks included', () => {
