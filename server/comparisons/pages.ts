@@ -23,32 +23,39 @@ const byHistory = (a: EventRow, b: EventRow) =>
 
 /** The time of an event tuple: its first element, a string without quotes inside, read without parsing the tuple. */
 const timeOf = (tuple: EventTupleText) => tuple.slice(2, tuple.indexOf('"', 2));
-/** The id of an event tuple (parsed: ids may hold any character). */
-const idOf = (tuple: EventTupleText) => (JSON.parse(tuple) as EventTuple)[1];
+/** An event tuple's lead and id (parsed: ids may hold any character). */
+function keyOf(tuple: EventTupleText): { leadId: string; id: string } {
+  const [, id, leadId] = JSON.parse(tuple) as EventTuple;
+  return { leadId, id };
+}
 
 /**
- * Puts events of equal time in id order by code unit, as the server's history
- * order has them (the database orders ids by its own collation). Ties are
- * few, so only their tuples are parsed.
+ * Puts a lead's events of equal time in id order by code unit, as the
+ * server's history order has them (the database orders ids by its own
+ * collation). Ties are few, so only their tuples are parsed.
  */
 function sortTies(tuples: EventTupleText[], times: readonly string[]): void {
   for (let start = 0; start < tuples.length;) {
     let end = start + 1;
     while (end < tuples.length && times[end] === times[start]) end++;
     if (end - start > 1) {
-      const group = tuples.slice(start, end).map((tuple) => ({ tuple, id: idOf(tuple) }));
-      group.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      for (let i = 0; i < group.length; i++) tuples[start + i] = group[i]!.tuple;
+      const run = tuples.slice(start, end).map((tuple) => ({ tuple, ...keyOf(tuple) }));
+      // Leads stay where the database put them; only a lead's own events of this time are reordered.
+      const leadOrder = new Map<string, number>();
+      for (const item of run) if (!leadOrder.has(item.leadId)) leadOrder.set(item.leadId, leadOrder.size);
+      run.sort((a, b) => leadOrder.get(a.leadId)! - leadOrder.get(b.leadId)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (let i = 0; i < run.length; i++) tuples[start + i] = run[i]!.tuple;
     }
     start = end;
   }
 }
 
 /**
- * Stored events before `until` in history order (time, then id), about
- * `pageSize` at a time, each page a JSON array of {@link EventTuple}s. Events
- * at the last time of a page are held back for the next, so events of equal
- * time are always ordered together.
+ * Stored events before `until`, lead by lead, each lead's in history order
+ * (time, then id), about `pageSize` at a time, each page a JSON array of
+ * {@link EventTuple}s. The events of a page's last lead at its last time are
+ * held back for the next, so a lead's events of equal time are always
+ * ordered together.
  */
 export async function* eventPages(history: HistoryReader, until: string | null, pageSize: number): AsyncGenerator<Page> {
   let after: HistoryCursor | null = null;
@@ -57,13 +64,14 @@ export async function* eventPages(history: HistoryReader, until: string | null, 
     const tuples = await history.eventTuplePage(after, until, pageSize);
     const lastPage = tuples.length < pageSize;
     const newest = tuples[tuples.length - 1];
-    if (newest !== undefined) after = { occurredAt: timeOf(newest), id: idOf(newest) };
+    const newestKey = newest === undefined ? null : keyOf(newest);
+    if (newest !== undefined) after = { leadId: newestKey!.leadId, occurredAt: timeOf(newest), id: newestKey!.id };
     const all = held.length > 0 ? held.concat(tuples) : tuples;
     const times = all.map(timeOf);
     let cut = all.length;
     if (!lastPage) {
       const lastTime = times[all.length - 1];
-      while (cut > 0 && times[cut - 1] === lastTime) cut--;
+      while (cut > 0 && times[cut - 1] === lastTime && keyOf(all[cut - 1]!).leadId === newestKey!.leadId) cut--;
     }
     const ready = all.slice(0, cut);
     held = all.slice(cut);

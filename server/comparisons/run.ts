@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CompiledRuleSet } from '../../engine/index';
-import { COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS, COMPARISON_PAGES_AHEAD } from '../config';
+import { COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS, COMPARISON_PAGES_AHEAD, COMPARISON_WORKER_YOUNG_GENERATION_MB } from '../config';
 import { normaliseTime } from '../lead-history';
 import type { Store } from '../store/index';
 import { openChannel, post, type ChannelEnd } from './channel';
@@ -53,7 +53,12 @@ const WORKER = new URL('./worker.ts', import.meta.url).href;
 function startWorker(input: WorkerInput, transfer: ChannelEnd[]): Worker {
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); });`;
-  return new Worker(boot, { eval: true, workerData: input, transferList: transfer.map((end) => end.port) });
+  return new Worker(boot, {
+    eval: true,
+    workerData: input,
+    transferList: transfer.map((end) => end.port),
+    resourceLimits: { maxYoungGenerationSizeMb: COMPARISON_WORKER_YOUNG_GENERATION_MB },
+  });
 }
 
 /** Versions split into `count` groups of consecutive versions, as even as can be. */

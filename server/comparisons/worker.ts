@@ -129,7 +129,8 @@ function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
     folded = performance.now();
     report = comparisonReport(result, 'shadow', notes);
   } else {
-    const result = replay(ruleSets, events(), options);
+    // Pages come lead by lead (pages.ts), so the replay holds one lead's state at a time.
+    const result = replay(ruleSets, events(), { ...options, groupedByLead: true });
     folded = performance.now();
     const own = reportPart(result, input.indexes);
     if (input.assembler) {

@@ -1,9 +1,9 @@
 /**
  * Reading stored history in bulk, for comparisons of rule-set versions: all
- * events in time order, page by page (keyset pages on the index by time and
- * id, so no page re-reads or sorts what came before; on SQLite the index
- * holds every column read), and the live and shadow results of the leads the
- * challenger has seen. The same queries for SQLite and PostgreSQL, but for
+ * events lead by lead, each lead's in time order, page by page (keyset pages
+ * on the index by lead, time and id, so no page re-reads or sorts what came
+ * before; on SQLite the index holds every column read), and the live and
+ * shadow results of the leads the challenger has seen. The same queries for SQLite and PostgreSQL, but for
  * one expression ({@link eventTuple}).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -28,8 +28,9 @@ export interface ResultRow extends EventRow {
 /** An event as a JSON array `[occurredAt, id, leadId, type, properties]`: its time is the first string, which a reader can find without parsing. */
 export type EventTupleText = string;
 
-/** Where a page of history ends: the next page starts after this (time, id). */
+/** Where a page of history ends: the next page starts after this (lead, time, id). */
 export interface HistoryCursor {
+  leadId: string;
   occurredAt: string;
   id: string;
 }
@@ -64,15 +65,17 @@ export class HistoryReader {
 
   /**
    * The next `limit` events after `after` (from the start when null) and
-   * before `until`, by time then id, each as one JSON array. The database
-   * orders ids by its own collation; callers needing code-unit order re-sort
-   * events of equal time.
+   * before `until`, by lead, then time, then id, each as one JSON array. The
+   * database orders ids by its own collation; callers needing code-unit order
+   * re-sort a lead's events of equal time.
    */
   async eventTuplePage(after: HistoryCursor | null, until: string | null, limit: number): Promise<EventTupleText[]> {
     let query = this.db.selectFrom('events').select(this.tuple.as('tuple'));
-    if (after) query = query.where((eb) => eb(eb.refTuple('occurred_at', 'id'), '>', eb.tuple(after.occurredAt, after.id)));
+    if (after) {
+      query = query.where((eb) => eb(eb.refTuple('lead_id', 'occurred_at', 'id'), '>', eb.tuple(after.leadId, after.occurredAt, after.id)));
+    }
     if (until !== null) query = query.where('occurred_at', '<', until);
-    const rows = await query.orderBy('occurred_at').orderBy('id').limit(limit).execute();
+    const rows = await query.orderBy('lead_id').orderBy('occurred_at').orderBy('id').limit(limit).execute();
     return rows.map((row) => row.tuple);
   }
 
