@@ -1,8 +1,10 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ChallengerKpis, type Kpis, type Rate, type Stage } from '../../../editor/src/lib/api';
 import ChallengerPanel from '../../../editor/src/lib/components/ChallengerPanel.svelte';
 import { STAGE_NAMES } from '../../../editor/src/lib/logic/fields';
+import { drawChartsInJsdom, fractions, valueTicks } from './chart-canvas';
 import Harness from './Harness.svelte';
 
 const PERIOD = { from: '2026-08-27T00:00:00.000Z', to: '2026-11-25T00:00:00.000Z' };
@@ -53,11 +55,7 @@ function rowOf(testId: string, name: string): string[] {
   return [...row.children].map((cell) => cell.textContent?.trim() ?? '');
 }
 
-beforeAll(() => {
-  // jsdom has no canvas: the charts are skipped, their tables are what is tested here.
-  const canvas = (globalThis as unknown as { HTMLCanvasElement: { prototype: { getContext: () => null } } }).HTMLCanvasElement;
-  canvas.prototype.getContext = () => null;
-});
+beforeAll(drawChartsInJsdom);
 
 describe('the shadow challenger on the dashboard', () => {
   it('tabulates the challenger’s funnel beside the active version’s, on the same leads', () => {
@@ -72,6 +70,13 @@ describe('the shadow challenger on the dashboard', () => {
     expect(rowOf('table-challenger-stage-times', 'Inquiry')).toEqual(['Inquiry', '0.0', '1.0']);
     expect(rowOf('table-challenger-stage-times', 'MQL')).toEqual(['MQL', '2.0', '2.5']);
     expect(rowOf('table-challenger-stage-times', 'Won')).toEqual(['Won', '–', '–']);
+  });
+
+  it('counts the funnel in whole leads however few, and keeps fractions of days', async () => {
+    show({ reply: reply() });
+    await tick();
+    expect(fractions(valueTicks('challenger-funnel'))).toEqual([]);
+    expect(fractions(valueTicks('challenger-stage-times'))).not.toEqual([]);
   });
 
   it('compares the shared KPIs of both versions', () => {
