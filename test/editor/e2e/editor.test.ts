@@ -63,6 +63,12 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** Waits until the page has its heading and nothing left loading, in either language. */
+async function settled(): Promise<void> {
+  await page.locator('main h1').first().waitFor();
+  await expect.poll(() => page.getByText(/^(Loading…|読み込み中…)$/).count(), { timeout: 10_000 }).toBe(0);
+}
+
 async function signIn(role: keyof typeof keys): Promise<void> {
   if (await page.getByRole('button', { name: /Sign out|サインアウト/ }).isVisible()) {
     await page.getByRole('button', { name: /Sign out|サインアウト/ }).click();
@@ -297,6 +303,40 @@ describe('the editor, end to end', () => {
     await page.goto(`${server.url}/rules`);
     await page.getByTestId('live-preview').waitFor();
     await shot('rules-1024');
+  });
+
+  it('tells a role that cannot see KPIs so on the dashboard, instead of loading them for ever', async () => {
+    await signIn('ingest');
+    expect(new URL(page.url()).pathname).toBe('/dashboard');
+    expect(await page.getByTestId('no-access').textContent()).toBe(
+      'Your role cannot see KPIs: they are shown to sales and marketing editors.',
+    );
+    await settled();
+    expect(await page.getByLabel('Period').count()).toBe(0);
+    await shot('dashboard-ingest');
+  });
+
+  it('leaves nothing loading for ever on any page, whatever the role', async () => {
+    const { leads } = await api<{ leads: Array<{ id: string }> }>('/v1/leads?limit=1');
+    const paths = ['/dashboard', '/rules', '/rules/thresholds', '/versions', '/versions/v2', '/compare', '/leads'];
+    for (const role of ['ingest', 'sales'] as const) {
+      await signIn(role);
+      for (const path of paths) {
+        await page.goto(`${server.url}${path}`);
+        await settled();
+      }
+      await page.goto(`${server.url}/leads/${leads[0]!.id}`);
+      await expect.poll(() => page.getByText('Loading…').count(), { timeout: 10_000 }).toBe(0);
+    }
+    // Sales may read comparisons but not run them; ingest may read neither leads nor comparisons.
+    await page.goto(`${server.url}/compare`);
+    expect(await page.getByTestId('no-access').textContent()).toContain('cannot run comparisons');
+    expect(await page.getByTestId('run-comparison').count()).toBe(0);
+    await signIn('ingest');
+    for (const path of ['/leads', `/leads/${leads[0]!.id}`]) {
+      await page.goto(`${server.url}${path}`);
+      expect(await page.getByTestId('no-access').textContent(), path).toContain('cannot see leads');
+    }
   });
 
   it('logs no errors in the browser console', () => {
