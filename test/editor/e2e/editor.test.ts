@@ -305,6 +305,36 @@ describe('the editor, end to end', () => {
     await shot('rules-1024');
   });
 
+  it('fits a 400 px phone screen without sideways scrolling, in both languages', async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    const { leads } = await api<{ leads: Array<{ id: string }> }>('/v1/leads?limit=1');
+    const paths = [
+      '/dashboard',
+      '/rules',
+      '/rules/lifecycle',
+      '/versions',
+      '/versions/v2',
+      '/versions/diff?from=v1&to=v2',
+      '/compare',
+      '/leads',
+    ];
+    for (const locale of ['ja', 'en']) {
+      await page.getByTestId('language').selectOption(locale);
+      for (const path of [...paths, `/leads/${leads[0]!.id}`]) {
+        await page.goto(`${server.url}${path}`);
+        await settled();
+        expect(
+          await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth'),
+          `${path} in ${locale}`,
+        ).toBeLessThanOrEqual(0);
+      }
+    }
+    await page.goto(`${server.url}/dashboard`);
+    await page.getByTestId('table-funnel').waitFor({ state: 'attached' });
+    await shot('dashboard-400');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('tells a role that cannot see KPIs so on the dashboard, instead of loading them for ever', async () => {
     await signIn('ingest');
     expect(new URL(page.url()).pathname).toBe('/dashboard');
