@@ -3,10 +3,11 @@
  * parsed with them and the OpenAPI document is generated from them.
  */
 import { z } from '@hono/zod-openapi';
-import { BANDS, STAGES, leadEventSchema } from '../engine/index';
+import { BANDS, STAGES, leadEventSchema, type Stage } from '../engine/index';
 import { COMPARISON_SOURCES } from './comparisons/report';
 import { MAX_BATCH_EVENTS, MAX_COMPARED_VERSIONS, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './config';
 import { LOSS_REASONS, REJECTION_REASONS } from './feedback';
+import { KPI_DEFINITIONS } from './kpis';
 import { ROLES, TEAMS } from './store/index';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -270,6 +271,40 @@ export const kpiQuery = z.object({
   to: isoTime.describe('End of the period (exclusive)'),
 });
 
+const kpiRate = z
+  .object({
+    count: z.number().int().describe('Leads the figure starts from'),
+    converted: z.number().int().describe('Of those, the leads that converted'),
+    rate: z.number().nullable().describe('converted / count, to four decimals; null when count is 0'),
+  })
+  .openapi('KpiRate');
+const perStage = <T extends z.ZodType>(value: T) => z.object(Object.fromEntries(STAGES.map((stage) => [stage, value])) as Record<Stage, T>);
+const kpiNames = Object.keys(KPI_DEFINITIONS) as Array<keyof typeof KPI_DEFINITIONS>;
+
+export const kpiReply = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string() }).describe('[from, to), normalised'),
+    funnel: perStage(z.number().int()).describe(KPI_DEFINITIONS.funnel),
+    conversion: z
+      .record(z.string(), kpiRate)
+      .describe(`${KPI_DEFINITIONS.conversion} Keyed by step, "from->to" (such as "mql->sal"), in waterfall order.`),
+    dormantToOpportunity: kpiRate.describe(KPI_DEFINITIONS.dormantToOpportunity),
+    hotLeadConversion: kpiRate.describe(KPI_DEFINITIONS.hotLeadConversion),
+    opportunityToClose: kpiRate.describe(KPI_DEFINITIONS.opportunityToClose),
+    medianDaysInStage: perStage(z.number().nullable()).describe(`${KPI_DEFINITIONS.medianDaysInStage} Null where no stay ended.`),
+    followUp: z
+      .object({
+        handOffs: z.number().int().describe('Leads that entered MQL during the period'),
+        followedUp: z.number().int().describe('Of those, the leads sales accepted or rejected'),
+        medianHours: z.number().nullable().describe('Median hours to that first answer; null when none came'),
+      })
+      .describe(KPI_DEFINITIONS.followUp),
+    definitions: z
+      .object(Object.fromEntries(kpiNames.map((name) => [name, z.string()])) as Record<keyof typeof KPI_DEFINITIONS, z.ZodString>)
+      .describe('What each figure measures, in words, for a dashboard to show beside it'),
+  })
+  .openapi('Kpis');
+
 export const challengerKpiReply = z
   .object({
     version: z.string().nullable().describe('The challenger; null when none is set (then `challenger` and `active` are null)'),
@@ -277,8 +312,8 @@ export const challengerKpiReply = z
     period: z.object({ from: z.string(), to: z.string() }),
     leadsEvaluated: z.number().int().describe('Leads the challenger has evaluated (has a shadow state for): the leads both columns count'),
     leadsTotal: z.number().int().describe('Every stored lead'),
-    challenger: object.nullable().describe("The figures of GET /v1/kpis from the challenger's shadow stage histories"),
-    active: object.nullable().describe('The figures of GET /v1/kpis from the stored live stage histories of the same leads'),
+    challenger: kpiReply.nullable().describe("The figures of GET /v1/kpis from the challenger's shadow stage histories"),
+    active: kpiReply.nullable().describe('The figures of GET /v1/kpis from the stored live stage histories of the same leads'),
   })
   .openapi('ChallengerKpis', {
     description:

@@ -1,6 +1,6 @@
 /** KPIs over a period: funnel, conversions, dormant-to-opportunity, hot-lead conversion, win rate, time in stage, follow-up time. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { anyObject, challengerKpiReply, kpiQuery } from '../api-schemas';
+import { challengerKpiReply, kpiQuery, kpiReply } from '../api-schemas';
 import { challengerKpis } from '../challenger-kpis';
 import type { AppEnv } from '../context';
 import { route } from '../http';
@@ -25,7 +25,7 @@ export function kpiRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: 'Lifecycle KPIs over a period [from, to)',
       roles: ['sales', 'editor'],
       query: kpiQuery,
-      responses: { 200: { description: 'Figures with their definitions', schema: anyObject } },
+      responses: { 200: { description: 'Figures with their definitions', schema: kpiReply } },
     },
     async (c, { query }) => {
       const period = periodOf(query);
