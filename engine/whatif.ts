@@ -19,6 +19,7 @@
  */
 import { parseTime } from './evaluate';
 import { isoWeekStart, periodWeeks, precisionRecall, ratio, type Classification } from './metrics';
+import { MS_PER_DAY } from './scoring';
 import type { ReplayResult } from './replay';
 
 export interface ThresholdPoint {
@@ -46,74 +47,113 @@ export interface ThresholdCurve {
   points: ThresholdPoint[];
 }
 
-/** One step of a lead's score highs: for thresholds in (previous high, score], the lead is handed over at `week`. */
-interface Step {
-  score: number;
-  week: number;
-  /** Week of the next higher step, whose hand-off this step replaces as the threshold drops; null for the lead's highest score. */
-  replacesWeek: number | null;
-  /** Set on the lead's highest step: reaching it adds the lead. */
-  outcome: 'won' | 'lost' | 'open' | null;
-}
+const MS_PER_WEEK = 7 * MS_PER_DAY;
 
-/** Counts per week with the busiest week's count kept current under +1/−1 changes. */
+/** Outcome codes of a lead's highest step (reaching it adds the lead); lower steps only move its hand-off week. */
+const NOT_HIGHEST = 0;
+const OPEN = 1;
+const WON = 2;
+const LOST = 3;
+/** Sort keys pack a step's score in cents above its position: positions stay below this. */
+const POSITION_BITS = 2 ** 24;
+/** Scores in cents stay below this, so a key stays an exact integer (below 2^53). */
+const MAX_CENTS = 2 ** 28;
+
+/**
+ * Hand-offs per week, by week number, with the busiest week's count kept
+ * current under +1/−1 changes.
+ */
 class WeeklyCounts {
-  private readonly counts = new Map<number, number>();
+  private readonly counts: Int32Array;
   /** weeksWithCount[c]: how many weeks have exactly c hand-offs (c ≥ 1). */
-  private readonly weeksWithCount: number[] = [0];
+  private readonly weeksWithCount: Int32Array;
   peak = 0;
 
+  constructor(weeks: number, steps: number) {
+    this.counts = new Int32Array(weeks);
+    this.weeksWithCount = new Int32Array(steps + 2);
+  }
+
   add(week: number, delta: 1 | -1): void {
-    const before = this.counts.get(week) ?? 0;
+    const before = this.counts[week]!;
     const after = before + delta;
-    this.counts.set(week, after);
+    this.counts[week] = after;
     if (before > 0) this.weeksWithCount[before]!--;
-    if (after > 0) this.weeksWithCount[after] = (this.weeksWithCount[after] ?? 0) + 1;
+    if (after > 0) this.weeksWithCount[after]!++;
     if (after > this.peak) this.peak = after;
     // A count only moves by one, so when the busiest count empties the next busiest is one less.
-    while (this.peak > 0 && !this.weeksWithCount[this.peak]) this.peak--;
+    while (this.peak > 0 && this.weeksWithCount[this.peak] === 0) this.peak--;
   }
 }
 
-/** The threshold curve of version `index` of a replay. */
+/**
+ * The threshold curve of version `index` of a replay. Each of a lead's score
+ * highs is a step: for thresholds in (previous high, high], the lead is
+ * handed over in the week of that high. Steps are kept in typed arrays and
+ * sorted by a packed numeric key: a replay has hundreds of thousands of them.
+ */
 export function thresholdCurve(result: ReplayResult, index: number): ThresholdCurve {
   const version = result.versions[index];
   if (version === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
-  const steps: Step[] = [];
+  let count = 0;
+  for (const lead of result.leads) count += lead.versions[index]!.highs.length;
+  if (count >= POSITION_BITS) throw new RangeError(`too many score highs for a threshold curve (${count})`);
+
+  const scores = new Float64Array(count);
+  const weekOf = new Float64Array(count);
+  /** Week of the lead's next higher step, whose hand-off this step replaces as the threshold drops; NaN for the highest. */
+  const replaces = new Float64Array(count);
+  const outcomes = new Uint8Array(count);
   let resolved = 0;
   let won = 0;
+  let firstWeek = Infinity;
+  let lastWeek = -Infinity;
+  let n = 0;
   for (const lead of result.leads) {
     if (lead.outcome) {
       resolved++;
       if (lead.outcome.result === 'won') won++;
     }
     const highs = lead.versions[index]!.highs;
-    let week = highs.length > 0 ? isoWeekStart(parseTime(highs[0]!.at)) : 0;
-    for (let i = 0; i < highs.length; i++) {
-      const next = highs[i + 1];
-      const nextWeek = next ? isoWeekStart(parseTime(next.at)) : null;
-      steps.push({ score: highs[i]!.score, week, replacesWeek: nextWeek, outcome: next ? null : (lead.outcome?.result ?? 'open') });
-      week = nextWeek ?? week;
+    const outcome = lead.outcome === null ? OPEN : lead.outcome.result === 'won' ? WON : LOST;
+    for (let i = 0; i < highs.length; i++, n++) {
+      const week = isoWeekStart(parseTime(highs[i]!.at));
+      if (week < firstWeek) firstWeek = week;
+      if (week > lastWeek) lastWeek = week;
+      scores[n] = highs[i]!.score;
+      weekOf[n] = week;
+      if (i > 0) replaces[n - 1] = week;
+      replaces[n] = NaN;
+      outcomes[n] = i === highs.length - 1 ? outcome : NOT_HIGHEST;
     }
   }
-  steps.sort((a, b) => b.score - a.score);
+  const order = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const cents = Math.round(scores[i]! * 100);
+    if (Math.abs(cents) >= MAX_CENTS) throw new RangeError(`a score of ${scores[i]} is too large for a threshold curve`);
+    order[i] = cents * POSITION_BITS + i;
+  }
+  order.sort();
 
   const weeks = periodWeeks(result.period).length;
-  const weekly = new WeeklyCounts();
+  const weekIndex = (time: number) => Math.round((time - firstWeek) / MS_PER_WEEK);
+  const weekly = new WeeklyCounts(count === 0 ? 0 : weekIndex(lastWeek) + 1, count);
   const points: ThresholdPoint[] = [];
   let handOffs = 0;
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < steps.length;) {
-    const threshold = steps[i]!.score;
-    for (; i < steps.length && steps[i]!.score === threshold; i++) {
-      const step = steps[i]!;
-      if (step.replacesWeek !== null) weekly.add(step.replacesWeek, -1);
-      weekly.add(step.week, 1);
-      if (step.outcome === null) continue;
+  // Highest score first: walk the sorted keys from the end.
+  for (let k = count - 1; k >= 0;) {
+    const threshold = scores[positionOf(order[k]!)]!;
+    for (; k >= 0 && scores[positionOf(order[k]!)] === threshold; k--) {
+      const step = positionOf(order[k]!);
+      if (!Number.isNaN(replaces[step]!)) weekly.add(weekIndex(replaces[step]!), -1);
+      weekly.add(weekIndex(weekOf[step]!), 1);
+      const outcome = outcomes[step]!;
+      if (outcome === NOT_HIGHEST) continue;
       handOffs++;
-      if (step.outcome === 'won') tp++;
-      else if (step.outcome === 'lost') fp++;
+      if (outcome === WON) tp++;
+      else if (outcome === LOST) fp++;
     }
     points.push({
       threshold,
@@ -126,6 +166,12 @@ export function thresholdCurve(result: ReplayResult, index: number): ThresholdCu
     });
   }
   return { version, threshold: result.thresholds[index]!, resolved, won, weeks, points };
+}
+
+/** A step's position from its sort key (the low bits; the key's score part is a multiple of POSITION_BITS). */
+function positionOf(key: number): number {
+  const position = key % POSITION_BITS;
+  return position < 0 ? position + POSITION_BITS : position;
 }
 
 /** The metrics at any threshold `t`, read from the curve by binary search (no hand-offs above the highest score). */
