@@ -146,7 +146,7 @@ export class Ingestion {
     if (byLead.size === 0) return { events: statuses, leads, ruleSetVersion: ruleSet.version };
 
     const now = this.now().toISOString();
-    const existing = await queries.leadsByIds([...byLead.keys()]);
+    const existing = await queries.leadsToEvaluate([...byLead.keys()]);
     const histories = new Map<string, StoredEventResult[]>();
     const storedHistory = async (leadId: string) => {
       let rows = histories.get(leadId);

@@ -41,7 +41,7 @@ export function openDialect(db: string): OpenedDialect {
 }
 
 /** Prepared statements kept per SQL text (SQLite's parse and plan cost more than many executions). */
-const STATEMENT_CACHE_SIZE = 200;
+const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * The database as Kysely's SQLite driver sees it, reusing prepared

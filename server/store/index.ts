@@ -7,7 +7,9 @@ import { Kysely, Migrator, sql } from 'kysely';
 import { openDialect, type DialectName } from './dialect';
 import { migrationProvider } from './migrations';
 import { HistoryReader } from './history';
-import { Queries } from './queries';
+import { IngestStatements } from './ingest-statements';
+import { LeadCache } from './lead-cache';
+import { Queries, type QueryContext } from './queries';
 import { ShadowReads } from './shadow-reads';
 import type { Database } from './schema';
 
@@ -45,13 +47,20 @@ export async function openStore(db: string): Promise<Store> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const context: QueryContext = { statements: new IngestStatements(kysely), leads: new LeadCache() };
   return {
     dialect: opened.name,
     location: opened.location,
-    read: new Queries(kysely),
+    read: new Queries(kysely, context, false),
     history: new HistoryReader(kysely, opened.name),
     shadow: new ShadowReads(kysely),
-    transaction: (work) => kysely.transaction().execute((trx) => work(new Queries(trx))),
+    transaction: async (work) => {
+      let queries: Queries | undefined;
+      const result = await kysely.transaction().execute((trx) => work((queries = new Queries(trx, context, true))));
+      // Only now are the written states the stored ones.
+      if (queries) context.leads.remember(queries.writtenLeads);
+      return result;
+    },
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },

@@ -185,6 +185,17 @@ const historyByLead = (dialect: DialectName): Migration => ({
   },
 });
 
+/**
+ * A revision per lead write, unique to it: a server keeps the states it wrote
+ * and uses one again only while the row still holds that revision, so a write
+ * by another server is never hidden by the cache (see LeadCache).
+ */
+const leadRevision: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('leads').addColumn('revision', 'text').execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -195,6 +206,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0003_events_in_time_order': eventsInTimeOrder,
         ...(dialect === 'sqlite' && { '0004_covering_history_index': coveringHistoryIndex }),
         '0005_history_by_lead': historyByLead(dialect),
+        '0006_lead_revision': leadRevision,
       };
     },
   };

@@ -6,6 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { LeadEvent, LeadState } from '../../engine/index';
 import type { Database } from './schema';
+import { FILTER_COLUMNS, type FilterColumn, type IngestStatements, type RevisedLeadWrite } from './ingest-statements';
+import type { LeadCache, LeadRevision } from './lead-cache';
 import type {
   ActivationRecord,
   ActivationSlot,
@@ -23,23 +25,6 @@ import type {
   Team,
 } from './records';
 
-/** Bound parameters per statement: below SQLite's 32,766 and PostgreSQL's 65,535. */
-const MAX_PARAMETERS = 30_000;
-/** Ids per `IN (…)` list. */
-const MAX_IN_LIST = 5_000;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function rowsPerStatement(columns: number): number {
-  return Math.max(1, Math.floor(MAX_PARAMETERS / columns));
-}
-
-const FILTER_COLUMNS = ['stage', 'band', 'owner', 'queue'] as const;
-type FilterColumn = (typeof FILTER_COLUMNS)[number];
 export interface LeadFilterValues {
   stage: string;
   band: string;
@@ -73,25 +58,36 @@ export interface EventWrite {
   explanation: string | null;
 }
 
+/** What the queries of one store share: statements compiled once, and the states of the leads this process wrote. */
+export interface QueryContext {
+  statements: IngestStatements;
+  leads: LeadCache;
+}
+
 export class Queries {
-  constructor(readonly db: Kysely<Database> | Transaction<Database>) {}
+  /** Leads written through these queries, with their revisions: the cache takes them when the transaction commits. */
+  readonly writtenLeads = new Map<string, LeadRevision>();
+
+  /**
+   * @param inTransaction whether `db` is a transaction: outside one, each
+   * statement commits alone and written leads leave the cache instead.
+   */
+  constructor(
+    readonly db: Kysely<Database> | Transaction<Database>,
+    private readonly context: QueryContext,
+    private readonly inTransaction: boolean,
+  ) {}
 
   // ── events ────────────────────────────────────────────────────────────
 
   /** Which of these event ids are already stored. */
   async existingEventIds(ids: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const part of chunks([...new Set(ids)], MAX_IN_LIST)) {
-      const rows = await this.db.selectFrom('events').select('id').where('id', 'in', part).execute();
-      for (const row of rows) found.add(row.id);
-    }
-    return found;
+    const rows = await this.context.statements.existingEventIds.run(this.db, [...new Set(ids)]);
+    return new Set(rows.map((row) => row.id));
   }
 
   async insertEvents(rows: readonly EventWrite[]): Promise<void> {
-    for (const part of chunks(rows, rowsPerStatement(10))) {
-      await this.db.insertInto('events').values(part.map(eventRow)).execute();
-    }
+    await this.context.statements.insertEvents.run(this.db, rows);
   }
 
   /** Rewrites what stored events did (after a lead was recomputed). */
@@ -135,34 +131,51 @@ export class Queries {
   // ── leads ─────────────────────────────────────────────────────────────
 
   async leadsByIds(ids: readonly string[]): Promise<Map<string, StoredLead>> {
-    const leads = new Map<string, StoredLead>();
-    for (const part of chunks([...new Set(ids)], MAX_IN_LIST)) {
-      const rows = await this.db
-        .selectFrom('leads')
-        .select(['id', 'state', 'last_event_at', 'last_event_id', 'created_at', 'updated_at'])
-        .where('id', 'in', part)
-        .execute();
-      for (const row of rows) {
-        leads.set(row.id, {
+    const rows = await this.context.statements.leads.run(this.db, [...new Set(ids)]);
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
           state: JSON.parse(row.state) as LeadState,
           lastEventAt: row.last_event_at,
           lastEventId: row.last_event_id,
           createdAt: row.created_at,
           updatedAt: row.updated_at,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * Leads about to be evaluated again: as {@link leadsByIds}, but a state
+   * this process wrote and that is still the stored one comes from the cache
+   * (see {@link LeadCache}) and must not be changed.
+   */
+  async leadsToEvaluate(ids: readonly string[]): Promise<Map<string, StoredLead>> {
+    const rows = await this.context.statements.leadRevisions.run(this.db, [...new Set(ids)]);
+    const leads = new Map<string, StoredLead>();
+    const missed: string[] = [];
+    for (const row of rows) {
+      const state = this.context.leads.get(row.id, row.revision);
+      // The event count is a second check, against a writer that does not set revisions.
+      if (state && state.eventCount === row.event_count) {
+        leads.set(row.id, {
+          state,
+          lastEventAt: row.last_event_at,
+          lastEventId: row.last_event_id,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
         });
-      }
+      } else missed.push(row.id);
     }
+    if (missed.length > 0) for (const [id, lead] of await this.leadsByIds(missed)) leads.set(id, lead);
     return leads;
   }
 
   /** Which of these lead ids are stored. */
   async existingLeadIds(ids: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const part of chunks([...new Set(ids)], MAX_IN_LIST)) {
-      const rows = await this.db.selectFrom('leads').select('id').where('id', 'in', part).execute();
-      for (const row of rows) found.add(row.id);
-    }
-    return found;
+    const rows = await this.context.statements.existingLeadIds.run(this.db, [...new Set(ids)]);
+    return new Set(rows.map((row) => row.id));
   }
 
   async lead(id: string): Promise<StoredLead | undefined> {
@@ -170,40 +183,27 @@ export class Queries {
   }
 
   /**
-   * Inserts new leads and overwrites existing ones. A filter column (stage,
-   * band, owner, queue) is written only for the leads where it changed:
-   * rewriting an unchanged indexed value still rewrites its index page.
+   * Inserts new leads and overwrites existing ones, each with a new revision.
+   * A filter column (stage, band, owner, queue) is written only for the leads
+   * where it changed: rewriting an unchanged indexed value still rewrites its
+   * index page.
    */
   async upsertLeads(rows: readonly LeadWrite[]): Promise<void> {
-    const groups = new Map<string, { columns: FilterColumn[]; rows: LeadWrite[] }>();
-    for (const row of rows) {
-      const columns = row.previous
-        ? FILTER_COLUMNS.filter((column) => leadFilterValues(row.state)[column] !== row.previous![column])
-        : [...FILTER_COLUMNS];
+    const groups = new Map<string, { columns: FilterColumn[]; rows: RevisedLeadWrite[] }>();
+    const revised: RevisedLeadWrite[] = [];
+    for (const write of rows) {
+      const current = leadFilterValues(write.state);
+      const columns = write.previous ? FILTER_COLUMNS.filter((column) => current[column] !== write.previous![column]) : [...FILTER_COLUMNS];
       const key = columns.join(',');
       const group = groups.get(key) ?? groups.set(key, { columns, rows: [] }).get(key)!;
+      const row = { write, revision: this.context.leads.nextRevision(), json: JSON.stringify(write.state) };
       group.rows.push(row);
+      revised.push(row);
     }
-    for (const { columns, rows: group } of groups.values()) {
-      for (const part of chunks(group, rowsPerStatement(13))) {
-        await this.db
-          .insertInto('leads')
-          .values(part.map(leadRow))
-          .onConflict((oc) =>
-            oc.column('id').doUpdateSet((eb) => ({
-              ...Object.fromEntries(columns.map((column) => [column, eb.ref(`excluded.${column}`)])),
-              score: eb.ref('excluded.score'),
-              rule_set_version: eb.ref('excluded.rule_set_version'),
-              last_event_at: eb.ref('excluded.last_event_at'),
-              last_event_id: eb.ref('excluded.last_event_id'),
-              event_count: eb.ref('excluded.event_count'),
-              updated_at: eb.ref('excluded.updated_at'),
-              state: eb.ref('excluded.state'),
-            })),
-          )
-          .execute();
-      }
-    }
+    for (const { columns, rows: group } of groups.values()) await this.context.statements.upsertLeads(columns).run(this.db, group);
+    if (this.inTransaction) {
+      for (const { write, revision } of revised) this.writtenLeads.set(write.state.leadId, { revision, state: write.state });
+    } else this.context.leads.forget(revised.map((row) => row.write.state.leadId));
   }
 
   async listLeads(filter: LeadFilter): Promise<LeadSummaryRow[]> {
@@ -262,24 +262,7 @@ export class Queries {
   // ── stage changes and outcomes ───────────────────────────────────────
 
   async insertStageChanges(rows: readonly StageChangeRecord[]): Promise<void> {
-    for (const part of chunks(rows, rowsPerStatement(9))) {
-      await this.db
-        .insertInto('stage_changes')
-        .values(
-          part.map((r) => ({
-            lead_id: r.leadId,
-            seq: r.seq,
-            event_id: r.eventId,
-            from_stage: r.from,
-            to_stage: r.to,
-            at: r.at,
-            transition_id: r.transitionId,
-            reason: r.reason,
-            band: r.band,
-          })),
-        )
-        .execute();
-    }
+    await this.context.statements.insertStageChanges.run(this.db, rows);
   }
 
   async deleteStageChanges(leadId: string): Promise<void> {
@@ -303,24 +286,7 @@ export class Queries {
   }
 
   async insertOutcomes(rows: readonly OutcomeRecord[]): Promise<void> {
-    for (const part of chunks(rows, rowsPerStatement(9))) {
-      await this.db
-        .insertInto('outcomes')
-        .values(
-          part.map((o) => ({
-            event_id: o.eventId,
-            lead_id: o.leadId,
-            kind: o.kind,
-            reason: o.reason,
-            note: o.note,
-            amount: o.amount,
-            occurred_at: o.occurredAt,
-            recorded_by: o.recordedBy,
-            recorded_at: o.recordedAt,
-          })),
-        )
-        .execute();
-    }
+    await this.context.statements.insertOutcomes.run(this.db, rows);
   }
 
   /** Outcomes in time order, before `until` and/or of one lead. */
@@ -413,74 +379,24 @@ export class Queries {
   // ── challenger (shadow) evaluation ────────────────────────────────────
 
   async shadowLeads(version: string, leadIds: readonly string[]): Promise<Map<string, ShadowLead>> {
-    const leads = new Map<string, ShadowLead>();
-    for (const part of chunks([...new Set(leadIds)], MAX_IN_LIST)) {
-      const rows = await this.db
-        .selectFrom('shadow_leads')
-        .selectAll()
-        .where('version', '=', version)
-        .where('lead_id', 'in', part)
-        .execute();
-      for (const row of rows) {
-        leads.set(row.lead_id, {
-          state: JSON.parse(row.state) as LeadState,
-          lastEventAt: row.last_event_at,
-          lastEventId: row.last_event_id,
-        });
-      }
-    }
-    return leads;
+    const rows = await this.context.statements.shadowLeads.run(this.db, [...new Set(leadIds)], [version]);
+    return new Map(
+      rows.map((row) => [
+        row.lead_id,
+        { state: JSON.parse(row.state) as LeadState, lastEventAt: row.last_event_at, lastEventId: row.last_event_id },
+      ]),
+    );
   }
 
   async upsertShadowLeads(version: string, rows: readonly ShadowLead[]): Promise<void> {
-    for (const part of chunks(rows, rowsPerStatement(5))) {
-      await this.db
-        .insertInto('shadow_leads')
-        .values(
-          part.map((r) => ({
-            lead_id: r.state.leadId,
-            version,
-            last_event_at: r.lastEventAt,
-            last_event_id: r.lastEventId,
-            state: JSON.stringify(r.state),
-          })),
-        )
-        .onConflict((oc) =>
-          oc.columns(['lead_id', 'version']).doUpdateSet((eb) => ({
-            last_event_at: eb.ref('excluded.last_event_at'),
-            last_event_id: eb.ref('excluded.last_event_id'),
-            state: eb.ref('excluded.state'),
-          })),
-        )
-        .execute();
-    }
+    await this.context.statements.upsertShadowLeads.run(
+      this.db,
+      rows.map((lead) => ({ version, lead })),
+    );
   }
 
   async upsertShadowResults(rows: readonly ShadowResult[]): Promise<void> {
-    for (const part of chunks(rows, rowsPerStatement(7))) {
-      await this.db
-        .insertInto('shadow_results')
-        .values(
-          part.map((r) => ({
-            event_id: r.eventId,
-            version: r.version,
-            lead_id: r.leadId,
-            score: r.score,
-            band: r.band,
-            stage: r.stage,
-            explanation: r.explanation,
-          })),
-        )
-        .onConflict((oc) =>
-          oc.columns(['event_id', 'version']).doUpdateSet((eb) => ({
-            score: eb.ref('excluded.score'),
-            band: eb.ref('excluded.band'),
-            stage: eb.ref('excluded.stage'),
-            explanation: eb.ref('excluded.explanation'),
-          })),
-        )
-        .execute();
-    }
+    await this.context.statements.upsertShadowResults.run(this.db, rows);
   }
 
   async shadowResultsForLead(leadId: string, version: string): Promise<ShadowResult[]> {
@@ -567,37 +483,6 @@ export class Queries {
       .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
       .execute();
   }
-}
-
-function eventRow(row: EventWrite) {
-  return {
-    id: row.event.id,
-    lead_id: row.event.leadId,
-    type: row.event.type,
-    occurred_at: row.event.occurredAt,
-    properties: JSON.stringify(row.event.properties),
-    received_at: row.receivedAt,
-    points: row.points,
-    score_after: row.scoreAfter,
-    stage_after: row.stageAfter,
-    explanation: row.explanation,
-  };
-}
-
-function leadRow(row: LeadWrite) {
-  const { state } = row;
-  return {
-    id: state.leadId,
-    ...leadFilterValues(state),
-    score: state.score.total,
-    rule_set_version: state.ruleSetVersion,
-    last_event_at: row.lastEventAt,
-    last_event_id: row.lastEventId,
-    event_count: state.eventCount,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-    state: JSON.stringify(state),
-  };
 }
 
 function activationRecord(row: Database['activations']): ActivationRecord {

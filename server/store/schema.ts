@@ -19,6 +19,8 @@ export interface LeadsTable {
   updated_at: string;
   /** The engine's LeadState, as JSON. */
   state: string;
+  /** Unique to the write that stored this state (null before any such write): see LeadCache. */
+  revision: string | null;
 }
 
 export interface EventsTable {

@@ -1,0 +1,60 @@
+/**
+ * Lead states this process wrote, kept so that a lead's next event need not
+ * read and parse its stored state again (about 2 KB of JSON per lead, the
+ * largest cost of reading a lead). Another server may write the same
+ * database, so a cached state is used only while the lead's row still holds
+ * the revision this process wrote with that state: every write of a lead
+ * stores a revision no other write has (a random prefix per store and a
+ * counter), and ingestion reads the row anyway, without its state, for its
+ * newest event. A state enters the cache only after its transaction commits.
+ */
+import { randomBytes } from 'node:crypto';
+import type { LeadState } from '../../engine/index';
+
+/** Leads whose state is kept, the most recently used first: about 5 KB of memory each. */
+export const LEAD_CACHE_SIZE = 10_000;
+
+/** A lead state as written, with the revision stored beside it. */
+export interface LeadRevision {
+  revision: string;
+  state: LeadState;
+}
+
+export class LeadCache {
+  private readonly prefix = randomBytes(6).toString('base64url');
+  private written = 0;
+  private readonly entries = new Map<string, LeadRevision>();
+
+  constructor(private readonly capacity = LEAD_CACHE_SIZE) {}
+
+  /** A revision for a new write of a lead, unique to it. */
+  nextRevision(): string {
+    return `${this.prefix}.${(this.written++).toString(36)}`;
+  }
+
+  /** The state written with `revision`, if kept; callers must not change it. */
+  get(leadId: string, revision: string | null): LeadState | undefined {
+    const entry = this.entries.get(leadId);
+    if (!entry || revision === null || entry.revision !== revision) return undefined;
+    this.entries.delete(leadId);
+    this.entries.set(leadId, entry);
+    return entry.state;
+  }
+
+  /** Keeps states whose writes have committed. */
+  remember(leads: ReadonlyMap<string, LeadRevision>): void {
+    for (const [leadId, entry] of leads) {
+      this.entries.delete(leadId);
+      this.entries.set(leadId, entry);
+    }
+    for (const leadId of this.entries.keys()) {
+      if (this.entries.size <= this.capacity) break;
+      this.entries.delete(leadId);
+    }
+  }
+
+  /** Drops leads written outside a transaction (their writes commit one statement at a time). */
+  forget(leadIds: Iterable<string>): void {
+    for (const leadId of leadIds) this.entries.delete(leadId);
+  }
+}
