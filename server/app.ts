@@ -25,18 +25,21 @@ export const API_VERSION = '1.0.0';
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId());
+  const logRequests = services.logger.isLevelEnabled('info');
   app.use(async (c, next) => {
     c.set('services', services);
+    // Without request logs (--quiet, tests, benchmarks), no entry is built.
+    if (!logRequests) return next();
     const started = performance.now();
     await next();
     services.logger.info(
       {
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
-        key: c.var.apiKey?.name,
+        key: c.get('apiKey')?.name,
       },
       'request',
     );
@@ -60,7 +63,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
       return problemResponse(c, new ApiProblem(error.status as 400, 'invalid-request', error.message || 'Invalid request.'));
     }
     // Details stay in the log; the client gets the request id to quote.
-    services.logger.error({ err: error, requestId: c.var.requestId, path: c.req.path }, 'request failed');
+    services.logger.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'request failed');
     return problemResponse(
       c,
       new ApiProblem(500, 'internal', 'The server failed to handle the request; quote the instance to the operator.'),

@@ -19,6 +19,8 @@ export const MAX_PAGE_SIZE = 500;
 
 /** How long a verified API key is trusted before it is looked up again (revocations apply within this time). */
 export const KEY_CACHE_TTL_MS = 5_000;
+/** Most key answers remembered at once (unknown keys included, so random keys cannot grow it without bound). */
+export const KEY_CACHE_SIZE = 10_000;
 
 /** Demo data: how many leads, and the seed of its generator. */
 export const DEMO_LEADS = 200;

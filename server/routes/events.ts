@@ -1,4 +1,8 @@
-/** Ingestion: one event, or a batch whose good events are stored and bad ones reported by index. */
+/**
+ * Ingestion: one event, or a batch whose good events are stored and bad ones
+ * reported by index. Variables are read with `c.get`: Hono builds a new
+ * object for every read of `c.var`.
+ */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -13,8 +17,8 @@ import { leadView } from '../views';
 
 /** Stores and evaluates one validated event; the reply carries the lead's new state. */
 export async function ingestOne(c: Context<AppEnv>, event: LeadEvent): Promise<Response> {
-  const { ingestion, store } = c.var.services;
-  const { status, lead } = await ingestion.submit({ event, recordedBy: c.var.apiKey.name });
+  const { ingestion, store } = c.get('services');
+  const { status, lead } = await ingestion.submit({ event, recordedBy: c.get('apiKey').name });
   if (status === 'stored' && lead) {
     const body = {
       eventId: event.id,
@@ -58,7 +62,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     },
     async (c, { body }) => {
-      const checked = checkEvent(body, c.var.services.activation.active);
+      const checked = checkEvent(body, c.get('services').activation.active);
       if (!checked.ok) throw invalid(checked.errors);
       return ingestOne(c, checked.event);
     },
@@ -80,7 +84,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 200: { description: 'Stored (see `errors` for rejected items)', schema: batchReply } },
     },
     async (c, { body }) => {
-      const { ingestion, activation } = c.var.services;
+      const { ingestion, activation } = c.get('services');
       const ruleSet = activation.active;
       const good: LeadEvent[] = [];
       const indexes: number[] = [];
@@ -93,7 +97,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
         } else errors.push(...checked.errors);
       });
       if (good.length === 0) throw invalid(errors, `None of the ${body.events.length} events is valid; nothing was stored.`);
-      const result = await ingestion.ingest(good.map((event) => ({ event, recordedBy: c.var.apiKey.name })));
+      const result = await ingestion.ingest(good.map((event) => ({ event, recordedBy: c.get('apiKey').name })));
       const results = result.events.map((e, i) => ({ index: indexes[i]!, eventId: e.eventId, status: e.status }));
       const stored = results.filter((r) => r.status === 'stored').length;
       return c.json({
