@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase as SqliteDatabaseLike } from 'kysely';
+import { DEFAULT_CHECKPOINT_PAGES, FALLBACK_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, startCheckpointer } from './checkpointer';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -37,7 +38,18 @@ export function openDialect(db: string): OpenedDialect {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
-  return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(database) }), location: file };
+  // Checkpoints run in a worker thread; this connection runs one only if the WAL grows past the fallback.
+  database.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+  database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  const checkpointer = startCheckpointer(file, (error) => {
+    process.emitWarning(`SQLite checkpoints are back in the serving connection: ${error.message}`);
+    if (database.open) database.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
+  });
+  const close = () => {
+    checkpointer.stop();
+    database.close();
+  };
+  return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(database, close) }), location: file };
 }
 
 /** Prepared statements kept per SQL text (SQLite's parse and plan cost more than many executions). */
@@ -48,10 +60,10 @@ const STATEMENT_CACHE_SIZE = 500;
  * statements. Safe because better-sqlite3 runs each statement to completion
  * before the next starts.
  */
-function withStatementCache(database: SqliteDatabase.Database): SqliteDatabaseLike {
+function withStatementCache(database: SqliteDatabase.Database, close: () => void): SqliteDatabaseLike {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
-    close: () => database.close(),
+    close,
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement) {
