@@ -4,14 +4,17 @@
  * JSON body (the ceiling), (2) single-event ingestion with storage, (3) batch
  * ingestion, 1,000 events per request — reported with ratios to the ceiling.
  * Each server runs in its own process; SQLite file in a temporary directory.
+ * Beside requests per second, each row gives the server process's CPU time
+ * per request (from /proc, all its threads): on a busy machine wall-clock
+ * rates swing from run to run, and the ratio by CPU is the steadier one.
  *
  * Options: --duration S (per measurement, default 10) --connections N
  * (default 50) --batch-connections N (default 4) --leads N (default 5000).
  * Internal: --echo-server starts only the echo server (used as a child).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -61,6 +64,20 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, every thread) a process has used so far, in seconds; undefined where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Measured {
   requestsPerSecond: number;
   p99: number;
@@ -69,18 +86,25 @@ interface Measured {
   errors: number;
   requests: number;
   seconds: number;
+  /** The server's CPU time per request, in microseconds. */
+  cpuPerRequest: number | undefined;
 }
 
-async function measure(opts: autocannon.Options): Promise<Measured> {
+/** Runs autocannon against the server process `server`, timing the CPU it spends meanwhile. */
+async function measure(opts: autocannon.Options, server: ChildProcess): Promise<Measured> {
+  const cpuBefore = cpuSeconds(server.pid);
   const result = await autocannon(opts);
+  const cpuAfter = cpuSeconds(server.pid);
+  const requests = result.requests.total;
   return {
     requestsPerSecond: result.requests.average,
     p99: result.latency.p99,
     p50: result.latency.p50,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    requests: result.requests.total,
+    requests,
     seconds: result.duration,
+    cpuPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / requests,
   };
 }
 
@@ -120,8 +144,9 @@ async function main(): Promise<void> {
       body: sample,
       connections,
     };
-    await measure({ ...echoOpts, duration: WARMUP_SECONDS });
-    const ceiling = await measure({ ...echoOpts, duration });
+    const loadBefore = loadavg()[0]!;
+    await measure({ ...echoOpts, duration: WARMUP_SECONDS }, echo.child);
+    const ceiling = await measure({ ...echoOpts, duration }, echo.child);
     await stop(echo.child);
 
     const api = await start(['server/main.ts', '--port', '0', '--db', db, '--rules-dir', join(dir, 'rules')], {
@@ -135,47 +160,67 @@ async function main(): Promise<void> {
     const { key } = (await keyReply.json()) as { key: string };
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const single = (seconds: number) =>
-      measure({
-        url: `${api.url}/v1/events`,
-        method: 'POST',
-        headers,
-        connections,
-        duration: seconds,
-        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(nextEvent(leads)) }) }],
-      });
+      measure(
+        {
+          url: `${api.url}/v1/events`,
+          method: 'POST',
+          headers,
+          connections,
+          duration: seconds,
+          requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(nextEvent(leads)) }) }],
+        },
+        api.child,
+      );
     await single(WARMUP_SECONDS);
     const ingestOne = await single(duration);
 
     const batchBody = () => JSON.stringify({ events: Array.from({ length: BATCH_SIZE }, () => nextEvent(leads)) });
     const batch = (seconds: number) =>
-      measure({
-        url: `${api.url}/v1/events/batch`,
-        method: 'POST',
-        headers,
-        connections: batchConnections,
-        duration: seconds,
-        timeout: 30,
-        requests: [{ setupRequest: (req) => ({ ...req, body: batchBody() }) }],
-      });
+      measure(
+        {
+          url: `${api.url}/v1/events/batch`,
+          method: 'POST',
+          headers,
+          connections: batchConnections,
+          duration: seconds,
+          timeout: 30,
+          requests: [{ setupRequest: (req) => ({ ...req, body: batchBody() }) }],
+        },
+        api.child,
+      );
     const beforeBatch = countEvents(db);
     const ingestBatch = await batch(duration);
     await stop(api.child);
     const storedInBatch = countEvents(db) - beforeBatch;
 
+    const loadAfter = loadavg()[0]!;
+
+    const cpu = (m: Measured) => (m.cpuPerRequest === undefined ? '   n/a' : m.cpuPerRequest.toFixed(0).padStart(6));
     const row = (name: string, m: Measured, extra = '') =>
       console.log(
-        `${name.padEnd(26)} ${m.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${String(m.p50).padStart(4)} ms   p99 ${String(m.p99).padStart(4)} ms   non-2xx ${m.non2xx}, errors ${m.errors}${extra}`,
+        `${name.padEnd(26)} ${m.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${String(m.p50).padStart(4)} ms   p99 ${String(m.p99).padStart(4)} ms   cpu ${cpu(m)} µs/req   non-2xx ${m.non2xx}, errors ${m.errors}${extra}`,
       );
+    const byCpu = (a: Measured, b: Measured) =>
+      a.cpuPerRequest === undefined || b.cpuPerRequest === undefined ? 'n/a' : `${((b.cpuPerRequest / a.cpuPerRequest) * 100).toFixed(1)}%`;
     console.log('');
     row('echo (ceiling)', ceiling);
-    row('single event, stored', ingestOne, `   → ${((ingestOne.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1)}% of echo`);
+    row(
+      'single event, stored',
+      ingestOne,
+      `   → ${((ingestOne.requestsPerSecond / ceiling.requestsPerSecond) * 100).toFixed(1)}% of echo (by cpu ${byCpu(ingestOne, ceiling)})`,
+    );
     const eventsPerSecond = storedInBatch / ingestBatch.seconds;
+    const eventsPerCpuSecond =
+      ingestBatch.cpuPerRequest === undefined
+        ? 'n/a'
+        : ((storedInBatch / (ingestBatch.cpuPerRequest * ingestBatch.requests)) * 1e6).toFixed(0);
     row(
       `batch of ${BATCH_SIZE}, stored`,
       ingestBatch,
-      `   → ${eventsPerSecond.toFixed(0)} events/s stored (${storedInBatch} rows in ${ingestBatch.seconds.toFixed(1)} s)`,
+      `   → ${eventsPerSecond.toFixed(0)} events/s stored (${storedInBatch} rows in ${ingestBatch.seconds.toFixed(1)} s; ${eventsPerCpuSecond} per server CPU-second)`,
     );
     console.log('');
+    console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
     console.log(
       `goals: single ≥ 60% of echo with p99 < 25 ms: ${ingestOne.requestsPerSecond / ceiling.requestsPerSecond >= 0.6 && ingestOne.p99 < 25 ? 'met' : 'MISSED'}; batch ≥ 100,000 events/s: ${eventsPerSecond >= 100_000 ? 'met' : 'MISSED'}`,
     );
