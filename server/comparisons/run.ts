@@ -6,13 +6,13 @@
  * and pages are small, so the event loop keeps serving requests during a run.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { CompiledRuleSet } from '../../engine/index';
-import { COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS, COMPARISON_PAGES_AHEAD, COMPARISON_WORKER_YOUNG_GENERATION_MB } from '../config';
+import { COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS, COMPARISON_PAGES_AHEAD } from '../config';
 import { normaliseTime } from '../lead-history';
 import type { Store } from '../store/index';
 import { openChannel, post, type ChannelEnd } from './channel';
 import { eventPages, shadowPages, type Page } from './pages';
+import { WorkerPool } from './pool';
 import type { ComparisonSource } from './report';
 import type { PageMessage, WorkerInput, WorkerMessage, WorkerTimings } from './worker';
 
@@ -44,22 +44,8 @@ export class ComparisonError extends Error {
   override name = 'ComparisonError';
 }
 
-const WORKER = new URL('./worker.ts', import.meta.url).href;
-
-/**
- * A worker runs TypeScript like this process: through tsx's loader, which
- * a worker thread has to register for itself.
- */
-function startWorker(input: WorkerInput, transfer: ChannelEnd[]): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER)}); });`;
-  return new Worker(boot, {
-    eval: true,
-    workerData: input,
-    transferList: transfer.map((end) => end.port),
-    resourceLimits: { maxYoungGenerationSizeMb: COMPARISON_WORKER_YOUNG_GENERATION_MB },
-  });
-}
+/** Threads kept between comparisons: as many as one comparison uses at most. */
+const pool = new WorkerPool(availableParallelism());
 
 /** Versions split into `count` groups of consecutive versions, as even as can be. */
 function groups(count: number, versions: number): number[][] {
@@ -108,7 +94,12 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       pages: channel.receiver,
       ...(w === 0 ? { parts: own } : { assembler: own[0]! }),
     };
-    return startWorker(input, [channel.receiver, ...own]);
+    const worker = pool.take();
+    worker.postMessage(
+      input,
+      [channel.receiver, ...own].map((end) => end.port),
+    );
+    return worker;
   });
 
   return new Promise<string>((resolve, reject) => {
@@ -125,7 +116,11 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       if (settled) return;
       settled = true;
       for (const sender of pageSenders) sender.port.close();
-      for (const worker of workers) void worker.terminate();
+      // Every thread has finished its job when the report is done; after a failure or a stop, some may still be working.
+      for (const worker of workers) {
+        if (error) void worker.terminate();
+        else pool.give(worker);
+      }
       if (error) reject(error);
       else resolve(json!);
     };

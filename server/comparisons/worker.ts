@@ -2,13 +2,14 @@
  * A comparison's worker thread: replays history through some of the versions
  * (or folds stored live and shadow results) and computes their metrics, all
  * synchronously, so the engine's pure `replay` can consume history as an
- * ordinary iterable while the main thread stays free to serve requests.
+ * ordinary iterable while the main thread stays free to serve requests. A
+ * thread takes one job at a time, as a message, and is reused (pool.ts).
  *
  * Pages of history come from the main thread over a synchronous channel
  * (channel.ts). When the versions are split between workers, each hands its
  * part of the report to the first worker, which assembles the report.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import {
   loadRuleSetOrThrow,
   replay,
@@ -62,7 +63,7 @@ export interface WorkerTimings {
   serialise: number;
 }
 
-const input = workerData as WorkerInput;
+let input: WorkerInput;
 let waiting = 0;
 
 function send(message: WorkerMessage): void {
@@ -151,9 +152,13 @@ function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
   return { json, timings };
 }
 
-try {
-  const done = run();
-  send(done ? { type: 'done', ...done } : { type: 'part' });
-} catch (error) {
-  send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-}
+parentPort!.on('message', (job: WorkerInput) => {
+  input = job;
+  waiting = 0;
+  try {
+    const done = run();
+    send(done ? { type: 'done', ...done } : { type: 'part' });
+  } catch (error) {
+    send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  }
+});
