@@ -5,7 +5,7 @@
  * state with what each event did, and record outcomes and the challenger's
  * shadow results. Nothing is acknowledged before that transaction commits.
  */
-import type { CompiledRuleSet, Explanation, LeadEvent, LeadState } from '../engine/index';
+import type { CompiledRuleSet, LeadEvent, LeadState } from '../engine/index';
 import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
@@ -37,8 +37,8 @@ export interface LeadResult {
   state: LeadState;
   /** True when a late event made the server recompute the lead from its history. */
   recomputed: boolean;
-  /** What each new event did, by event id. */
-  explanations: Map<string, Explanation | null>;
+  /** What each new event did, by event id: its explanation as stored (JSON), null when the rule set skipped it. */
+  explanations: Map<string, string | null>;
 }
 
 export interface IngestResult {
@@ -193,8 +193,15 @@ export class Ingestion {
       } else {
         fold = applyInOrder(ruleSet, lead?.state ?? null, fresh);
       }
-      const freshIds = new Set(fresh.map((e) => e.id));
-      for (const applied of fold.applied) if (freshIds.has(applied.event.id)) newEvents.push(eventWrite(applied, now));
+      // A recomputation applied the stored history too; otherwise the fold applied exactly the new events.
+      const freshIds = late ? new Set(fresh.map((e) => e.id)) : null;
+      const explanations = new Map<string, string | null>();
+      for (const applied of fold.applied) {
+        if (freshIds && !freshIds.has(applied.event.id)) continue;
+        const write = eventWrite(applied, now);
+        newEvents.push(write);
+        explanations.set(applied.event.id, write.explanation);
+      }
       for (const event of fresh) {
         const outcome = outcomeOf(event, senders.get(event.id) ?? null, now);
         if (outcome) outcomes.push(outcome);
@@ -212,11 +219,7 @@ export class Ingestion {
       });
       const keptChanges = late || !lead ? 0 : lead.state.stageHistory.length;
       stageChanges.push(...stageChangeRecords(state, fold.applied, keptChanges));
-      leads.set(leadId, {
-        state,
-        recomputed: late,
-        explanations: new Map(fold.applied.filter((a) => freshIds.has(a.event.id)).map((a) => [a.event.id, a.explanation])),
-      });
+      leads.set(leadId, { state, recomputed: late, explanations });
     }
 
     await queries.insertEvents(newEvents);
@@ -306,6 +309,7 @@ function eventWrite(applied: AppliedEvent, receivedAt: string): EventWrite {
 
 /** Stage-history entries from position `from` on, as rows (with the band the causing event left). */
 function stageChangeRecords(state: LeadState, applied: readonly AppliedEvent[], from: number): StageChangeRecord[] {
+  if (state.stageHistory.length <= from) return [];
   const bandByEvent = new Map(applied.map((a) => [a.event.id, a.explanation?.band.after ?? null]));
   return state.stageHistory.slice(from).map((change, i) => ({
     leadId: state.leadId,
