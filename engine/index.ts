@@ -48,13 +48,12 @@ export type {
 } from './types';
 export { replay, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES } from './replay';
 export type { ReplayOptions, ReplayResult, LeadReplay, VersionRecord, HandOff, Judgement, Outcome, ScoreHigh } from './replay';
-export { replayReport, versionMetrics, compareVersions, scoredLeads, isoWeek } from './metrics';
+export { replayReport, versionMetrics, scoredLeads, isoWeek } from './metrics';
+export { compareVersions, diffJudgements, recordReader } from './compare';
+export type { VersionDiff, LeadChange, LeadView, JudgementReader, ComparedLeads } from './compare';
 export type {
   ReplayReport,
   VersionMetrics,
-  VersionDiff,
-  LeadChange,
-  LeadView,
   Classification,
   BandConversion,
   LiftRow,

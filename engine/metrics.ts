@@ -8,6 +8,7 @@
  * an open lead is neither a success nor a failure yet.
  */
 import { parseTime } from './evaluate';
+import { compareVersions, type VersionDiff } from './compare';
 import type { LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { MS_PER_DAY } from './scoring';
@@ -363,95 +364,6 @@ export function versionMetrics(result: ReplayResult, index: number): VersionMetr
       periodWeeks(result.period),
     ),
   };
-}
-
-/** How a version saw a lead, for the side-by-side list. */
-export interface LeadView {
-  score: number;
-  band: Band;
-  handedOff: boolean;
-  stage: Stage;
-}
-
-export interface LeadChange {
-  leadId: string;
-  outcome: 'won' | 'lost' | null;
-  from: LeadView;
-  to: LeadView;
-  /** Scoring rules whose points for this lead differ at judgement time, by rule id. */
-  rules: Array<{ ruleId: string; from: number; to: number }>;
-}
-
-export interface VersionDiff {
-  from: string;
-  to: string;
-  leads: number;
-  /** Leads judged in a different band. */
-  bandChanged: number;
-  /** Leads handed over by one version and not the other. */
-  handOffChanged: number;
-  /** Leads ending the period in a different stage. */
-  stageChanged: number;
-  /** Leads by band in `from` (rows) and band in `to` (columns). */
-  bandMatrix: Record<Band, Record<Band, number>>;
-  /** Every lead with a change in band, hand-off or stage, sorted by lead id. */
-  changes: LeadChange[];
-}
-
-function view(record: VersionRecord): LeadView {
-  return { score: record.judged.score, band: record.judged.band, handedOff: record.handOff !== null, stage: record.stage };
-}
-
-function ruleDifferences(from: Record<string, number>, to: Record<string, number>): LeadChange['rules'] {
-  const ids = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
-  return ids.filter((id) => (from[id] ?? 0) !== (to[id] ?? 0)).map((ruleId) => ({ ruleId, from: from[ruleId] ?? 0, to: to[ruleId] ?? 0 }));
-}
-
-/**
- * Lead by lead, how version `to` differs from version `from` in a replay:
- * counts, a band-to-band matrix, and the leads that change with the scoring
- * rules that made the difference (points per rule at judgement time).
- */
-export function compareVersions(result: ReplayResult, from: number, to: number): VersionDiff {
-  for (const index of [from, to]) {
-    if (result.versions[index] === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
-  }
-  const bandMatrix = Object.fromEntries(
-    BANDS.map((band) => [band, Object.fromEntries(BANDS.map((other) => [other, 0]))]),
-  ) as VersionDiff['bandMatrix'];
-  const diff: VersionDiff = {
-    from: result.versions[from]!,
-    to: result.versions[to]!,
-    leads: result.leads.length,
-    bandChanged: 0,
-    handOffChanged: 0,
-    stageChanged: 0,
-    bandMatrix,
-    changes: [],
-  };
-  for (const lead of result.leads) {
-    const a = lead.versions[from]!;
-    const b = lead.versions[to]!;
-    const before = view(a);
-    const after = view(b);
-    bandMatrix[before.band][after.band]++;
-    const band = before.band !== after.band;
-    const handOff = before.handedOff !== after.handedOff;
-    const stage = before.stage !== after.stage;
-    if (band) diff.bandChanged++;
-    if (handOff) diff.handOffChanged++;
-    if (stage) diff.stageChanged++;
-    if (band || handOff || stage) {
-      diff.changes.push({
-        leadId: lead.leadId,
-        outcome: lead.outcome?.result ?? null,
-        from: before,
-        to: after,
-        rules: ruleDifferences(a.judged.rules, b.judged.rules),
-      });
-    }
-  }
-  return diff;
 }
 
 export interface ReplayReport {

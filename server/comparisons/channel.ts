@@ -21,9 +21,9 @@ export function openChannel(): { sender: ChannelEnd; receiver: ChannelEnd } {
   return { sender: { port: port1, counter }, receiver: { port: port2, counter } };
 }
 
-/** Posts a message and wakes the receiver if it sleeps. */
-export function post(end: ChannelEnd, message: unknown): void {
-  end.port.postMessage(message);
+/** Posts a message (moving the given buffers rather than copying them) and wakes the receiver if it sleeps. */
+export function post(end: ChannelEnd, message: unknown, transfer: ArrayBuffer[] = []): void {
+  end.port.postMessage(message, transfer);
   const counter = new Int32Array(end.counter);
   Atomics.add(counter, 0, 1);
   Atomics.notify(counter, 0);

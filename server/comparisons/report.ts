@@ -10,14 +10,16 @@
  * single worker goes through the same assembly, so both give the same bytes.
  */
 import {
-  compareVersions,
+  BANDS,
+  diffJudgements,
+  STAGES,
   thresholdCurve,
   versionMetrics,
+  type JudgementReader,
   type ReplayReport,
   type ReplayResult,
   type ThresholdCurve,
   type VersionMetrics,
-  type VersionRecord,
 } from '../../engine/index';
 
 /** Where the compared results come from: a replay of stored history, or the live and shadow results stored as events arrived. */
@@ -39,15 +41,83 @@ export interface ReportPart {
   metrics: VersionMetrics[];
   whatIf: ThresholdCurve[];
   unknownTypes: Array<Record<string, number>>;
-  /** Per version, per lead in lead-id order: what the differences between versions read (hand-off, judgement, final stage). */
-  records: VersionRecord[][];
+  /** Per version: what the differences between versions read of each lead (in lead-id order). */
+  judgements: JudgementColumns[];
   /** Leads in the result, with the first and last id, to check that every part replayed the same leads. */
   leads: { count: number; first: string | null; last: string | null };
 }
 
-/** A version's record as the comparison of versions reads it: its score highs and stage history are left out. */
-function diffRecord(record: VersionRecord): VersionRecord {
-  return { handOff: record.handOff, judged: record.judged, stage: record.stage, highs: [], stageHistory: [] };
+/**
+ * What comparing versions reads of one version's judgement of each lead,
+ * column by column: typed arrays pass between threads without being copied
+ * (a hundred thousand small objects take most of a second to clone).
+ */
+export interface JudgementColumns {
+  version: string;
+  score: Float64Array;
+  /** Positions in BANDS. */
+  band: Uint8Array;
+  /** Positions in STAGES. */
+  stage: Uint8Array;
+  /** 1 when the version handed the lead over. */
+  handedOff: Uint8Array;
+  /** Every scoring rule that gave any lead points. */
+  ruleIds: string[];
+  /** Lead i's points from ruleIds[j] at judgement time, at i × ruleIds.length + j (0 when none). */
+  points: Float64Array;
+}
+
+function judgementColumns(result: ReplayResult, index: number): JudgementColumns {
+  const { leads } = result;
+  const ruleColumn = new Map<string, number>();
+  for (const lead of leads)
+    for (const id in lead.versions[index]!.judged.rules) if (!ruleColumn.has(id)) ruleColumn.set(id, ruleColumn.size);
+  const width = ruleColumn.size;
+  const columns: JudgementColumns = {
+    version: result.versions[index]!,
+    score: new Float64Array(leads.length),
+    band: new Uint8Array(leads.length),
+    stage: new Uint8Array(leads.length),
+    handedOff: new Uint8Array(leads.length),
+    ruleIds: [...ruleColumn.keys()],
+    points: new Float64Array(leads.length * width),
+  };
+  leads.forEach((lead, i) => {
+    const record = lead.versions[index]!;
+    columns.score[i] = record.judged.score;
+    columns.band[i] = BANDS.indexOf(record.judged.band);
+    columns.stage[i] = STAGES.indexOf(record.stage);
+    columns.handedOff[i] = record.handOff === null ? 0 : 1;
+    for (const [id, points] of Object.entries(record.judged.rules)) columns.points[i * width + ruleColumn.get(id)!] = points;
+  });
+  return columns;
+}
+
+/** Reads judgements back from columns; a rule with no points is left out, as the comparison counts it as 0 anyway. */
+function columnReader(columns: JudgementColumns): JudgementReader {
+  const width = columns.ruleIds.length;
+  return {
+    version: columns.version,
+    view: (i) => ({
+      score: columns.score[i]!,
+      band: BANDS[columns.band[i]!]!,
+      handedOff: columns.handedOff[i] === 1,
+      stage: STAGES[columns.stage[i]!]!,
+    }),
+    rules: (i) => {
+      const rules: Record<string, number> = {};
+      for (let j = 0; j < width; j++) {
+        const points = columns.points[i * width + j]!;
+        if (points !== 0) rules[columns.ruleIds[j]!] = points;
+      }
+      return rules;
+    },
+  };
+}
+
+/** The buffers of a part, to transfer rather than copy when it is sent to another thread. */
+export function partBuffers(part: ReportPart): ArrayBuffer[] {
+  return part.judgements.flatMap((c) => [c.score, c.band, c.stage, c.handedOff, c.points].map((array) => array.buffer as ArrayBuffer));
 }
 
 /** The part of the report that `result` (the replay of the versions at `indexes`) holds. */
@@ -58,7 +128,7 @@ export function reportPart(result: ReplayResult, indexes: readonly number[]): Re
     metrics: indexes.map((_, i) => versionMetrics(result, i)),
     whatIf: indexes.map((_, i) => thresholdCurve(result, i)),
     unknownTypes: result.events.unknownTypes,
-    records: indexes.map((_, i) => leads.map((lead) => diffRecord(lead.versions[i]!))),
+    judgements: indexes.map((_, i) => judgementColumns(result, i)),
     leads: { count: leads.length, first: leads[0]?.leadId ?? null, last: leads[leads.length - 1]?.leadId ?? null },
   };
 }
@@ -77,7 +147,7 @@ export function assembleReport(
   const versions = new Array<VersionMetrics>(count);
   const whatIf = new Array<ThresholdCurve>(count);
   const unknownTypes = new Array<Record<string, number>>(count);
-  const records = new Array<VersionRecord[]>(count);
+  const judgements = new Array<JudgementColumns>(count);
   const { leads } = result;
   for (const part of parts) {
     const { count: leadCount, first, last } = part.leads;
@@ -88,18 +158,12 @@ export function assembleReport(
       versions[index] = part.metrics[i]!;
       whatIf[index] = part.whatIf[i]!;
       unknownTypes[index] = part.unknownTypes[i]!;
-      records[index] = part.records[i]!;
+      judgements[index] = part.judgements[i]!;
     });
   }
   const events = { ...result.events, unknownTypes };
-  const all: ReplayResult = {
-    versions: versions.map((metrics) => metrics.version),
-    thresholds: whatIf.map((curve) => curve.threshold),
-    period: result.period,
-    events,
-    leads: leads.map((lead, i) => ({ ...lead, versions: records.map((byLead) => byLead[i]!) })),
-  };
-  const diffs = versions.slice(1).map((_, i) => compareVersions(all, 0, i + 1));
+  const readers = judgements.map(columnReader);
+  const diffs = readers.slice(1).map((reader) => diffJudgements(leads, readers[0]!, reader));
   return { source, period: result.period, events, versions, diffs, whatIf, notes };
 }
 

@@ -22,7 +22,15 @@ import {
 } from '../../engine/index';
 import { post, receive, type ChannelEnd } from './channel';
 import type { EventTuple, LeadTuple } from './pages';
-import { assembleReport, comparisonReport, reportPart, type ComparisonReport, type ComparisonSource, type ReportPart } from './report';
+import {
+  assembleReport,
+  comparisonReport,
+  partBuffers,
+  reportPart,
+  type ComparisonReport,
+  type ComparisonSource,
+  type ReportPart,
+} from './report';
 import { StoredResultsFold } from './shadow';
 
 export interface WorkerInput {
@@ -135,7 +143,7 @@ function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
     folded = performance.now();
     const own = reportPart(result, input.indexes);
     if (input.assembler) {
-      post(input.assembler, own);
+      post(input.assembler, own, partBuffers(own));
       return null;
     }
     const parts: ReportPart[] = [own];

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   bandConversion,
   classification,
-  compareVersions,
   isoWeek,
   isoWeekStart,
   liftTable,
@@ -14,6 +13,7 @@ import {
   workload,
   periodWeeks,
 } from '../../engine/metrics';
+import { compareVersions } from '../../engine/compare';
 import { replay } from '../../engine/replay';
 import { day, fourLeads, lead, record, replayOf, undecayed } from './fixtures';
 
