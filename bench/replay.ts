@@ -7,11 +7,12 @@
  * default) is imported once into a SQLite file through the import path and
  * cached under bench/.cache/ (keyed by the workload and rules/v1.json). Only
  * the read side is timed:
- *   (a) scan: every event read from the store in history order, page by page,
+ *   (a) scan: every event read from the store lead by lead, page by page,
  *       exactly as a comparison reads them, and turned into event objects;
  *   (b) comparison: the whole comparison of v1 and a v2 built in memory (MQL
- *       threshold 50, webinars 30 points): reading, replay in the worker,
- *       metrics, what-if curves and the JSON report.
+ *       threshold 50, webinars 30 points): reading, replay in the workers,
+ *       metrics, what-if curves and the JSON report. A short comparison runs
+ *       first, so the timed ones use warm worker threads, as in a server.
  * Each is run --runs times (default 3), alternating; the medians are reported,
  * wall-clock and process CPU time (all threads), with their ratio. Goals:
  * comparison within 3× the scan, and under 5 s.
