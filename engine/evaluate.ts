@@ -100,35 +100,51 @@ function parseCanonicalTime(text: string): number {
 }
 
 /**
- * The last two times read, with their text. Applying an event reads the same
- * few times again and again (the event's, the lead's last activity, its time
- * in stage, usually the previous event's time), so most reads are answered
- * here. Only a cache: the result is the same either way.
+ * The last times read, with their text. Applying an event reads the same few
+ * times again and again (the event's, the lead's last activity, its time in
+ * stage, usually earlier events' times), so most reads are answered here.
+ * Only a cache: the result is the same either way.
  */
-const recent = { text: '', time: NaN, olderText: '', olderTime: NaN };
+const RECENT_TIMES = 4;
+const recentTexts: string[] = new Array<string>(RECENT_TIMES).fill('');
+const recentTimes = new Float64Array(RECENT_TIMES).fill(NaN);
+/** Whether each remembered text is in the engine's own format (see {@link parseCanonicalTime}). */
+const recentCanonical: boolean[] = new Array<boolean>(RECENT_TIMES).fill(false);
+let nextRecent = 0;
+
+/** Position of `text` among the remembered times, reading it if it is not there. */
+function recall(text: string): number {
+  for (let i = 0; i < RECENT_TIMES; i++) if (recentTexts[i] === text) return i;
+  let time = parseCanonicalTime(text);
+  const canonical = !Number.isNaN(time);
+  if (!canonical) time = Date.parse(text);
+  const slot = nextRecent;
+  nextRecent = (nextRecent + 1) % RECENT_TIMES;
+  recentTexts[slot] = text;
+  recentTimes[slot] = time;
+  recentCanonical[slot] = canonical;
+  return slot;
+}
 
 /** Epoch milliseconds of an ISO time: the canonical form read fast, any other by Date.parse. */
 export function parseTime(text: string): number {
-  if (text === recent.text) return recent.time;
-  if (text === recent.olderText) return recent.olderTime;
-  let time = parseCanonicalTime(text);
-  if (Number.isNaN(time)) time = Date.parse(text);
-  recent.olderText = recent.text;
-  recent.olderTime = recent.time;
-  recent.text = text;
-  recent.time = time;
-  return time;
+  return recentTimes[recall(text)]!;
 }
 
 function iso(time: number): string {
   return new Date(time).toISOString();
 }
 
+/** `text`, a time read as `time`, in the engine's one format: itself when it already is (most are), else rewritten. */
+export function canonicalTime(text: string, time: number): string {
+  return recentCanonical[recall(text)] ? text : iso(time);
+}
+
 /** The event's time as epoch ms and in the engine's one format; most events already carry that format, which saves a Date. */
 function timeOf(event: LeadEvent): { time: number; at: string } {
-  const fast = parseCanonicalTime(event.occurredAt);
-  if (!Number.isNaN(fast)) return { time: fast, at: event.occurredAt };
-  const time = Date.parse(event.occurredAt);
+  const slot = recall(event.occurredAt);
+  const time = recentTimes[slot]!;
+  if (recentCanonical[slot]) return { time, at: event.occurredAt };
   if (Number.isNaN(time)) throw new EvaluationError('occurredAt', `not an ISO 8601 time: "${event.occurredAt}"`);
   return { time, at: iso(time) };
 }

@@ -14,7 +14,7 @@
  * time: with 100,000 leads that is several times faster than keeping every
  * state alive and visiting them in random order.
  */
-import { foldEvent, isKnownEventType, parseTime, scoreAt, type ScoreBasis } from './evaluate';
+import { canonicalTime, foldEvent, isKnownEventType, parseTime, scoreAt, type ScoreBasis } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
 import { bandOf } from './scoring';
@@ -177,7 +177,8 @@ function iso(time: number): string {
 
 function ruleTallies(fold: VersionFold): Record<string, number> {
   const rules: Record<string, number> = { ...fold.fit };
-  for (const [id, tally] of Object.entries(fold.state?.rules ?? {})) rules[id] = tally.points;
+  const tallies = fold.state?.rules;
+  for (const id in tallies) rules[id] = tallies[id]!.points;
   return rules;
 }
 
@@ -187,20 +188,17 @@ function judgement(
   basis: ScoreBasis | null,
   rules: Record<string, number>,
   time: number,
+  at: string,
   kind: Judgement['basis'],
 ): Judgement {
   const score = basis ? scoreAt(ruleSet, basis, time).total : 0;
-  return { at: iso(time), basis: kind, score, band: bandOf(ruleSet, score), rules };
-}
-
-function judgeAt(ruleSet: CompiledRuleSet, fold: VersionFold, time: number, kind: Judgement['basis']): Judgement {
-  return judgement(ruleSet, fold.state, ruleTallies(fold), time, kind);
+  return { at, basis: kind, score, band: bandOf(ruleSet, score), rules };
 }
 
 function newLead(event: LeadEvent, time: number, versions: number): LeadFold {
   return {
     leadId: event.leadId,
-    firstTouchAt: iso(time),
+    firstTouchAt: canonicalTime(event.occurredAt, time),
     lastTime: time,
     outcome: null,
     versions: Array.from({ length: versions }, () => ({ state: null, handOff: null, judged: null, highs: [], fit: {} })),
@@ -211,7 +209,12 @@ function outcomeOf(event: LeadEvent, time: number): Outcome | null {
   const result = event.type === OUTCOME_EVENT_TYPES.won ? 'won' : event.type === OUTCOME_EVENT_TYPES.lost ? 'lost' : null;
   if (!result) return null;
   const amount = event.properties['amount'];
-  return { result, at: iso(time), eventId: event.id, amount: typeof amount === 'number' && Number.isFinite(amount) ? amount : null };
+  return {
+    result,
+    at: canonicalTime(event.occurredAt, time),
+    eventId: event.id,
+    amount: typeof amount === 'number' && Number.isFinite(amount) ? amount : null,
+  };
 }
 
 /** Applies one event to one version's state and records hand-off, highs and fit while the lead is still being judged. */
@@ -341,7 +344,7 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
         continue;
       }
       // Judge before the outcome event is applied: it must not move the score or stage the version is judged on.
-      if (outcome && !fold.judged) fold.judged = judgeAt(ruleSet, fold, time, 'outcome');
+      if (outcome && !fold.judged) fold.judged = judgement(ruleSet, fold.state, ruleTallies(fold), time, outcome.at, 'outcome');
       foldVersion(ruleSet, fold, event, judging && !outcome);
     }
     if (outcome) lead.outcome = outcome;
@@ -349,7 +352,8 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
   for (const lead of open.values()) finish(lead);
 
   const endTime = until ?? lastTime;
-  for (const { record, ruleSet, basis, rules } of pending) record.judged = judgement(ruleSet, basis, rules, endTime!, 'end');
+  const endAt = endTime === null ? '' : iso(endTime);
+  for (const { record, ruleSet, basis, rules } of pending) record.judged = judgement(ruleSet, basis, rules, endTime!, endAt, 'end');
   result.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
   // A lead finished twice came in two groups: found here, after sorting, rather than by remembering every finished lead.
   for (let i = 1; i < result.length; i++) {
