@@ -4,7 +4,7 @@
  * tests and other hosts can mount it.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { requestId } from 'hono/request-id';
+import { randomUUID } from 'node:crypto';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Services } from './context';
 import { ApiProblem, problemResponse } from './problem';
@@ -21,12 +21,23 @@ import { ruleSetRoutes } from './routes/rulesets';
 
 export const API_VERSION = '1.0.0';
 
+const REQUEST_ID_HEADER = 'X-Request-Id';
+const MAX_REQUEST_ID_LENGTH = 255;
+
+/** The caller's request id when it is a plain token (as Hono's request-id middleware accepts), else a new one. */
+function requestIdOf(given: string | undefined): string {
+  return given && given.length <= MAX_REQUEST_ID_LENGTH && !/[^\w\-=]/.test(given) ? given : randomUUID();
+}
+
 /** Builds the application over running services. */
 export function createApp(services: Services): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  app.use(requestId());
   const logRequests = services.logger.isLevelEnabled('info');
+  // One middleware for what every request needs (a separate one per concern costs a dispatch and a promise each).
   app.use(async (c, next) => {
+    const id = requestIdOf(c.req.header(REQUEST_ID_HEADER));
+    c.set('requestId', id);
+    c.header(REQUEST_ID_HEADER, id);
     c.set('services', services);
     // Without request logs (--quiet, tests, benchmarks), no entry is built.
     if (!logRequests) return next();

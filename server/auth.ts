@@ -3,7 +3,7 @@
  * hash, each with one role. `Authorization: Bearer <key>`.
  */
 import { hash, randomBytes, randomUUID } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { KEY_CACHE_SIZE, KEY_CACHE_TTL_MS } from './config';
 import { ApiProblem } from './problem';
 import type { ApiKeyRecord, Role, Store } from './store/index';
@@ -78,10 +78,11 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /**
  * Lets the request through only with a valid key of one of `roles`; admin
  * keys may do everything. The key itself never appears in a reply or a log.
+ * The returned check throws the 401 or 403 problem, else records the key.
  */
-export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+export function requireRole(...roles: Role[]): (c: Context<AppEnv>) => Promise<void> {
   const allowed = new Set<Role>([...roles, 'admin']);
-  return async (c, next) => {
+  return async (c) => {
     const match = BEARER.exec(c.req.header('Authorization') ?? '');
     const record = match ? await c.get('services').keys.verify(match[1]!) : undefined;
     if (!record) {
@@ -99,6 +100,5 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
       );
     }
     c.set('apiKey', record);
-    await next();
   };
 }

@@ -4,7 +4,6 @@
  * knows. Times are normalised to UTC so stored order is time order.
  */
 import { isKnownEventType, leadEventSchema, type CompiledRuleSet, type LeadEvent } from '../engine/index';
-import { normaliseTime } from './lead-history';
 import { zodErrors, type FieldError } from './problem';
 
 export type EventCheck = { ok: true; event: LeadEvent } | { ok: false; errors: FieldError[] };
@@ -12,18 +11,22 @@ export type EventCheck = { ok: true; event: LeadEvent } | { ok: false; errors: F
 /** Validates one event; error paths start with `prefix` (`events[3]` in a batch). */
 export function checkEvent(raw: unknown, ruleSet: CompiledRuleSet, prefix = ''): EventCheck {
   const parsed = leadEventSchema.safeParse(raw);
-  const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error.issues, prefix) };
   const event = parsed.data;
+  const time = Date.parse(event.occurredAt);
   const errors: FieldError[] = [];
-  if (Number.isNaN(Date.parse(event.occurredAt)))
-    errors.push({ path: at('occurredAt'), message: `not a real time: "${event.occurredAt}"` });
+  if (Number.isNaN(time)) errors.push({ path: fieldPath(prefix, 'occurredAt'), message: `not a real time: "${event.occurredAt}"` });
   if (!isKnownEventType(ruleSet, event.type)) {
     errors.push({
-      path: at('type'),
+      path: fieldPath(prefix, 'type'),
       message: `unknown event type "${event.type}" (not in rule set ${ruleSet.version} and not a system event type)`,
     });
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, event: { ...event, occurredAt: normaliseTime(event.occurredAt) } };
+  // The spelling normaliseTime gives (see lead-history.ts), from the instant parsed above.
+  return { ok: true, event: { ...event, occurredAt: new Date(time).toISOString() } };
+}
+
+function fieldPath(prefix: string, field: string): string {
+  return prefix ? `${prefix}.${field}` : field;
 }
