@@ -5,7 +5,8 @@
  */
 export { loadRuleSet, loadRuleSetOrThrow, formatProblem, RuleSetError } from './ruleset';
 export type { CompiledRuleSet, LoadResult, Problem } from './ruleset';
-export { evaluate, evaluateBatch, applyEvent, cloneState, scoreAt, isKnownEventType, EvaluationError } from './evaluate';
+export { evaluate, evaluateBatch, applyEvent, foldEvent, cloneState, scoreAt, isKnownEventType, EvaluationError } from './evaluate';
+export type { FoldResult } from './evaluate';
 export {
   evaluateLogic,
   compileLogic,
