@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LeadState } from '../../engine/index';
 
-/** Leads whose state is kept, the most recently used first: about 5 KB of memory each. */
+/** Leads whose state is kept, the least recently used leaving first: a few KB of memory each (2.5 KB after 20 events). */
 export const LEAD_CACHE_SIZE = 10_000;
 
 /** A lead state as written, with the revision stored beside it. */
@@ -25,7 +25,7 @@ export class LeadCache {
   private written = 0;
   private readonly entries = new Map<string, LeadRevision>();
 
-  constructor(private readonly capacity = LEAD_CACHE_SIZE) {}
+  constructor(readonly capacity = LEAD_CACHE_SIZE) {}
 
   /** A revision for a new write of a lead, unique to it. */
   nextRevision(): string {
@@ -41,9 +41,9 @@ export class LeadCache {
     return entry.state;
   }
 
-  /** Keeps states whose writes have committed. */
-  remember(leads: ReadonlyMap<string, LeadRevision>): void {
-    for (const [leadId, entry] of leads) {
+  /** Keeps the states of a transaction that has committed. */
+  remember(written: WrittenLeads): void {
+    for (const [leadId, entry] of written.entries) {
       this.entries.delete(leadId);
       this.entries.set(leadId, entry);
     }
@@ -56,5 +56,22 @@ export class LeadCache {
   /** Drops leads written outside a transaction (their writes commit one statement at a time). */
   forget(leadIds: Iterable<string>): void {
     for (const leadId of leadIds) this.entries.delete(leadId);
+  }
+}
+
+/**
+ * The leads one transaction wrote, held until it commits: the latest ones
+ * only, no more than the cache keeps, so a long transaction (an import of a
+ * whole file) does not hold every state it wrote.
+ */
+export class WrittenLeads {
+  readonly entries = new Map<string, LeadRevision>();
+
+  constructor(private readonly capacity: number) {}
+
+  add(leadId: string, entry: LeadRevision): void {
+    this.entries.delete(leadId);
+    this.entries.set(leadId, entry);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 }

@@ -7,7 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { LeadEvent, LeadState } from '../../engine/index';
 import type { Database } from './schema';
 import { FILTER_COLUMNS, type FilterColumn, type IngestStatements, type RevisedLeadWrite } from './ingest-statements';
-import type { LeadCache, LeadRevision } from './lead-cache';
+import { WrittenLeads, type LeadCache } from './lead-cache';
 import type {
   ActivationRecord,
   ActivationSlot,
@@ -66,7 +66,7 @@ export interface QueryContext {
 
 export class Queries {
   /** Leads written through these queries, with their revisions: the cache takes them when the transaction commits. */
-  readonly writtenLeads = new Map<string, LeadRevision>();
+  readonly writtenLeads: WrittenLeads;
 
   /**
    * @param inTransaction whether `db` is a transaction: outside one, each
@@ -76,7 +76,9 @@ export class Queries {
     readonly db: Kysely<Database> | Transaction<Database>,
     private readonly context: QueryContext,
     private readonly inTransaction: boolean,
-  ) {}
+  ) {
+    this.writtenLeads = new WrittenLeads(context.leads.capacity);
+  }
 
   // ── events ────────────────────────────────────────────────────────────
 
@@ -202,7 +204,7 @@ export class Queries {
     }
     for (const { columns, rows: group } of groups.values()) await this.context.statements.upsertLeads(columns).run(this.db, group);
     if (this.inTransaction) {
-      for (const { write, revision } of revised) this.writtenLeads.set(write.state.leadId, { revision, state: write.state });
+      for (const { write, revision } of revised) this.writtenLeads.add(write.state.leadId, { revision, state: write.state });
     } else this.context.leads.forget(revised.map((row) => row.write.state.leadId));
   }
 
