@@ -5,6 +5,14 @@ import { defineConfig } from 'vitest/config';
 
 const stub = (name: string) => fileURLToPath(new URL(`./test/editor/components/stubs/${name}.ts`, import.meta.url));
 
+/**
+ * With a PostgreSQL server to test against, the suites that store data run a
+ * second time on it, as project node-postgres; the node project always runs
+ * them on SQLite, the default storage.
+ */
+const postgresUrl = process.env['LEADFLOW_TEST_PG_URL'];
+const STORAGE_SUITES = ['test/server/**/*.test.ts', 'test/comparisons/**/*.test.ts', 'test/suggest/cli.test.ts'];
+
 export default defineConfig({
   test: {
     passWithNoTests: false,
@@ -13,8 +21,27 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/editor/**', '**/node_modules/**'] },
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/editor/**', '**/node_modules/**'],
+          env: { LEADFLOW_TEST_PG_URL: '' },
+        },
       },
+      ...(postgresUrl
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'node-postgres',
+                include: STORAGE_SUITES,
+                // SQLite's own checkpointing has nothing to test on PostgreSQL.
+                exclude: ['test/server/checkpoints.test.ts', '**/node_modules/**'],
+                env: { LEADFLOW_TEST_PG_URL: postgresUrl },
+              },
+            },
+          ]
+        : []),
       {
         // The editor's components in a simulated DOM; SvelteKit's $app modules are stood in for.
         extends: true,

@@ -63,6 +63,21 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/** PostgreSQL's "object in use": CREATE DATABASE found its template open in another session (suites creating databases at once). */
+const OBJECT_IN_USE = '55006';
+const CREATE_DATABASE_ATTEMPTS = 20;
+
+async function createDatabase(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await adminQuery(`create database ${name}`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== OBJECT_IN_USE || attempt === CREATE_DATABASE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /**
  * A fresh temporary directory with a copy of the repository's rules/, and an
  * empty database: a SQLite file in it, or a new PostgreSQL database.
@@ -75,7 +90,7 @@ export async function tempWorkspace(): Promise<Workspace> {
   const name = `leadflow_${basename(dir)
     .replace(/[^a-z0-9]/gi, '_')
     .toLowerCase()}`;
-  await adminQuery(`create database ${name}`);
+  await createDatabase(name);
   return { dir, rulesDir, db: databaseUrl(name) };
 }
 

@@ -47,11 +47,9 @@ describe.each([
   });
 
   it(
-    'stores every lead, event and outcome of the source, quickly',
+    'stores every lead, event and outcome of the source',
     async () => {
-      const started = performance.now();
       const summary = await importHistory(history, text, format, { recordedBy: 'test' });
-      const seconds = (performance.now() - started) / 1000;
       const expected = collect(read(text));
       const events = expected.values.reduce((sum, lead) => sum + leadEvents(lead).length, 0);
       expect(summary).toMatchObject({
@@ -69,7 +67,6 @@ describe.each([
       // Every lead was folded by the active version from all of its events.
       expect(await count(workspace, "select count(*) as n from leads where rule_set_version = 'v1'")).toBe(leads);
       expect(await count(workspace, 'select sum(event_count) as n from leads')).toBe(events);
-      expect(seconds).toBeLessThan(60);
     },
     IMPORT_TIMEOUT,
   );
