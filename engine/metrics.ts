@@ -7,7 +7,7 @@
  * resolved leads, those whose outcome (won or lost) is known in the period:
  * an open lead is neither a success nor a failure yet.
  */
-import { parseTime } from './evaluate';
+import { parseTime } from './time';
 import { compareVersions, type VersionDiff } from './compare';
 import type { LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';

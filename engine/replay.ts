@@ -14,7 +14,8 @@
  * time: with 100,000 leads that is several times faster than keeping every
  * state alive and visiting them in random order.
  */
-import { canonicalTime, foldEvent, isKnownEventType, parseTime, scoreAt, type ScoreBasis } from './evaluate';
+import { foldEvent, isKnownEventType, scoreAt, type ScoreBasis } from './evaluate';
+import { canonicalTime, parseTime } from './time';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
 import { bandOf } from './scoring';

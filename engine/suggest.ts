@@ -22,7 +22,8 @@
 import { roc } from './metrics';
 import { atThreshold, thresholdCurve, type ThresholdCurve } from './whatif';
 import { fitLogistic, logit, type LogisticModel, type SparseRow } from './regression';
-import { applyEvent, isKnownEventType, parseTime } from './evaluate';
+import { applyEvent, isKnownEventType } from './evaluate';
+import { parseTime } from './time';
 import { OUTCOME_EVENT_TYPES, SALES_STAGES, replay, type ReplayResult } from './replay';
 import { MS_PER_DAY } from './scoring';
 import { loadRuleSet, formatProblem, type CompiledRuleSet } from './ruleset';

@@ -17,7 +17,7 @@
  * Hand-offs by other transitions (e.g. a customer's request straight to SQL)
  * are counted only if the score also reached t.
  */
-import { parseTime } from './evaluate';
+import { parseTime } from './time';
 import { isoWeekStart, periodWeeks, precisionRecall, ratio, type Classification } from './metrics';
 import { MS_PER_DAY } from './scoring';
 import type { ReplayResult } from './replay';

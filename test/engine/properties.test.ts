@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, evaluateBatch, EvaluationError, SYSTEM_EVENT_TYPES, type LeadEvent, type LeadState } from '../../engine/index';
-import { applyEvent, foldEvent, parseTime } from '../../engine/evaluate';
+import { applyEvent, foldEvent } from '../../engine/evaluate';
+import { parseTime } from '../../engine/time';
 import { day, ruleSet } from './fixtures';
 
 const v1 = ruleSet();
