@@ -13,6 +13,7 @@ import { applyInOrder, compareHistory, pointsOf, type AppliedEvent, type FoldRes
 import {
   isUniqueViolation,
   leadFilterValues,
+  stageChangeRecord,
   type EventWrite,
   type LeadWrite,
   type OutcomeRecord,
@@ -311,15 +312,7 @@ function eventWrite(applied: AppliedEvent, receivedAt: string): EventWrite {
 function stageChangeRecords(state: LeadState, applied: readonly AppliedEvent[], from: number): StageChangeRecord[] {
   if (state.stageHistory.length <= from) return [];
   const bandByEvent = new Map(applied.map((a) => [a.event.id, a.explanation?.band.after ?? null]));
-  return state.stageHistory.slice(from).map((change, i) => ({
-    leadId: state.leadId,
-    seq: from + i,
-    eventId: change.eventId,
-    from: change.from,
-    to: change.to,
-    at: change.at,
-    transitionId: change.transitionId,
-    reason: change.reason ?? null,
-    band: bandByEvent.get(change.eventId) ?? null,
-  }));
+  return state.stageHistory
+    .slice(from)
+    .map((change, i) => stageChangeRecord(state.leadId, from + i, change, bandByEvent.get(change.eventId) ?? null));
 }

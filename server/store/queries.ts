@@ -3,9 +3,9 @@
  * the same code serves SQLite and PostgreSQL. A `Queries` wraps either the
  * database or an open transaction.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { LeadEvent, LeadState } from '../../engine/index';
-import type { Database } from './schema';
+import type { Database, StageChangesTable } from './schema';
 import { FILTER_COLUMNS, type FilterColumn, type IngestStatements, type RevisedLeadWrite } from './ingest-statements';
 import { WrittenLeads, type LeadCache } from './lead-cache';
 import type {
@@ -62,6 +62,21 @@ export interface EventWrite {
 export interface QueryContext {
   statements: IngestStatements;
   leads: LeadCache;
+}
+
+/** A stored stage_changes row as a record. */
+export function stageChangeFromRow(row: Selectable<StageChangesTable>): StageChangeRecord {
+  return {
+    leadId: row.lead_id,
+    seq: row.seq,
+    eventId: row.event_id,
+    from: row.from_stage,
+    to: row.to_stage,
+    at: row.at,
+    transitionId: row.transition_id,
+    reason: row.reason,
+    band: row.band,
+  };
 }
 
 export class Queries {
@@ -274,17 +289,7 @@ export class Queries {
   /** Stage changes up to a time, grouped by lead in history order (for KPIs). */
   async stageChangesUntil(until: string): Promise<StageChangeRecord[]> {
     const rows = await this.db.selectFrom('stage_changes').selectAll().where('at', '<', until).orderBy('lead_id').orderBy('seq').execute();
-    return rows.map((r) => ({
-      leadId: r.lead_id,
-      seq: r.seq,
-      eventId: r.event_id,
-      from: r.from_stage,
-      to: r.to_stage,
-      at: r.at,
-      transitionId: r.transition_id,
-      reason: r.reason,
-      band: r.band,
-    }));
+    return rows.map(stageChangeFromRow);
   }
 
   async insertOutcomes(rows: readonly OutcomeRecord[]): Promise<void> {

@@ -1,5 +1,5 @@
 /** What the store reads and writes, in domain terms (JSON columns parsed). */
-import type { LeadEvent, LeadState } from '../../engine/index';
+import type { LeadEvent, LeadState, StageChange } from '../../engine/index';
 
 export interface StoredLead {
   state: LeadState;
@@ -29,6 +29,21 @@ export interface StageChangeRecord {
   transitionId: string | null;
   reason: string | null;
   band: string | null;
+}
+
+/** A lead's stage-history entry at position `seq` as a stored row, with the band the causing event left. */
+export function stageChangeRecord(leadId: string, seq: number, change: StageChange, band: string | null): StageChangeRecord {
+  return {
+    leadId,
+    seq,
+    eventId: change.eventId,
+    from: change.from,
+    to: change.to,
+    at: change.at,
+    transitionId: change.transitionId,
+    reason: change.reason ?? null,
+    band,
+  };
 }
 
 export const OUTCOME_KINDS = ['accepted', 'rejected', 'qualified', 'won', 'lost', 'disqualified'] as const;

@@ -7,7 +7,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { LeadState } from '../../engine/index';
-import type { StageChangeRecord } from './records';
+import { stageChangeFromRow } from './queries';
+import { stageChangeRecord, type StageChangeRecord } from './records';
 import type { Database } from './schema';
 
 /** Leads (and so parsed shadow states) per page; also the length of each page's `IN (…)` lists, far below any parameter limit. */
@@ -40,18 +41,7 @@ export class ShadowReads {
       for (const lead of leads) {
         const { stageHistory } = JSON.parse(lead.state) as LeadState;
         stageHistory.forEach((change, seq) => {
-          if (change.at >= until) return;
-          histories.challenger.push({
-            leadId: lead.lead_id,
-            seq,
-            eventId: change.eventId,
-            from: change.from,
-            to: change.to,
-            at: change.at,
-            transitionId: change.transitionId,
-            reason: change.reason ?? null,
-            band: bands.get(change.eventId) ?? null,
-          });
+          if (change.at < until) histories.challenger.push(stageChangeRecord(lead.lead_id, seq, change, bands.get(change.eventId) ?? null));
         });
       }
       histories.live.push(...(await this.liveStageChanges(leadIds, until)));
@@ -82,16 +72,6 @@ export class ShadowReads {
       .orderBy('lead_id')
       .orderBy('seq')
       .execute();
-    return rows.map((r) => ({
-      leadId: r.lead_id,
-      seq: r.seq,
-      eventId: r.event_id,
-      from: r.from_stage,
-      to: r.to_stage,
-      at: r.at,
-      transitionId: r.transition_id,
-      reason: r.reason,
-      band: r.band,
-    }));
+    return rows.map(stageChangeFromRow);
   }
 }
