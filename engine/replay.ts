@@ -15,7 +15,7 @@
  * state alive and visiting them in random order.
  */
 import { foldEvent, isKnownEventType, scoreAt, type ScoreBasis } from './evaluate';
-import { canonicalTime, parseTime } from './time';
+import { canonicalTime, iso, parseTime } from './time';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
 import { bandOf } from './scoring';
@@ -170,10 +170,6 @@ function timeOf(value: string, what: string): number {
   const time = parseTime(value);
   if (Number.isNaN(time)) throw new ReplayError(`${what}: not an ISO 8601 time: "${value}"`);
   return time;
-}
-
-function iso(time: number): string {
-  return new Date(time).toISOString();
 }
 
 function ruleTallies(fold: VersionFold): Record<string, number> {
