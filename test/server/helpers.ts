@@ -63,19 +63,42 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-/** PostgreSQL's "object in use": CREATE DATABASE found its template open in another session (suites creating databases at once). */
+/** PostgreSQL's "object in use": a database is open in another session (CREATE DATABASE's template, or one being dropped). */
 const OBJECT_IN_USE = '55006';
-const CREATE_DATABASE_ATTEMPTS = 20;
+/** PostgreSQL's "insufficient privilege": DROP DATABASE ... WITH (FORCE) met a session of another role, such as an autovacuum worker. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+const ATTEMPTS = 20;
 
-async function createDatabase(name: string): Promise<void> {
+const codeOf = (error: unknown) => (error as { code?: string }).code;
+
+/** Runs `sql`, again after a growing pause while PostgreSQL answers "object in use" (suites creating databases at once). */
+async function whileInUse(sql: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await adminQuery(`create database ${name}`);
+      return await adminQuery(sql);
     } catch (error) {
-      if ((error as { code?: string }).code !== OBJECT_IN_USE || attempt === CREATE_DATABASE_ATTEMPTS) throw error;
+      if (codeOf(error) !== OBJECT_IN_USE || attempt === ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
+}
+
+/**
+ * Drops a test database. FORCE ends the sessions the tests left open, but it
+ * may not end an autovacuum worker (suites that store many rows wake one); then
+ * our own sessions are ended and a plain DROP, which asks autovacuum to stop,
+ * is tried until the database is free.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  try {
+    return await adminQuery(`drop database if exists ${name} with (force)`);
+  } catch (error) {
+    if (codeOf(error) !== INSUFFICIENT_PRIVILEGE) throw error;
+  }
+  await adminQuery(
+    `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and usename = current_user and pid <> pg_backend_pid()`,
+  );
+  await whileInUse(`drop database if exists ${name}`);
 }
 
 /**
@@ -90,14 +113,14 @@ export async function tempWorkspace(): Promise<Workspace> {
   const name = `leadflow_${basename(dir)
     .replace(/[^a-z0-9]/gi, '_')
     .toLowerCase()}`;
-  await createDatabase(name);
+  await whileInUse(`create database ${name}`);
   return { dir, rulesDir, db: databaseUrl(name) };
 }
 
 /** Removes a workspace's directory and database. */
 export async function removeWorkspace(workspace: Workspace): Promise<void> {
   rmSync(workspace.dir, { recursive: true, force: true });
-  if (PG_URL) await adminQuery(`drop database if exists ${new URL(workspace.db).pathname.slice(1)} with (force)`);
+  if (PG_URL) await dropDatabase(new URL(workspace.db).pathname.slice(1));
 }
 
 /** Rows of a query run directly on a workspace's database (for checks the API does not expose). */
