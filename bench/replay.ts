@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     );
     console.log('');
     console.log(
-      `Workers (medians): start ${phase('start')}, replay ${phase('fold')} (of which waiting for pages ${phase('waiting')}), report ${phase('report')} (of which waiting for the other workers ${phase('waitingForParts')}), JSON ${phase('serialise')}`,
+      `Workers (medians): start ${phase('start')}, replay ${phase('fold')} (of which waiting for pages ${phase('waiting')}), report ${phase('report')} (of which waiting for the other workers ${phase('waitingForPeers')}), JSON ${phase('serialise')}`,
     );
     console.log(
       `Hand-offs: ${report!.versions.map((v) => `${v.version} ${count.format(v.handOffs)}`).join(', ')}; leads changing: ${count.format(report!.diffs[0]!.changes.length)}`,

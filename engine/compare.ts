@@ -1,10 +1,11 @@
 /**
  * Comparing two versions lead by lead: which leads change band, hand-off or
  * final stage, and the scoring rules that made the difference. Reads each
- * version's judgement of each lead through a {@link JudgementReader}, so the
- * records may come from a replay or from columns sent between threads.
+ * version's record of each lead from a replay's columns (columns.ts), which
+ * may come from one replay or be merged from replays in several threads.
  */
-import type { ReplayResult, VersionRecord } from './replay';
+import { bandAt, OUTCOME, replayColumns, stageAt, type LeadColumns, type VersionColumns } from './columns';
+import type { ReplayResult } from './replay';
 import { BANDS, type Band, type Stage } from './schema';
 
 /** How a version saw a lead, for the side-by-side list. */
@@ -40,30 +41,21 @@ export interface VersionDiff {
   changes: LeadChange[];
 }
 
-/** One version's judgement of the i-th lead of a replay. */
-export interface JudgementReader {
-  version: string;
-  view(i: number): LeadView;
-  /** Points per scoring rule at judgement time; read only for leads that change. */
-  rules(i: number): Record<string, number>;
-}
-
-/** The leads compared, in the replay's order. */
-export type ComparedLeads = ReadonlyArray<{ leadId: string; outcome: { result: 'won' | 'lost' } | null }>;
-
-function view(record: VersionRecord): LeadView {
-  return { score: record.judged.score, band: record.judged.band, handedOff: record.handOff !== null, stage: record.stage };
-}
-
-/** A reader over version `index` of a replay. */
-export function recordReader(result: ReplayResult, index: number): JudgementReader {
-  const version = result.versions[index];
-  if (version === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
+function view(columns: VersionColumns, i: number): LeadView {
   return {
-    version,
-    view: (i) => view(result.leads[i]!.versions[index]!),
-    rules: (i) => result.leads[i]!.versions[index]!.judged.rules,
+    score: columns.score[i]!,
+    band: bandAt(columns, i),
+    handedOff: !Number.isNaN(columns.handOffAt[i]!),
+    stage: stageAt(columns, i),
   };
+}
+
+/** Points per scoring rule of lead i at judgement time. */
+function rulePoints(columns: VersionColumns, i: number): Record<string, number> {
+  const rules: Record<string, number> = {};
+  for (let j = columns.ruleStart[i]!; j < columns.ruleStart[i + 1]!; j++)
+    rules[columns.ruleIds[columns.ruleIndex[j]!]!] = columns.rulePoints[j]!;
+  return rules;
 }
 
 function ruleDifferences(from: Record<string, number>, to: Record<string, number>): LeadChange['rules'] {
@@ -72,27 +64,27 @@ function ruleDifferences(from: Record<string, number>, to: Record<string, number
 }
 
 /**
- * Lead by lead, how version `to` differs from version `from`: counts, a
- * band-to-band matrix, and the leads that change with the scoring rules that
- * made the difference (points per rule at judgement time).
+ * Lead by lead, how version `to` differs from version `from` (columns of the
+ * same leads): counts, a band-to-band matrix, and the leads that change with
+ * the scoring rules that made the difference (points per rule at judgement time).
  */
-export function diffJudgements(leads: ComparedLeads, from: JudgementReader, to: JudgementReader): VersionDiff {
+export function diffColumns(leads: LeadColumns, from: VersionColumns, to: VersionColumns): VersionDiff {
   const bandMatrix = Object.fromEntries(
     BANDS.map((band) => [band, Object.fromEntries(BANDS.map((other) => [other, 0]))]),
   ) as VersionDiff['bandMatrix'];
   const diff: VersionDiff = {
     from: from.version,
     to: to.version,
-    leads: leads.length,
+    leads: leads.ids.length,
     bandChanged: 0,
     handOffChanged: 0,
     stageChanged: 0,
     bandMatrix,
     changes: [],
   };
-  leads.forEach((lead, i) => {
-    const before = from.view(i);
-    const after = to.view(i);
+  for (let i = 0; i < leads.ids.length; i++) {
+    const before = view(from, i);
+    const after = view(to, i);
     bandMatrix[before.band][after.band]++;
     const band = before.band !== after.band;
     const handOff = before.handedOff !== after.handedOff;
@@ -101,19 +93,21 @@ export function diffJudgements(leads: ComparedLeads, from: JudgementReader, to: 
     if (handOff) diff.handOffChanged++;
     if (stage) diff.stageChanged++;
     if (band || handOff || stage) {
+      const outcome = leads.outcome[i]!;
       diff.changes.push({
-        leadId: lead.leadId,
-        outcome: lead.outcome?.result ?? null,
+        leadId: leads.ids[i]!,
+        outcome: outcome === OUTCOME.won ? 'won' : outcome === OUTCOME.lost ? 'lost' : null,
         from: before,
         to: after,
-        rules: ruleDifferences(from.rules(i), to.rules(i)),
+        rules: ruleDifferences(rulePoints(from, i), rulePoints(to, i)),
       });
     }
-  });
+  }
   return diff;
 }
 
-/** {@link diffJudgements} of versions `from` and `to` of a replay. */
+/** {@link diffColumns} of versions `from` and `to` of a replay. */
 export function compareVersions(result: ReplayResult, from: number, to: number): VersionDiff {
-  return diffJudgements(result.leads, recordReader(result, from), recordReader(result, to));
+  const columns = replayColumns(result, [from, to]);
+  return diffColumns(columns.leads, columns.versions[0]!, columns.versions[1]!);
 }

@@ -47,11 +47,13 @@ export type {
   ActivityRecord,
   WebinarRecord,
 } from './types';
-export { replay, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES } from './replay';
-export type { ReplayOptions, ReplayResult, LeadReplay, VersionRecord, HandOff, Judgement, Outcome, ScoreHigh } from './replay';
-export { replayReport, versionMetrics, scoredLeads, isoWeek } from './metrics';
-export { compareVersions, diffJudgements, recordReader } from './compare';
-export type { VersionDiff, LeadChange, LeadView, JudgementReader, ComparedLeads } from './compare';
+export { replay, replayShare, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES } from './replay';
+export type { ReplayOptions, ReplayShare, ReplayResult, LeadReplay, VersionRecord, HandOff, Judgement, Outcome, ScoreHigh } from './replay';
+export { replayReport, versionMetrics, columnMetrics, scoredLeads, isoWeek } from './metrics';
+export { replayColumns, mergeColumns, columnBuffers, versionBuffers, kpiFlags, OUTCOME, KPI } from './columns';
+export type { ReplayColumns, LeadColumns, VersionColumns } from './columns';
+export { compareVersions, diffColumns } from './compare';
+export type { VersionDiff, LeadChange, LeadView } from './compare';
 export type {
   ReplayReport,
   VersionMetrics,
@@ -64,7 +66,7 @@ export type {
   SeedKpis,
   Rate,
 } from './metrics';
-export { thresholdCurve, atThreshold } from './whatif';
+export { thresholdCurve, columnCurve, atThreshold } from './whatif';
 export type { ThresholdCurve, ThresholdPoint } from './whatif';
 export { suggestRuleSet, SUGGEST_DEFAULTS, candidateRules, stratifiedHoldOut } from './suggest';
 export type { Suggestion, SuggestOptions, SuggestReport, AucReport, Candidate } from './suggest';

@@ -8,7 +8,8 @@
  * an open lead is neither a success nor a failure yet.
  */
 import { parseTime } from './time';
-import { compareVersions, type VersionDiff } from './compare';
+import { KPI, kpiFlags, bandAt, OUTCOME, replayColumns, type ReplayColumns } from './columns';
+import { diffColumns, type VersionDiff } from './compare';
 import type { LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { MS_PER_DAY } from './scoring';
@@ -230,29 +231,18 @@ export interface Workload {
   peakPerWeek: number;
 }
 
-/** Hand-offs per ISO week over the given weeks (zeros included), with mean and peak. */
-export function workload(handOffTimes: Iterable<string>, weeks: readonly number[]): Workload {
+/** Hand-offs per ISO week over the given weeks (zeros included), with mean and peak; times are ISO 8601 or epoch ms. */
+export function workload(handOffTimes: Iterable<string | number>, weeks: readonly number[]): Workload {
   const counts = new Map<number, number>(weeks.map((week) => [week, 0]));
   let total = 0;
   for (const at of handOffTimes) {
-    const week = isoWeekStart(parseTime(at));
+    const week = isoWeekStart(typeof at === 'number' ? at : parseTime(at));
     counts.set(week, (counts.get(week) ?? 0) + 1);
     total++;
   }
   const rows = [...counts.entries()].sort(([a], [b]) => a - b).map(([week, handOffs]) => ({ week: isoWeek(week), handOffs }));
   const peakPerWeek = rows.reduce((peak, row) => Math.max(peak, row.handOffs), 0);
   return { weeks: rows, meanPerWeek: ratio(total, rows.length), peakPerWeek };
-}
-
-/** Whether the history enters `to` at some time after it entered `from`. */
-function enteredAfter(record: VersionRecord, from: Stage, to: Stage): boolean {
-  const history = record.stageHistory;
-  const first = history.findIndex((change) => change.to === from);
-  return first >= 0 && history.some((change, i) => i > first && change.to === to);
-}
-
-function entered(record: VersionRecord, stage: Stage): boolean {
-  return record.stageHistory.some((change) => change.to === stage);
 }
 
 export interface SeedKpis {
@@ -267,33 +257,43 @@ export interface SeedKpis {
   opportunityToClose: Rate;
 }
 
-/** The seed KPIs of one version; each is defined in {@link SeedKpis}. */
-export function seedKpis(records: ReadonlyArray<{ record: VersionRecord; lead: LeadReplay }>): SeedKpis {
-  let dormant = 0;
-  let dormantToSql = 0;
-  let sql = 0;
-  let sqlToWon = 0;
-  let hot = 0;
-  let hotWon = 0;
-  for (const { record, lead } of records) {
-    if (entered(record, 'dormant')) {
-      dormant++;
-      if (enteredAfter(record, 'dormant', 'sql')) dormantToSql++;
-    }
-    if (entered(record, 'sql')) {
-      sql++;
-      if (enteredAfter(record, 'sql', 'won')) sqlToWon++;
-    }
-    if (record.handOff?.band === 'hot') {
-      hot++;
-      if (lead.outcome?.result === 'won') hotWon++;
+/** Counts of the seed KPIs, lead by lead. */
+class KpiTally {
+  private dormant = 0;
+  private dormantToSql = 0;
+  private sql = 0;
+  private sqlToWon = 0;
+  private hot = 0;
+  private hotWon = 0;
+
+  /** A lead's {@link KPI} flags, whether the version handed it over while hot, and whether it was won. */
+  add(flags: number, hotHandOff: boolean, won: boolean): void {
+    if (flags & KPI.dormant) this.dormant++;
+    if (flags & KPI.dormantToSql) this.dormantToSql++;
+    if (flags & KPI.sql) this.sql++;
+    if (flags & KPI.sqlToWon) this.sqlToWon++;
+    if (hotHandOff) {
+      this.hot++;
+      if (won) this.hotWon++;
     }
   }
-  return {
-    dormantToOpportunity: rate(dormantToSql, dormant),
-    hotLeadConversion: rate(hotWon, hot),
-    opportunityToClose: rate(sqlToWon, sql),
-  };
+
+  kpis(): SeedKpis {
+    return {
+      dormantToOpportunity: rate(this.dormantToSql, this.dormant),
+      hotLeadConversion: rate(this.hotWon, this.hot),
+      opportunityToClose: rate(this.sqlToWon, this.sql),
+    };
+  }
+}
+
+/** The seed KPIs of one version; each is defined in {@link SeedKpis}. */
+export function seedKpis(records: ReadonlyArray<{ record: VersionRecord; lead: LeadReplay }>): SeedKpis {
+  const tally = new KpiTally();
+  for (const { record, lead } of records) {
+    tally.add(kpiFlags(record.stageHistory), record.handOff?.band === 'hot', lead.outcome?.result === 'won');
+  }
+  return tally.kpis();
 }
 
 export interface VersionMetrics {
@@ -332,37 +332,53 @@ export function scoredLeads(result: ReplayResult, index: number): ScoredLead[] {
 
 /** Every metric of one version of a replay. */
 export function versionMetrics(result: ReplayResult, index: number): VersionMetrics {
-  const version = result.versions[index];
-  if (version === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
-  const records = result.leads.map((lead) => ({ lead, record: lead.versions[index]! }));
-  const scored = scoredLeads(result, index);
-  const won = scored.filter((lead) => lead.won).length;
+  return columnMetrics(replayColumns(result, [index]), 0);
+}
 
+/** Every metric of the version at `index` of a replay's columns. */
+export function columnMetrics(columns: ReplayColumns, index: number): VersionMetrics {
+  const v = columns.versions[index];
+  if (v === undefined) throw new RangeError(`no version at index ${index} (columns hold ${columns.versions.length})`);
+  const { firstTouch, outcome } = columns.leads;
+  const total = outcome.length;
   const stages = Object.fromEntries(STAGES.map((stage) => [stage, 0])) as Record<Stage, number>;
-  for (const { record } of records) {
-    const reached = new Set<Stage>();
-    for (const change of record.stageHistory) reached.add(change.to);
-    for (const stage of reached) stages[stage]++;
+  const reachedCounts = STAGES.map(() => 0);
+  const scored: ScoredLead[] = [];
+  const handOffTimes: number[] = [];
+  const daysToHandOff: number[] = [];
+  const kpis = new KpiTally();
+  const hot = BANDS.indexOf('hot');
+  let won = 0;
+  for (let i = 0; i < total; i++) {
+    const reached = v.reached[i]!;
+    for (let s = 0; reached >> s; s++) if ((reached >> s) & 1) reachedCounts[s]!++;
+    const handedOff = !Number.isNaN(v.handOffAt[i]!);
+    const isWon = outcome[i] === OUTCOME.won;
+    if (outcome[i] !== OUTCOME.open) {
+      if (isWon) won++;
+      scored.push({ score: v.score[i]!, band: bandAt(v, i), handedOff, won: isWon });
+    }
+    if (handedOff) {
+      handOffTimes.push(v.handOffAt[i]!);
+      daysToHandOff.push((v.handOffAt[i]! - firstTouch[i]!) / MS_PER_DAY);
+    }
+    kpis.add(v.kpis[i]!, handedOff && v.handOffBand[i] === hot, isWon);
   }
-  const handedOff = records.filter(({ record }) => record.handOff !== null);
-  const daysToHandOff = handedOff.map(({ lead, record }) => (parseTime(record.handOff!.at) - parseTime(lead.firstTouchAt)) / MS_PER_DAY);
+  STAGES.forEach((stage, s) => (stages[stage] = reachedCounts[s]!));
 
   return {
-    version,
-    leads: { total: records.length, resolved: scored.length, won, lost: scored.length - won, open: records.length - scored.length },
+    version: v.version,
+    leads: { total, resolved: scored.length, won, lost: scored.length - won, open: total - scored.length },
     stages,
-    handOffs: handedOff.length,
+    handOffs: handOffTimes.length,
     classification: classification(scored),
     baseRate: ratio(won, scored.length),
     bands: bandConversion(scored),
     lift: liftTable(scored),
     roc: roc(scored),
     medianDaysToHandOff: median(daysToHandOff),
-    kpis: seedKpis(records),
-    workload: workload(
-      handedOff.map(({ record }) => record.handOff!.at),
-      periodWeeks(result.period),
-    ),
+    kpis: kpis.kpis(),
+    workload: workload(handOffTimes, periodWeeks(columns.period)),
   };
 }
 
@@ -376,10 +392,11 @@ export interface ReplayReport {
 
 /** The whole comparison of a replay: every version's metrics, and each version against the first. */
 export function replayReport(result: ReplayResult): ReplayReport {
+  const columns = replayColumns(result);
   return {
     period: result.period,
     events: result.events,
-    versions: result.versions.map((_, i) => versionMetrics(result, i)),
-    diffs: result.versions.slice(1).map((_, i) => compareVersions(result, 0, i + 1)),
+    versions: columns.versions.map((_, i) => columnMetrics(columns, i)),
+    diffs: columns.versions.slice(1).map((to) => diffColumns(columns.leads, columns.versions[0]!, to)),
   };
 }

@@ -94,6 +94,8 @@ export interface Judgement {
 export interface ScoreHigh {
   score: number;
   at: string;
+  /** `at` in epoch ms. */
+  time: number;
 }
 
 /** What one version did with one lead. */
@@ -215,7 +217,7 @@ function outcomeOf(event: LeadEvent, time: number): Outcome | null {
 }
 
 /** Applies one event to one version's state and records hand-off, highs and fit while the lead is still being judged. */
-function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEvent, judging: boolean): void {
+function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEvent, time: number, judging: boolean): void {
   const { state, at, fit, stageChanges } = foldEvent(ruleSet, fold.state, event);
   fold.state = state;
   if (!judging) return;
@@ -226,7 +228,7 @@ function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEve
   const total = state.score.total;
   if (ruleSet.activityTypes.has(event.type)) {
     const last = fold.highs[fold.highs.length - 1];
-    if (!last || total > last.score) fold.highs.push({ score: total, at });
+    if (!last || total > last.score) fold.highs.push({ score: total, at, time });
   }
   if (fold.handOff || stageChanges.length === 0) return;
   for (const change of stageChanges) {
@@ -274,6 +276,24 @@ function sortedKeys(counts: Record<string, number>): Record<string, number> {
 }
 
 /**
+ * A replay of part of the leads (a share), whose open leads are not judged
+ * yet: with no `until`, the end of the period is the last event of the whole
+ * history, which the shares replayed apart (in separate threads) learn only
+ * from each other.
+ */
+export interface ReplayShare {
+  /** Times (epoch ms) of the earliest and latest event this share read; null when it read none. */
+  firstEventTime: number | null;
+  lastEventTime: number | null;
+  /**
+   * The share's result, its period that of the whole history (`whole`: the
+   * earliest and latest event time of all shares) and its open leads judged
+   * at the period's end. Its event counts are the share's own.
+   */
+  finish(whole: Pick<ReplayShare, 'firstEventTime' | 'lastEventTime'>): ReplayResult;
+}
+
+/**
  * Replays a stream of events (any number of leads, each lead's events in time
  * order) through each rule set in one pass. Pure: the rule sets and events
  * are not changed, and the same inputs give the same result whatever the
@@ -281,6 +301,16 @@ function sortedKeys(counts: Record<string, number>): Record<string, number> {
  * unreadable or earlier than the lead's event before it.
  */
 export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<LeadEvent>, options: ReplayOptions = {}): ReplayResult {
+  const share = replayShare(ruleSets, events, options);
+  return share.finish(share);
+}
+
+/**
+ * {@link replay} of a share of the leads: every event of a lead must be in
+ * the same share. The shares' results, finished with the same whole, hold
+ * together exactly what the replay of the whole history holds.
+ */
+export function replayShare(ruleSets: readonly CompiledRuleSet[], events: Iterable<LeadEvent>, options: ReplayOptions = {}): ReplayShare {
   const since = options.since === undefined ? null : timeOf(options.since, 'since');
   const until = options.until === undefined ? null : timeOf(options.until, 'until');
   if (since !== null && until !== null && until <= since)
@@ -342,15 +372,12 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
       }
       // Judge before the outcome event is applied: it must not move the score or stage the version is judged on.
       if (outcome && !fold.judged) fold.judged = judgement(ruleSet, fold.state, ruleTallies(fold), time, outcome.at, 'outcome');
-      foldVersion(ruleSet, fold, event, judging && !outcome);
+      foldVersion(ruleSet, fold, event, time, judging && !outcome);
     }
     if (outcome) lead.outcome = outcome;
   }
   for (const lead of open.values()) finish(lead);
 
-  const endTime = until ?? lastTime;
-  const endAt = endTime === null ? '' : iso(endTime);
-  for (const { record, ruleSet, basis, rules } of pending) record.judged = judgement(ruleSet, basis, rules, endTime!, endAt, 'end');
   result.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
   // A lead finished twice came in two groups: found here, after sorting, rather than by remembering every finished lead.
   for (let i = 1; i < result.length; i++) {
@@ -359,17 +386,29 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
     }
   }
 
+  let finished = false;
   return {
-    versions: ruleSets.map((ruleSet) => ruleSet.version),
-    thresholds: ruleSets.map((ruleSet) => ruleSet.definition.lifecycle.thresholds.mql),
-    period: {
-      since: since === null ? null : iso(since),
-      until: until === null ? null : iso(until),
-      firstEventAt: firstTime === null ? null : iso(firstTime),
-      lastEventAt: lastTime === null ? null : iso(lastTime),
-      endAt: endTime === null ? null : iso(endTime),
+    firstEventTime: firstTime,
+    lastEventTime: lastTime,
+    finish(whole) {
+      if (finished) throw new Error('a replay share is finished once');
+      finished = true;
+      const endTime = until ?? whole.lastEventTime;
+      const endAt = endTime === null ? '' : iso(endTime);
+      for (const { record, ruleSet, basis, rules } of pending) record.judged = judgement(ruleSet, basis, rules, endTime!, endAt, 'end');
+      return {
+        versions: ruleSets.map((ruleSet) => ruleSet.version),
+        thresholds: ruleSets.map((ruleSet) => ruleSet.definition.lifecycle.thresholds.mql),
+        period: {
+          since: since === null ? null : iso(since),
+          until: until === null ? null : iso(until),
+          firstEventAt: whole.firstEventTime === null ? null : iso(whole.firstEventTime),
+          lastEventAt: whole.lastEventTime === null ? null : iso(whole.lastEventTime),
+          endAt: endTime === null ? null : iso(endTime),
+        },
+        events: { read, beforePeriod, unknownTypes: unknownTypes.map(sortedKeys) },
+        leads: result,
+      };
     },
-    events: { read, beforePeriod, unknownTypes: unknownTypes.map(sortedKeys) },
-    leads: result,
   };
 }

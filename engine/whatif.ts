@@ -17,7 +17,7 @@
  * Hand-offs by other transitions (e.g. a customer's request straight to SQL)
  * are counted only if the score also reached t.
  */
-import { parseTime } from './time';
+import { OUTCOME, replayColumns, type ReplayColumns } from './columns';
 import { isoWeekStart, periodWeeks, precisionRecall, ratio, type Classification } from './metrics';
 import { MS_PER_DAY } from './scoring';
 import type { ReplayResult } from './replay';
@@ -86,20 +86,29 @@ class WeeklyCounts {
   }
 }
 
-/**
- * The threshold curve of version `index` of a replay. Each of a lead's score
- * highs is a step: for thresholds in (previous high, high], the lead is
- * handed over in the week of that high. Steps are kept in typed arrays and
- * sorted by a packed numeric key: a replay has hundreds of thousands of them.
- */
+/** The threshold curve of version `index` of a replay. */
 export function thresholdCurve(result: ReplayResult, index: number): ThresholdCurve {
-  const version = result.versions[index];
-  if (version === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
-  let count = 0;
-  for (const lead of result.leads) count += lead.versions[index]!.highs.length;
+  return columnCurve(replayColumns(result, [index]), 0);
+}
+
+/** The code of a lead's highest step, by the lead's OUTCOME code (open, won, lost). */
+const HIGHEST_STEP: readonly number[] = [OPEN, WON, LOST];
+
+/**
+ * The threshold curve of the version at `index` of a replay's columns. Each
+ * of a lead's score highs is a step: for thresholds in (previous high, high],
+ * the lead is handed over in the week of that high. Steps are kept in typed
+ * arrays and sorted by a packed numeric key: a replay has hundreds of
+ * thousands of them.
+ */
+export function columnCurve(columns: ReplayColumns, index: number): ThresholdCurve {
+  const v = columns.versions[index];
+  if (v === undefined) throw new RangeError(`no version at index ${index} (columns hold ${columns.versions.length})`);
+  const { outcome: leadOutcomes } = columns.leads;
+  const { highStart, highScore: scores, highAt } = v;
+  const count = scores.length;
   if (count >= POSITION_BITS) throw new RangeError(`too many score highs for a threshold curve (${count})`);
 
-  const scores = new Float64Array(count);
   const weekOf = new Float64Array(count);
   /** Week of the lead's next higher step, whose hand-off this step replaces as the threshold drops; NaN for the highest. */
   const replaces = new Float64Array(count);
@@ -108,23 +117,19 @@ export function thresholdCurve(result: ReplayResult, index: number): ThresholdCu
   let won = 0;
   let firstWeek = Infinity;
   let lastWeek = -Infinity;
-  let n = 0;
-  for (const lead of result.leads) {
-    if (lead.outcome) {
-      resolved++;
-      if (lead.outcome.result === 'won') won++;
-    }
-    const highs = lead.versions[index]!.highs;
-    const outcome = lead.outcome === null ? OPEN : lead.outcome.result === 'won' ? WON : LOST;
-    for (let i = 0; i < highs.length; i++, n++) {
-      const week = isoWeekStart(parseTime(highs[i]!.at));
+  for (let lead = 0; lead < leadOutcomes.length; lead++) {
+    const outcome = leadOutcomes[lead]!;
+    if (outcome !== OUTCOME.open) resolved++;
+    if (outcome === OUTCOME.won) won++;
+    const end = highStart[lead + 1]!;
+    for (let n = highStart[lead]!; n < end; n++) {
+      const week = isoWeekStart(highAt[n]!);
       if (week < firstWeek) firstWeek = week;
       if (week > lastWeek) lastWeek = week;
-      scores[n] = highs[i]!.score;
       weekOf[n] = week;
-      if (i > 0) replaces[n - 1] = week;
       replaces[n] = NaN;
-      outcomes[n] = i === highs.length - 1 ? outcome : NOT_HIGHEST;
+      if (n > highStart[lead]!) replaces[n - 1] = week;
+      outcomes[n] = n === end - 1 ? HIGHEST_STEP[outcome]! : NOT_HIGHEST;
     }
   }
   const order = new Float64Array(count);
@@ -135,7 +140,7 @@ export function thresholdCurve(result: ReplayResult, index: number): ThresholdCu
   }
   order.sort();
 
-  const weeks = periodWeeks(result.period).length;
+  const weeks = periodWeeks(columns.period).length;
   const weekIndex = (time: number) => Math.round((time - firstWeek) / MS_PER_WEEK);
   const weekly = new WeeklyCounts(count === 0 ? 0 : weekIndex(lastWeek) + 1, count);
   const points: ThresholdPoint[] = [];
@@ -165,7 +170,7 @@ export function thresholdCurve(result: ReplayResult, index: number): ThresholdCu
       peakPerWeek: weekly.peak,
     });
   }
-  return { version, threshold: result.thresholds[index]!, resolved, won, weeks, points };
+  return { version: v.version, threshold: v.threshold, resolved, won, weeks, points };
 }
 
 /** A step's position from its sort key (the low bits; the key's score part is a multiple of POSITION_BITS). */

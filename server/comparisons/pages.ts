@@ -53,9 +53,9 @@ function sortTies(tuples: EventTupleText[], times: readonly string[]): void {
 /**
  * Stored events before `until`, lead by lead, each lead's in history order
  * (time, then id), about `pageSize` at a time, each page a JSON array of
- * {@link EventTuple}s. The events of a page's last lead at its last time are
- * held back for the next, so a lead's events of equal time are always
- * ordered together.
+ * {@link EventTuple}s. A lead's events are never split between pages (the
+ * page's last lead is held back for the next; a lead with more events than a
+ * page makes a larger page), so pages can be replayed apart.
  */
 export async function* eventPages(history: HistoryReader, until: string | null, pageSize: number): AsyncGenerator<Page> {
   let after: HistoryCursor | null = null;
@@ -67,16 +67,12 @@ export async function* eventPages(history: HistoryReader, until: string | null, 
     const newestKey = newest === undefined ? null : keyOf(newest);
     if (newest !== undefined) after = { leadId: newestKey!.leadId, occurredAt: timeOf(newest), id: newestKey!.id };
     const all = held.length > 0 ? held.concat(tuples) : tuples;
-    const times = all.map(timeOf);
     let cut = all.length;
-    if (!lastPage) {
-      const lastTime = times[all.length - 1];
-      while (cut > 0 && times[cut - 1] === lastTime && keyOf(all[cut - 1]!).leadId === newestKey!.leadId) cut--;
-    }
+    if (!lastPage) while (cut > 0 && keyOf(all[cut - 1]!).leadId === newestKey!.leadId) cut--;
     const ready = all.slice(0, cut);
     held = all.slice(cut);
     if (ready.length > 0) {
-      sortTies(ready, times);
+      sortTies(ready, ready.map(timeOf));
       yield { json: `[${ready.join(',')}]`, size: ready.length };
     }
     if (lastPage) return;

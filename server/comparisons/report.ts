@@ -4,22 +4,25 @@
  * version, the threshold what-if curve, so a slider can read any threshold
  * without running anything again.
  *
- * Versions may be replayed in separate workers: each computes the metrics and
- * curves of its own versions (a version replays exactly as it would alone)
- * and hands over a {@link ReportPart}; one worker assembles the report. A
- * single worker goes through the same assembly, so both give the same bytes.
+ * The report is computed from a replay's columns (engine/columns.ts), which
+ * may be merged from replays of parts of the leads in several threads. Each
+ * thread computes the metrics and curves of some of the versions from the
+ * merged columns and hands over a {@link ReportPart}; one thread assembles
+ * the report. A single thread goes through the same assembly, so all give the
+ * same bytes.
  */
 import {
-  BANDS,
-  diffJudgements,
-  STAGES,
-  thresholdCurve,
-  versionMetrics,
-  type JudgementReader,
+  columnCurve,
+  columnMetrics,
+  diffColumns,
+  replayColumns,
+  type ReplayColumns,
   type ReplayReport,
   type ReplayResult,
   type ThresholdCurve,
+  type VersionColumns,
   type VersionMetrics,
+  versionBuffers,
 } from '../../engine/index';
 
 /** Where the compared results come from: a replay of stored history, or the live and shadow results stored as events arrived. */
@@ -34,112 +37,48 @@ export interface ComparisonReport extends ReplayReport {
   notes: string[];
 }
 
-/** The report's share of some of the versions, from a result holding only them. */
+/** The report's share of some of the versions, from the columns of the whole history. */
 export interface ReportPart {
   /** Positions of these versions among all compared versions. */
   indexes: number[];
   metrics: VersionMetrics[];
   whatIf: ThresholdCurve[];
   unknownTypes: Array<Record<string, number>>;
-  /** Per version: what the differences between versions read of each lead (in lead-id order). */
-  judgements: JudgementColumns[];
-  /** Leads in the result, with the first and last id, to check that every part replayed the same leads. */
+  /** Their columns, which the differences between versions read. */
+  columns: VersionColumns[];
+  /** Leads in the columns, with the first and last id, to check that every part read the same leads. */
   leads: { count: number; first: string | null; last: string | null };
-}
-
-/**
- * What comparing versions reads of one version's judgement of each lead,
- * column by column: typed arrays pass between threads without being copied
- * (a hundred thousand small objects take most of a second to clone).
- */
-export interface JudgementColumns {
-  version: string;
-  score: Float64Array;
-  /** Positions in BANDS. */
-  band: Uint8Array;
-  /** Positions in STAGES. */
-  stage: Uint8Array;
-  /** 1 when the version handed the lead over. */
-  handedOff: Uint8Array;
-  /** Every scoring rule that gave any lead points. */
-  ruleIds: string[];
-  /** Lead i's points from ruleIds[j] at judgement time, at i × ruleIds.length + j (0 when none). */
-  points: Float64Array;
-}
-
-function judgementColumns(result: ReplayResult, index: number): JudgementColumns {
-  const { leads } = result;
-  const ruleColumn = new Map<string, number>();
-  for (const lead of leads)
-    for (const id in lead.versions[index]!.judged.rules) if (!ruleColumn.has(id)) ruleColumn.set(id, ruleColumn.size);
-  const width = ruleColumn.size;
-  const columns: JudgementColumns = {
-    version: result.versions[index]!,
-    score: new Float64Array(leads.length),
-    band: new Uint8Array(leads.length),
-    stage: new Uint8Array(leads.length),
-    handedOff: new Uint8Array(leads.length),
-    ruleIds: [...ruleColumn.keys()],
-    points: new Float64Array(leads.length * width),
-  };
-  leads.forEach((lead, i) => {
-    const record = lead.versions[index]!;
-    columns.score[i] = record.judged.score;
-    columns.band[i] = BANDS.indexOf(record.judged.band);
-    columns.stage[i] = STAGES.indexOf(record.stage);
-    columns.handedOff[i] = record.handOff === null ? 0 : 1;
-    for (const [id, points] of Object.entries(record.judged.rules)) columns.points[i * width + ruleColumn.get(id)!] = points;
-  });
-  return columns;
-}
-
-/** Reads judgements back from columns; a rule with no points is left out, as the comparison counts it as 0 anyway. */
-function columnReader(columns: JudgementColumns): JudgementReader {
-  const width = columns.ruleIds.length;
-  return {
-    version: columns.version,
-    view: (i) => ({
-      score: columns.score[i]!,
-      band: BANDS[columns.band[i]!]!,
-      handedOff: columns.handedOff[i] === 1,
-      stage: STAGES[columns.stage[i]!]!,
-    }),
-    rules: (i) => {
-      const rules: Record<string, number> = {};
-      for (let j = 0; j < width; j++) {
-        const points = columns.points[i * width + j]!;
-        if (points !== 0) rules[columns.ruleIds[j]!] = points;
-      }
-      return rules;
-    },
-  };
 }
 
 /** The buffers of a part, to transfer rather than copy when it is sent to another thread. */
 export function partBuffers(part: ReportPart): ArrayBuffer[] {
-  return part.judgements.flatMap((c) => [c.score, c.band, c.stage, c.handedOff, c.points].map((array) => array.buffer as ArrayBuffer));
+  return part.columns.flatMap(versionBuffers);
 }
 
-/** The part of the report that `result` (the replay of the versions at `indexes`) holds. */
-export function reportPart(result: ReplayResult, indexes: readonly number[]): ReportPart {
-  const { leads } = result;
+function leadSummary(columns: ReplayColumns): ReportPart['leads'] {
+  const { ids } = columns.leads;
+  return { count: ids.length, first: ids[0] ?? null, last: ids[ids.length - 1] ?? null };
+}
+
+/** The part of the report of the versions at `indexes`, whose columns `columns` holds (in that order). */
+export function reportPart(columns: ReplayColumns, indexes: readonly number[]): ReportPart {
   return {
     indexes: [...indexes],
-    metrics: indexes.map((_, i) => versionMetrics(result, i)),
-    whatIf: indexes.map((_, i) => thresholdCurve(result, i)),
-    unknownTypes: result.events.unknownTypes,
-    judgements: indexes.map((_, i) => judgementColumns(result, i)),
-    leads: { count: leads.length, first: leads[0]?.leadId ?? null, last: leads[leads.length - 1]?.leadId ?? null },
+    metrics: indexes.map((_, i) => columnMetrics(columns, i)),
+    whatIf: indexes.map((_, i) => columnCurve(columns, i)),
+    unknownTypes: columns.events.unknownTypes,
+    columns: columns.versions,
+    leads: leadSummary(columns),
   };
 }
 
 /**
- * The report from the parts of every version; `result` is any of the
- * replays (all read the same history: same period, events and leads).
+ * The report from the parts of every version; `columns` are any of the
+ * parts' columns (all read the same history: same period, events and leads).
  */
 export function assembleReport(
   source: ComparisonSource,
-  result: ReplayResult,
+  columns: ReplayColumns,
   parts: readonly ReportPart[],
   notes: string[] = [],
 ): ComparisonReport {
@@ -147,34 +86,34 @@ export function assembleReport(
   const versions = new Array<VersionMetrics>(count);
   const whatIf = new Array<ThresholdCurve>(count);
   const unknownTypes = new Array<Record<string, number>>(count);
-  const judgements = new Array<JudgementColumns>(count);
-  const { leads } = result;
+  const judged = new Array<VersionColumns>(count);
+  const leads = leadSummary(columns);
   for (const part of parts) {
     const { count: leadCount, first, last } = part.leads;
-    if (leadCount !== leads.length || first !== (leads[0]?.leadId ?? null) || last !== (leads[leads.length - 1]?.leadId ?? null)) {
-      throw new Error(`a part of the comparison replayed other leads (${leadCount} from ${first} to ${last}, not ${leads.length})`);
+    if (leadCount !== leads.count || first !== leads.first || last !== leads.last) {
+      throw new Error(`a part of the comparison read other leads (${leadCount} from ${first} to ${last}, not ${leads.count})`);
     }
     part.indexes.forEach((index, i) => {
       versions[index] = part.metrics[i]!;
       whatIf[index] = part.whatIf[i]!;
       unknownTypes[index] = part.unknownTypes[i]!;
-      judgements[index] = part.judgements[i]!;
+      judged[index] = part.columns[i]!;
     });
   }
-  const events = { ...result.events, unknownTypes };
-  const readers = judgements.map(columnReader);
-  const diffs = readers.slice(1).map((reader) => diffJudgements(leads, readers[0]!, reader));
-  return { source, period: result.period, events, versions, diffs, whatIf, notes };
+  const events = { ...columns.events, unknownTypes };
+  const diffs = judged.slice(1).map((to) => diffColumns(columns.leads, judged[0]!, to));
+  return { source, period: columns.period, events, versions, diffs, whatIf, notes };
 }
 
 /** The report of a result holding every version. Deterministic. */
 export function comparisonReport(result: ReplayResult, source: ComparisonSource, notes: string[] = []): ComparisonReport {
+  const columns = replayColumns(result);
   return assembleReport(
     source,
-    result,
+    columns,
     [
       reportPart(
-        result,
+        columns,
         result.versions.map((_, i) => i),
       ),
     ],

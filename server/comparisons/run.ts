@@ -1,9 +1,10 @@
 /**
  * Running one comparison. Worker threads do the replay and the report (see
- * worker.ts), the versions split between them so they replay in parallel;
- * this thread reads history from the store page by page and hands every page
- * to each worker, a few pages ahead of the slowest. Reading is asynchronous
- * and pages are small, so the event loop keeps serving requests during a run.
+ * worker.ts): this thread reads history from the store page by page (a lead's
+ * events never split between pages) and hands each page to the worker with
+ * the fewest pages waiting, so the workers replay disjoint sets of leads in
+ * parallel, each through every version. Reading is asynchronous and pages are
+ * small, so the event loop keeps serving requests during a run.
  */
 import { availableParallelism } from 'node:os';
 import type { CompiledRuleSet } from '../../engine/index';
@@ -14,7 +15,7 @@ import { openChannel, post, type ChannelEnd } from './channel';
 import { eventPages, shadowPages, type Page } from './pages';
 import { WorkerPool } from './pool';
 import type { ComparisonSource } from './report';
-import type { PageMessage, WorkerInput, WorkerMessage, WorkerTimings } from './worker';
+import type { PageMessage, Peer, WorkerInput, WorkerMessage, WorkerTimings } from './worker';
 
 export interface ComparisonRequest {
   source: ComparisonSource;
@@ -35,7 +36,7 @@ export interface RunOptions {
   onTimings?: (timings: WorkerTimings) => void;
   /** Stops the comparison (its workers end) and rejects. */
   signal?: AbortSignal;
-  /** Worker threads to split the versions between; default one per version, at most one per CPU. */
+  /** Worker threads to share a replay between; default one per CPU. A shadow comparison uses one. */
   workers?: number;
 }
 
@@ -62,52 +63,56 @@ function groups(count: number, versions: number): number[][] {
 export async function runComparison(store: Store, request: ComparisonRequest, options: RunOptions = {}): Promise<string> {
   const { onProgress = () => {}, signal } = options;
   const until = request.until === undefined ? null : normaliseTime(request.until);
+  const versions = request.ruleSets.length;
   let total: number;
   let pages: AsyncGenerator<Page>;
-  let split: number[][];
+  let count: number;
   if (request.source === 'replay') {
     total = await store.history.countEvents(until);
     pages = eventPages(store.history, until, COMPARISON_PAGE_EVENTS);
-    const workers = options.workers ?? Math.min(request.ruleSets.length, availableParallelism());
-    split = groups(Math.max(1, Math.min(workers, request.ruleSets.length)), request.ruleSets.length);
+    count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
   } else {
     if (!request.challenger) throw new ComparisonError('a shadow comparison needs the challenger version');
     total = await store.history.countShadowLeads(request.challenger);
     pages = shadowPages(store.history, request.challenger, COMPARISON_PAGE_LEADS);
-    split = [request.ruleSets.map((_, i) => i)];
+    count = 1;
   }
+  // Workers beyond the number of versions replay their share but compute no version's metrics.
+  const owners = [...groups(Math.min(count, versions), versions), ...Array.from({ length: Math.max(0, count - versions) }, () => [])];
 
   const created = performance.now();
   const pageSenders: ChannelEnd[] = [];
-  const partChannels = split.slice(1).map(() => openChannel());
-  const workers = split.map((indexes, w) => {
+  // links[a][b]: the channel from worker a to worker b.
+  const links = owners.map((_, a) => owners.map((_, b) => (a === b ? null : openChannel())));
+  const workers = owners.map((_, w) => {
     const channel = openChannel();
     pageSenders.push(channel.sender);
-    const own = w === 0 ? partChannels.map((c) => c.receiver) : [partChannels[w - 1]!.sender];
+    const peers: Array<Peer | null> = owners.map((_, other) =>
+      other === w ? null : { to: links[w]![other]!.sender, from: links[other]![w]!.receiver },
+    );
     const input: WorkerInput = {
       source: request.source,
-      definitions: indexes.map((i) => request.ruleSets[i]!.definition),
-      indexes,
+      definitions: request.ruleSets.map((ruleSet) => ruleSet.definition),
+      worker: w,
+      owners,
       ...(request.since !== undefined && { since: request.since }),
       ...(request.until !== undefined && { until: request.until }),
       ...(request.challenger !== undefined && { challenger: request.challenger }),
       pages: channel.receiver,
-      ...(w === 0 ? { parts: own } : { assembler: own[0]! }),
+      peers,
     };
     const worker = pool.take();
-    worker.postMessage(
-      input,
-      [channel.receiver, ...own].map((end) => end.port),
-    );
+    worker.postMessage(input, [channel.receiver.port, ...peers.flatMap((peer) => (peer ? [peer.to.port, peer.from.port] : []))]);
     return worker;
   });
 
   return new Promise<string>((resolve, reject) => {
-    const taken = workers.map(() => ({ pages: 0, size: 0 }));
+    const posted = workers.map(() => 0);
+    const taken = workers.map(() => 0);
     const finished = workers.map(() => false);
+    let done = 0;
     let ready = 0;
     let startMs = 0;
-    let posted = 0;
     let reading = false;
     let end = false;
     let settled = false;
@@ -124,24 +129,28 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       if (error) reject(error);
       else resolve(json!);
     };
-    const postAll = (message: PageMessage) => {
-      for (const sender of pageSenders) post(sender, message);
+    // The worker with the fewest pages posted and not yet taken (the first of equals), and how many that is.
+    const leastBusy = () => {
+      let best = 0;
+      for (let w = 1; w < workers.length; w++) if (posted[w]! - taken[w]! < posted[best]! - taken[best]!) best = w;
+      return { worker: best, waiting: posted[best]! - taken[best]! };
     };
 
-    // Keeps up to COMPARISON_PAGES_AHEAD pages posted and not yet taken by the slowest worker.
+    // Keeps every worker up to COMPARISON_PAGES_AHEAD pages posted and not yet taken.
     const fill = async () => {
       if (reading || end || settled) return;
       reading = true;
       try {
-        while (posted - Math.min(...taken.map((t) => t.pages)) < COMPARISON_PAGES_AHEAD && !end && !settled) {
+        while (leastBusy().waiting < COMPARISON_PAGES_AHEAD && !end && !settled) {
           const next = await pages.next();
           if (settled) return;
           if (next.done) {
             end = true;
-            postAll({ end: true });
+            for (const sender of pageSenders) post(sender, { end: true } satisfies PageMessage);
           } else {
-            posted++;
-            postAll({ json: next.value.json });
+            const { worker } = leastBusy();
+            posted[worker]!++;
+            post(pageSenders[worker]!, { json: next.value.json } satisfies PageMessage);
           }
         }
       } catch (error) {
@@ -156,9 +165,9 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
         if (message.type === 'ready') {
           if (++ready === workers.length) startMs = performance.now() - created;
         } else if (message.type === 'took') {
-          taken[w]!.pages++;
-          taken[w]!.size += message.size;
-          onProgress(Math.min(total, ...taken.map((t) => t.size)), total);
+          taken[w]!++;
+          done += message.size;
+          onProgress(Math.min(total, done), total);
           void fill();
         } else if (message.type === 'part') {
           finished[w] = true;

@@ -92,7 +92,7 @@ class RecordFold {
     const total = explanation.score.after.total;
     if (this.ruleSet.activityTypes.has(event.type)) {
       const high = this.highs[this.highs.length - 1];
-      if (!high || total > high.score) this.highs.push({ score: total, at: explanation.at });
+      if (!high || total > high.score) this.highs.push({ score: total, at: explanation.at, time: Date.parse(explanation.at) });
     }
     if (this.handOff) return;
     for (const change of explanation.stageChanges) {

@@ -1,23 +1,36 @@
 /**
- * A comparison's worker thread: replays history through some of the versions
- * (or folds stored live and shadow results) and computes their metrics, all
- * synchronously, so the engine's pure `replay` can consume history as an
+ * A comparison's worker thread: replays history through the versions (or
+ * folds stored live and shadow results) and computes their metrics, all
+ * synchronously, so the engine's pure replay can consume history as an
  * ordinary iterable while the main thread stays free to serve requests. A
  * thread takes one job at a time, as a message, and is reused (pool.ts).
  *
  * Pages of history come from the main thread over a synchronous channel
- * (channel.ts). When the versions are split between workers, each hands its
- * part of the report to the first worker, which assembles the report.
+ * (channel.ts). When several workers share a replay, each replays every
+ * version on the leads of the pages it was given (a share), and they talk
+ * over channels between each pair:
+ *   1. each tells the others the times of its first and last event, so all
+ *      judge open leads at the same end of the period;
+ *   2. each sends every worker that owns versions its share's columns of
+ *      those versions (typed arrays, moved rather than copied);
+ *   3. the owners merge the shares and compute their versions' metrics and
+ *      curves, and send their part to the first worker, which assembles the
+ *      report.
  */
 import { parentPort } from 'node:worker_threads';
 import {
+  columnBuffers,
   loadRuleSetOrThrow,
-  replay,
+  mergeColumns,
+  replayColumns,
+  replayShare,
   type CompiledRuleSet,
   type Explanation,
   type LeadEvent,
+  type ReplayColumns,
   type ReplayOptions,
   type ReplayResult,
+  type ReplayShare,
   type RuleSetDefinition,
 } from '../../engine/index';
 import { post, receive, type ChannelEnd } from './channel';
@@ -33,23 +46,34 @@ import {
 } from './report';
 import { StoredResultsFold } from './shadow';
 
+/** The channels between this worker and another one. */
+export interface Peer {
+  /** Where to send to it. */
+  to: ChannelEnd;
+  /** Where its messages arrive. */
+  from: ChannelEnd;
+}
+
 export interface WorkerInput {
   source: ComparisonSource;
-  /** The versions this worker replays. */
+  /** Every compared version, the baseline first. */
   definitions: RuleSetDefinition[];
-  /** Their positions among all compared versions. */
-  indexes: number[];
+  /** This worker's number among the workers of the comparison; worker 0 assembles the report. */
+  worker: number;
+  /** Per worker, the positions of the versions whose metrics it computes (consecutive; none for some when workers outnumber versions). */
+  owners: number[][];
   since?: string;
   until?: string;
   /** Shadow source: which version's results are the challenger's; the others' are the live results. */
   challenger?: string;
   /** Where pages of history arrive. */
   pages: ChannelEnd;
-  /** The worker that assembles the report: where the other workers' parts arrive, one channel each. */
-  parts?: ChannelEnd[];
-  /** Any other worker: where to send its part. */
-  assembler?: ChannelEnd;
+  /** Per worker, the channels with it (null for this worker itself). */
+  peers: Array<Peer | null>;
 }
+
+/** Between workers of a replay, in this order on each channel. */
+type PeerMessage = { firstEventTime: number | null; lastEventTime: number | null } | ReplayColumns | ReportPart;
 
 /** Main thread → worker, over the pages channel. */
 export type PageMessage = { json: string } | { end: true };
@@ -61,18 +85,22 @@ export type WorkerMessage =
   | { type: 'done'; json: string; timings: Omit<WorkerTimings, 'start'> }
   | { type: 'failed'; message: string };
 
-/** Milliseconds: starting the workers (loading code, compiling rule sets), folding history (of which waiting for pages), the report (metrics, what-if, differences; of which waiting for the other workers' parts), serialising it. */
+/** Milliseconds: starting the workers (loading code, compiling rule sets), folding history (of which waiting for pages), the report (exchanges between workers, metrics, what-if, differences; of which waiting for the other workers), serialising it. */
 export interface WorkerTimings {
   start: number;
   fold: number;
   waiting: number;
   report: number;
-  waitingForParts: number;
+  waitingForPeers: number;
   serialise: number;
 }
 
 let input: WorkerInput;
+/** Milliseconds spent waiting for pages, and for the other workers. */
 let waiting = 0;
+let waitingForPeers = 0;
+/** When the replay of history ended. */
+let folded = 0;
 
 function send(message: WorkerMessage): void {
   parentPort!.postMessage(message);
@@ -124,45 +152,79 @@ function foldShadow(ruleSets: CompiledRuleSet[], options: ReplayOptions): { resu
   return { result: fold.result(), notes };
 }
 
-/** Runs this worker's share; returns the report when this worker assembles it, null when it sent its part to the one that does. */
+/** The peers' next message each, in worker order. */
+function fromPeers<T extends PeerMessage>(workers: readonly number[]): T[] {
+  return workers.map((w) => {
+    const { message, waited } = receive<T>(input.peers[w]!.from);
+    waitingForPeers += waited;
+    return message;
+  });
+}
+
+/**
+ * Replays this worker's share and exchanges what it must with the others
+ * (see the top of this file); returns its versions' merged columns and part
+ * of the report, or null when it owns no version.
+ */
+function replayPart(ruleSets: CompiledRuleSet[], options: ReplayOptions): { columns: ReplayColumns; part: ReportPart } | null {
+  // Pages come lead by lead (pages.ts), so the replay holds one lead's state at a time.
+  const share: ReplayShare = replayShare(ruleSets, events(), { ...options, groupedByLead: true });
+  folded = performance.now();
+  const others = input.peers.flatMap((peer, w) => (peer ? [w] : []));
+  const times = { firstEventTime: share.firstEventTime, lastEventTime: share.lastEventTime };
+  for (const w of others) post(input.peers[w]!.to, times);
+  const whole = { ...times };
+  for (const { firstEventTime, lastEventTime } of fromPeers<typeof times>(others)) {
+    if (firstEventTime !== null && (whole.firstEventTime === null || firstEventTime < whole.firstEventTime))
+      whole.firstEventTime = firstEventTime;
+    if (lastEventTime !== null && (whole.lastEventTime === null || lastEventTime > whole.lastEventTime))
+      whole.lastEventTime = lastEventTime;
+  }
+  const result = share.finish(whole);
+
+  let own: ReplayColumns | null = null;
+  input.owners.forEach((indexes, w) => {
+    if (indexes.length === 0) return;
+    const columns = replayColumns(result, indexes);
+    if (w === input.worker) own = columns;
+    else post(input.peers[w]!.to, columns, columnBuffers(columns));
+  });
+  if (own === null) return null;
+  const columns = mergeColumns([own, ...fromPeers<ReplayColumns>(others)]);
+  return { columns, part: reportPart(columns, input.owners[input.worker]!) };
+}
+
+/** Runs this worker's share; returns the report when this worker assembles it, null when its part went to the one that does. */
 function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
   const ruleSets = input.definitions.map((definition) => loadRuleSetOrThrow(definition));
   const options = { ...(input.since !== undefined && { since: input.since }), ...(input.until !== undefined && { until: input.until }) };
   send({ type: 'ready' });
   const started = performance.now();
-  let folded: number;
   let report: ComparisonReport;
-  let waitingForParts = 0;
   if (input.source === 'shadow') {
     const { result, notes } = foldShadow(ruleSets, options);
     folded = performance.now();
     report = comparisonReport(result, 'shadow', notes);
   } else {
-    // Pages come lead by lead (pages.ts), so the replay holds one lead's state at a time.
-    const result = replay(ruleSets, events(), { ...options, groupedByLead: true });
-    folded = performance.now();
-    const own = reportPart(result, input.indexes);
-    if (input.assembler) {
-      post(input.assembler, own, partBuffers(own));
+    const replayed = replayPart(ruleSets, options);
+    if (!replayed) return null;
+    if (input.worker !== 0) {
+      post(input.peers[0]!.to, replayed.part, partBuffers(replayed.part));
       return null;
     }
-    const parts: ReportPart[] = [own];
-    for (const channel of input.parts ?? []) {
-      const { message, waited } = receive<ReportPart>(channel);
-      waitingForParts += waited;
-      parts.push(message);
-    }
-    report = assembleReport('replay', result, parts);
+    const owners = input.owners.flatMap((indexes, w) => (w !== 0 && indexes.length > 0 ? [w] : []));
+    report = assembleReport('replay', replayed.columns, [replayed.part, ...fromPeers<ReportPart>(owners)]);
   }
   const reported = performance.now();
   const json = JSON.stringify(report);
-  const timings = { fold: folded - started, waiting, report: reported - folded, waitingForParts, serialise: performance.now() - reported };
+  const timings = { fold: folded - started, waiting, report: reported - folded, waitingForPeers, serialise: performance.now() - reported };
   return { json, timings };
 }
 
 parentPort!.on('message', (job: WorkerInput) => {
   input = job;
   waiting = 0;
+  waitingForPeers = 0;
   try {
     const done = run();
     send(done ? { type: 'done', ...done } : { type: 'part' });

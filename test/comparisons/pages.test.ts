@@ -56,6 +56,21 @@ describe('reading history page by page', () => {
     for (const pageSize of [1, 2, 3, 100]) expect(await read(pageSize), `pages of ${pageSize}`).toEqual(expected);
   });
 
+  it('never splits a lead between pages: a page ends where a lead ends, or grows to hold a lead larger than a page', async () => {
+    for (const pageSize of [1, 2, 3]) {
+      const pageOfLead = new Map<string, number>();
+      let page = 0;
+      for await (const { json } of eventPages(history.store.history, null, pageSize)) {
+        for (const [, , leadId] of JSON.parse(json) as EventTuple[]) {
+          expect(pageOfLead.get(leadId) ?? page, `lead ${leadId} in pages of ${pageSize}`).toBe(page);
+          pageOfLead.set(leadId, page);
+        }
+        page++;
+      }
+      expect([...pageOfLead.keys()]).toEqual(['l1', 'l2', 'l3']);
+    }
+  });
+
   it('stops before `until`', async () => {
     expect(await read(2, '2024-01-01T09:02:00.000Z')).toEqual(expected.filter((e) => e.id !== 'late'));
     expect(await read(2, '2024-01-01T09:00:00.000Z')).toEqual([]);

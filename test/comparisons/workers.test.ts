@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('a comparison split between workers', () => {
-  it('gives the engine’s report, byte for byte, however many workers replay the versions', async () => {
+  it('gives the engine’s report, byte for byte, however many workers share the replay', async () => {
     const inProcess = replay(ruleSets, events);
     const expected = JSON.stringify({
       source: 'replay',
@@ -44,13 +44,21 @@ describe('a comparison split between workers', () => {
       whatIf: ruleSets.map((_, i) => thresholdCurve(inProcess, i)),
       notes: [],
     });
-    for (const workers of [1, 2, 3]) {
+    // Four workers: more than versions, so one replays its share of the leads without computing any version's metrics.
+    for (const workers of [1, 2, 3, 4]) {
       const json = await runComparison(history.store, { source: 'replay', ruleSets }, { workers });
       expect(json === expected, `${workers} workers`).toBe(true);
     }
     const report = JSON.parse(expected);
     expect(report.versions.map((v: { handOffs: number }) => v.handOffs).every((n: number) => n > 0)).toBe(true);
     expect(report.diffs.map((d: { changes: unknown[] }) => d.changes.length).every((n: number) => n > 0)).toBe(true);
+  }, 120_000);
+
+  it('shares the replay of a single version between workers', async () => {
+    const single = [ruleSets[1]!];
+    const inProcess = replay(single, events);
+    const expected = JSON.stringify({ source: 'replay', ...replayReport(inProcess), whatIf: [thresholdCurve(inProcess, 0)], notes: [] });
+    expect((await runComparison(history.store, { source: 'replay', ruleSets: single }, { workers: 2 })) === expected).toBe(true);
   }, 120_000);
 
   it('reports progress up to the whole history and stops when asked', async () => {

@@ -70,7 +70,7 @@ export function record(fields: {
   return {
     handOff: fields.handOffAt ? { at: fields.handOffAt, stage: 'mql', transitionId: 'reached-mql-threshold', score, band } : null,
     judged: { at: fields.handOffAt ?? day(0), basis: fields.handOffAt ? 'hand-off' : 'end', score, band, rules: fields.rules ?? {} },
-    highs: (fields.highs ?? []).map(([s, at]) => ({ score: s, at })),
+    highs: (fields.highs ?? []).map(([s, at]) => ({ score: s, at, time: Date.parse(at) })),
     stage: stages.length ? stages[stages.length - 1]![0] : 'inquiry',
     stageHistory: [
       { from: null, to: 'inquiry', at: day(0), transitionId: null, eventId: 'created' },

@@ -100,9 +100,9 @@ describe('replay', () => {
   it('records each new score high after an activity, up to the outcome', () => {
     const a = leadOf(replay(versions(), fourLeads().events), 'a');
     expect(a.versions[0]!.highs).toEqual([
-      { score: 10, at: day(0) },
-      { score: 40, at: day(1) },
-      { score: 60, at: day(2) },
+      { score: 10, at: day(0), time: Date.parse(day(0)) },
+      { score: 40, at: day(1), time: Date.parse(day(1)) },
+      { score: 60, at: day(2), time: Date.parse(day(2)) },
     ]);
   });
 });
