@@ -5,7 +5,7 @@
  * and the columns of replays of disjoint sets of leads (shares, replayed in
  * separate threads) merge into the columns of the whole history.
  */
-import type { ReplayResult, VersionRecord } from './replay';
+import type { LeadKeeper, LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { parseTime } from './time';
 import type { StageChange } from './types';
@@ -69,7 +69,8 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Positions of rule ids in a version's ruleIds, added as they are met. */
 class RuleIds {
-  private readonly ids: string[] = [];
+  /** The ids in the order met. */
+  readonly ids: string[] = [];
   private readonly positions = new Map<string, number>();
 
   position(id: string): number {
@@ -111,77 +112,125 @@ export function kpiFlags(history: readonly StageChange[]): number {
   return flags;
 }
 
-function leadColumns(result: ReplayResult): LeadColumns {
-  const { leads } = result;
-  const columns: LeadColumns = {
-    ids: new Array<string>(leads.length),
-    firstTouch: new Float64Array(leads.length),
-    outcome: new Uint8Array(leads.length),
-  };
-  leads.forEach((lead, i) => {
-    columns.ids[i] = lead.leadId;
-    columns.firstTouch[i] = parseTime(lead.firstTouchAt);
-    columns.outcome[i] = lead.outcome === null ? OUTCOME.open : OUTCOME[lead.outcome.result];
-  });
-  return columns;
-}
+/** One version's columns while leads are added, in the order they come. */
+class VersionRows {
+  readonly score: number[] = [];
+  readonly band: number[] = [];
+  readonly stage: number[] = [];
+  readonly handOffAt: number[] = [];
+  readonly handOffBand: number[] = [];
+  readonly reached: number[] = [];
+  readonly kpis: number[] = [];
+  readonly highStart: number[] = [];
+  readonly highScore: number[] = [];
+  readonly highAt: number[] = [];
+  readonly ruleIds = new RuleIds();
+  readonly ruleStart: number[] = [];
+  readonly ruleIndex: number[] = [];
+  readonly rulePoints: number[] = [];
 
-function versionColumns(result: ReplayResult, index: number): VersionColumns {
-  const records: VersionRecord[] = result.leads.map((lead) => lead.versions[index]!);
-  let highs = 0;
-  for (const record of records) highs += record.highs.length;
-  const n = records.length;
-  const columns: VersionColumns = {
-    version: result.versions[index]!,
-    threshold: result.thresholds[index]!,
-    score: new Float64Array(n),
-    band: new Uint8Array(n),
-    stage: new Uint8Array(n),
-    handOffAt: new Float64Array(n),
-    handOffBand: new Uint8Array(n),
-    reached: new Uint16Array(n),
-    kpis: new Uint8Array(n),
-    highStart: new Uint32Array(n + 1),
-    highScore: new Float64Array(highs),
-    highAt: new Float64Array(highs),
-    ruleIds: [],
-    ruleStart: new Uint32Array(n + 1),
-    ruleIndex: new Uint16Array(0),
-    rulePoints: new Float64Array(0),
-  };
-  const ruleIds = new RuleIds();
-  const ruleIndex: number[] = [];
-  const rulePoints: number[] = [];
-  let h = 0;
-  for (let i = 0; i < n; i++) {
-    const record = records[i]!;
-    columns.score[i] = record.judged.score;
-    columns.band[i] = BAND_INDEX.get(record.judged.band)!;
-    columns.stage[i] = STAGE_INDEX.get(record.stage)!;
-    columns.handOffAt[i] = record.handOff === null ? NaN : parseTime(record.handOff.at);
-    columns.handOffBand[i] = record.handOff === null ? 0 : BAND_INDEX.get(record.handOff.band)!;
+  add(record: VersionRecord, rules: Record<string, number>): void {
+    const judged = record.judged as VersionRecord['judged'] | null;
+    this.score.push(judged ? judged.score : NaN);
+    this.band.push(judged ? BAND_INDEX.get(judged.band)! : 0);
+    this.stage.push(STAGE_INDEX.get(record.stage)!);
+    this.handOffAt.push(record.handOff === null ? NaN : parseTime(record.handOff.at));
+    this.handOffBand.push(record.handOff === null ? 0 : BAND_INDEX.get(record.handOff.band)!);
     let reached = 0;
     for (const change of record.stageHistory) reached |= 1 << STAGE_INDEX.get(change.to)!;
-    columns.reached[i] = reached;
-    columns.kpis[i] = kpiFlags(record.stageHistory);
-    columns.highStart[i] = h;
+    this.reached.push(reached);
+    this.kpis.push(kpiFlags(record.stageHistory));
+    this.highStart.push(this.highScore.length);
     for (const high of record.highs) {
-      columns.highScore[h] = high.score;
-      columns.highAt[h++] = high.time;
+      this.highScore.push(high.score);
+      this.highAt.push(high.time);
     }
-    columns.ruleStart[i] = ruleIndex.length;
-    const rules = record.judged.rules;
+    this.ruleStart.push(this.ruleIndex.length);
     for (const id in rules) {
-      ruleIndex.push(ruleIds.position(id));
-      rulePoints.push(rules[id]!);
+      this.ruleIndex.push(this.ruleIds.position(id));
+      this.rulePoints.push(rules[id]!);
     }
   }
-  columns.highStart[n] = h;
-  columns.ruleStart[n] = ruleIndex.length;
-  columns.ruleIndex = Uint16Array.from(ruleIndex);
-  columns.ruleIds = ruleIds.sorted(columns.ruleIndex);
-  columns.rulePoints = Float64Array.from(rulePoints);
-  return columns;
+
+  /** The columns, rows in the order added. */
+  columns(version: string, threshold: number): VersionColumns {
+    return {
+      version,
+      threshold,
+      score: Float64Array.from(this.score),
+      band: Uint8Array.from(this.band),
+      stage: Uint8Array.from(this.stage),
+      handOffAt: Float64Array.from(this.handOffAt),
+      handOffBand: Uint8Array.from(this.handOffBand),
+      reached: Uint16Array.from(this.reached),
+      kpis: Uint8Array.from(this.kpis),
+      highStart: Uint32Array.from([...this.highStart, this.highScore.length]),
+      highScore: Float64Array.from(this.highScore),
+      highAt: Float64Array.from(this.highAt),
+      ruleIds: this.ruleIds.ids,
+      ruleStart: Uint32Array.from([...this.ruleStart, this.ruleIndex.length]),
+      ruleIndex: Uint16Array.from(this.ruleIndex),
+      rulePoints: Float64Array.from(this.rulePoints),
+    };
+  }
+}
+
+/**
+ * Columns built lead by lead as a replay finishes leads, in any order, so
+ * the replay need not keep every lead's records: a lead's row is written
+ * while its records are fresh, and they can go. A version that judges a lead
+ * only at the end of the period gets its score and band then ({@link judge}).
+ */
+export class ColumnsBuilder implements LeadKeeper<ReplayColumns> {
+  private readonly ids: string[] = [];
+  private readonly firstTouch: number[] = [];
+  private readonly outcome: number[] = [];
+  private readonly rows: VersionRows[];
+
+  /** @param indexes the positions, among a lead's versions, of the versions to keep. */
+  constructor(private readonly indexes: readonly number[]) {
+    this.rows = indexes.map(() => new VersionRows());
+  }
+
+  /**
+   * Adds a lead; returns its row. A version whose record has no judgement yet
+   * takes its points per rule from `rules` (at the version's position).
+   */
+  add(lead: LeadReplay, rules?: ReadonlyArray<Record<string, number> | null>): number {
+    const row = this.ids.length;
+    this.ids.push(lead.leadId);
+    this.firstTouch.push(parseTime(lead.firstTouchAt));
+    this.outcome.push(lead.outcome === null ? OUTCOME.open : OUTCOME[lead.outcome.result]);
+    this.indexes.forEach((index, k) => {
+      const record = lead.versions[index]!;
+      this.rows[k]!.add(record, (record.judged as VersionRecord['judged'] | null)?.rules ?? rules?.[index] ?? {});
+    });
+    return row;
+  }
+
+  /** Sets the score and band the version at `index` (a lead's version position) judged the lead at `row` on. */
+  judge(row: number, index: number, judged: Pick<VersionRecord['judged'], 'score' | 'band'>): void {
+    const k = this.indexes.indexOf(index);
+    if (k < 0) return;
+    this.rows[k]!.score[row] = judged.score;
+    this.rows[k]!.band[row] = BAND_INDEX.get(judged.band)!;
+  }
+
+  /**
+   * The columns, leads in lead-id order. `head` is the replay's result without
+   * its leads; `duplicate` is called for a lead added twice.
+   */
+  finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): ReplayColumns {
+    const order = Array.from(this.ids, (_, i) => i).sort((a, b) => byKey(this.ids[a]!, this.ids[b]!));
+    for (let k = 1; k < order.length; k++) if (this.ids[order[k]!] === this.ids[order[k - 1]!]) duplicate(this.ids[order[k]!]!);
+    const added: ReplayColumns = {
+      period: head.period,
+      events: { ...head.events, unknownTypes: this.indexes.map((i) => head.events.unknownTypes[i]!) },
+      leads: { ids: this.ids, firstTouch: Float64Array.from(this.firstTouch), outcome: Uint8Array.from(this.outcome) },
+      versions: this.rows.map((rows, k) => rows.columns(head.versions[this.indexes[k]!]!, head.thresholds[this.indexes[k]!]!)),
+    };
+    return reordered(added, { share: new Uint32Array(order.length), row: Uint32Array.from(order) });
+  }
 }
 
 /** The columns of the versions at `indexes` (default: all) of a replay. */
@@ -189,11 +238,22 @@ export function replayColumns(result: ReplayResult, indexes: readonly number[] =
   for (const index of indexes) {
     if (result.versions[index] === undefined) throw new RangeError(`no version at index ${index} (replay has ${result.versions.length})`);
   }
+  const builder = new ColumnsBuilder(indexes);
+  for (const lead of result.leads) builder.add(lead);
+  const { leads: _leads, ...head } = result;
+  return builder.finish(head, (leadId) => {
+    throw new Error(`lead "${leadId}" is twice in the replay`);
+  });
+}
+
+/** Columns of some of the versions of `columns` (positions in it): lead columns copied, version columns shared. */
+export function selectVersions(columns: ReplayColumns, indexes: readonly number[]): ReplayColumns {
+  const { leads } = columns;
   return {
-    period: result.period,
-    events: { ...result.events, unknownTypes: indexes.map((i) => result.events.unknownTypes[i]!) },
-    leads: leadColumns(result),
-    versions: indexes.map((i) => versionColumns(result, i)),
+    period: columns.period,
+    events: { ...columns.events, unknownTypes: indexes.map((i) => columns.events.unknownTypes[i]!) },
+    leads: { ids: leads.ids, firstTouch: leads.firstTouch.slice(), outcome: leads.outcome.slice() },
+    versions: indexes.map((i) => columns.versions[i]!),
   };
 }
 
@@ -212,8 +272,14 @@ export function columnBuffers(columns: ReplayColumns): ArrayBuffer[] {
   return [leads.firstTouch.buffer as ArrayBuffer, leads.outcome.buffer as ArrayBuffer, ...versions.flatMap(versionBuffers)];
 }
 
-/** Where each row of the merged columns comes from: share and row, in lead-id order. */
-function mergeOrder(shares: readonly LeadColumns[]): { share: Uint32Array; row: Uint32Array } {
+/** Where each row of gathered columns comes from: a part, and a row in it. */
+interface Order {
+  share: Uint32Array;
+  row: Uint32Array;
+}
+
+/** The rows of the shares in lead-id order. */
+function mergeOrder(shares: readonly LeadColumns[]): Order {
   const total = shares.reduce((sum, leads) => sum + leads.ids.length, 0);
   const share = new Uint32Array(total);
   const row = new Uint32Array(total);
@@ -234,13 +300,13 @@ function mergeOrder(shares: readonly LeadColumns[]): { share: Uint32Array; row: 
   return { share, row };
 }
 
-function gather<T extends Numbers>(make: new (length: number) => T, parts: readonly T[], order: ReturnType<typeof mergeOrder>): T {
+function gather<T extends Numbers>(make: new (length: number) => T, parts: readonly T[], order: Order): T {
   const out = new make(order.share.length);
   for (let k = 0; k < out.length; k++) out[k] = parts[order.share[k]!]![order.row[k]!]!;
   return out;
 }
 
-function mergeVersion(parts: readonly VersionColumns[], order: ReturnType<typeof mergeOrder>): VersionColumns {
+function mergeVersion(parts: readonly VersionColumns[], order: Order): VersionColumns {
   const n = order.share.length;
   const ruleIds = new RuleIds();
   const remaps = parts.map((part) => part.ruleIds.map((id) => ruleIds.position(id)));
@@ -320,6 +386,39 @@ function sumCounts(counts: ReadonlyArray<Record<string, number>>): Record<string
   return Object.fromEntries(Object.entries(sum).sort(([a], [b]) => byKey(a, b)));
 }
 
+/** Columns whose rows are the rows of `parts` (columns of the same versions and period) taken in `order`. */
+function gathered(parts: readonly ReplayColumns[], order: Order, events: ReplayResult['events']): ReplayColumns {
+  const first = parts[0]!;
+  return {
+    period: first.period,
+    events,
+    leads: {
+      ids: Array.from(order.share, (s, k) => parts[s]!.leads.ids[order.row[k]!]!),
+      firstTouch: gather(
+        Float64Array,
+        parts.map((part) => part.leads.firstTouch),
+        order,
+      ),
+      outcome: gather(
+        Uint8Array,
+        parts.map((part) => part.leads.outcome),
+        order,
+      ),
+    },
+    versions: first.versions.map((_, v) =>
+      mergeVersion(
+        parts.map((part) => part.versions[v]!),
+        order,
+      ),
+    ),
+  };
+}
+
+/** The columns with their rows in `order` (rows of the one part). */
+function reordered(columns: ReplayColumns, order: Order): ReplayColumns {
+  return gathered([columns], order, columns.events);
+}
+
 /**
  * The columns of the whole history from those of its shares: replays of the
  * same versions, period and end, each of its own leads. Equal to the columns
@@ -333,33 +432,9 @@ export function mergeColumns(shares: readonly ReplayColumns[]): ReplayColumns {
     if (share.versions.map((v) => v.version).join(',') !== versions) throw new Error('shares of different versions cannot be merged');
     if (JSON.stringify(share.period) !== JSON.stringify(first.period)) throw new Error('shares of different periods cannot be merged');
   }
-  const order = mergeOrder(shares.map((share) => share.leads));
-  const leads: LeadColumns = {
-    ids: Array.from(order.share, (s, k) => shares[s]!.leads.ids[order.row[k]!]!),
-    firstTouch: gather(
-      Float64Array,
-      shares.map((share) => share.leads.firstTouch),
-      order,
-    ),
-    outcome: gather(
-      Uint8Array,
-      shares.map((share) => share.leads.outcome),
-      order,
-    ),
-  };
-  return {
-    period: first.period,
-    events: {
-      read: shares.reduce((sum, share) => sum + share.events.read, 0),
-      beforePeriod: shares.reduce((sum, share) => sum + share.events.beforePeriod, 0),
-      unknownTypes: first.versions.map((_, v) => sumCounts(shares.map((share) => share.events.unknownTypes[v]!))),
-    },
-    leads,
-    versions: first.versions.map((_, v) =>
-      mergeVersion(
-        shares.map((share) => share.versions[v]!),
-        order,
-      ),
-    ),
-  };
+  return gathered(shares, mergeOrder(shares.map((share) => share.leads)), {
+    read: shares.reduce((sum, share) => sum + share.events.read, 0),
+    beforePeriod: shares.reduce((sum, share) => sum + share.events.beforePeriod, 0),
+    unknownTypes: first.versions.map((_, v) => sumCounts(shares.map((share) => share.events.unknownTypes[v]!))),
+  });
 }

@@ -48,9 +48,30 @@ export type {
   WebinarRecord,
 } from './types';
 export { replay, replayShare, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES } from './replay';
-export type { ReplayOptions, ReplayShare, ReplayResult, LeadReplay, VersionRecord, HandOff, Judgement, Outcome, ScoreHigh } from './replay';
+export type {
+  ReplayOptions,
+  ReplayShare,
+  LeadKeeper,
+  ReplayResult,
+  LeadReplay,
+  VersionRecord,
+  HandOff,
+  Judgement,
+  Outcome,
+  ScoreHigh,
+} from './replay';
 export { replayReport, versionMetrics, columnMetrics, scoredLeads, isoWeek } from './metrics';
-export { replayColumns, mergeColumns, columnBuffers, versionBuffers, kpiFlags, OUTCOME, KPI } from './columns';
+export {
+  ColumnsBuilder,
+  replayColumns,
+  selectVersions,
+  mergeColumns,
+  columnBuffers,
+  versionBuffers,
+  kpiFlags,
+  OUTCOME,
+  KPI,
+} from './columns';
 export type { ReplayColumns, LeadColumns, VersionColumns } from './columns';
 export { compareVersions, diffColumns } from './compare';
 export type { VersionDiff, LeadChange, LeadView } from './compare';

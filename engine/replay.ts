@@ -162,10 +162,47 @@ interface LeadFold {
 
 /** What a version's judgement at the end of the period needs, once the lead's state is gone: the end is known only after the last event. */
 interface PendingJudgement {
-  record: VersionRecord;
+  /** The lead's row in the keeper, and the version's position. */
+  row: number;
+  index: number;
   ruleSet: CompiledRuleSet;
   basis: ScoreBasis | null;
   rules: Record<string, number>;
+}
+
+/**
+ * Where a replay keeps finished leads: as records ({@link replay}), or
+ * written straight to columns (see columns.ts), so records need not be kept.
+ */
+export interface LeadKeeper<T> {
+  /**
+   * Keeps a finished lead; returns its row. A version whose record has no
+   * judgement yet (null) is judged at the end of the period, through
+   * {@link judge}; `rules` holds its points per rule (at its position).
+   */
+  add(lead: LeadReplay, rules: ReadonlyArray<Record<string, number> | null>): number;
+  judge(row: number, index: number, judged: Judgement): void;
+  /** Everything kept, leads in lead-id order; `duplicate` is called for a lead kept twice. */
+  finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): T;
+}
+
+/** Keeps leads as records. */
+class RecordKeeper implements LeadKeeper<ReplayResult> {
+  private readonly leads: LeadReplay[] = [];
+
+  add(lead: LeadReplay): number {
+    return this.leads.push(lead) - 1;
+  }
+
+  judge(row: number, index: number, judged: Judgement): void {
+    this.leads[row]!.versions[index]!.judged = judged;
+  }
+
+  finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): ReplayResult {
+    const leads = this.leads.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
+    for (let i = 1; i < leads.length; i++) if (leads[i]!.leadId === leads[i - 1]!.leadId) duplicate(leads[i]!.leadId);
+    return { ...head, leads };
+  }
 }
 
 function timeOf(value: string, what: string): number {
@@ -240,34 +277,38 @@ function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEve
 }
 
 /**
- * A finished lead's record. A version that has not judged the lead yet will
- * judge it at the end of the period, from what is kept here of its state.
+ * Hands a finished lead to the keeper. A version that has not judged the
+ * lead yet will judge it at the end of the period, from what is kept here of
+ * its state.
  */
-function leadReplay(ruleSets: readonly CompiledRuleSet[], lead: LeadFold, pending: PendingJudgement[]): LeadReplay {
-  return {
-    leadId: lead.leadId,
-    firstTouchAt: lead.firstTouchAt,
-    outcome: lead.outcome,
-    versions: lead.versions.map((fold, i) => {
-      const state = fold.state;
-      const record: VersionRecord = {
+function keepLead<T>(ruleSets: readonly CompiledRuleSet[], lead: LeadFold, keeper: LeadKeeper<T>, pending: PendingJudgement[]): void {
+  const rules = lead.versions.map((fold) => (fold.judged ? null : ruleTallies(fold)));
+  const row = keeper.add(
+    {
+      leadId: lead.leadId,
+      firstTouchAt: lead.firstTouchAt,
+      outcome: lead.outcome,
+      versions: lead.versions.map((fold) => ({
         handOff: fold.handOff,
+        // Null until the end of the period for a version that has not judged the lead (see LeadKeeper).
         judged: fold.judged!,
         highs: fold.highs,
-        stage: state?.stage ?? INITIAL_STAGE,
-        stageHistory: state?.stageHistory ?? [],
-      };
-      if (!fold.judged) {
-        const basis = state && {
-          lastActivityAt: state.lastActivityAt,
-          engagementAtLastActivity: state.engagementAtLastActivity,
-          score: { fit: state.score.fit },
-        };
-        pending.push({ record, ruleSet: ruleSets[i]!, basis, rules: ruleTallies(fold) });
-      }
-      return record;
-    }),
-  };
+        stage: fold.state?.stage ?? INITIAL_STAGE,
+        stageHistory: fold.state?.stageHistory ?? [],
+      })),
+    },
+    rules,
+  );
+  lead.versions.forEach((fold, index) => {
+    if (fold.judged) return;
+    const state = fold.state;
+    const basis = state && {
+      lastActivityAt: state.lastActivityAt,
+      engagementAtLastActivity: state.engagementAtLastActivity,
+      score: { fit: state.score.fit },
+    };
+    pending.push({ row, index, ruleSet: ruleSets[index]!, basis, rules: rules[index]! });
+  });
 }
 
 /** The counts with their keys in code-unit order, so a report does not depend on the order leads were read in. */
@@ -281,7 +322,7 @@ function sortedKeys(counts: Record<string, number>): Record<string, number> {
  * history, which the shares replayed apart (in separate threads) learn only
  * from each other.
  */
-export interface ReplayShare {
+export interface ReplayShare<T = ReplayResult> {
   /** Times (epoch ms) of the earliest and latest event this share read; null when it read none. */
   firstEventTime: number | null;
   lastEventTime: number | null;
@@ -290,7 +331,7 @@ export interface ReplayShare {
    * earliest and latest event time of all shares) and its open leads judged
    * at the period's end. Its event counts are the share's own.
    */
-  finish(whole: Pick<ReplayShare, 'firstEventTime' | 'lastEventTime'>): ReplayResult;
+  finish(whole: Pick<ReplayShare, 'firstEventTime' | 'lastEventTime'>): T;
 }
 
 /**
@@ -308,16 +349,28 @@ export function replay(ruleSets: readonly CompiledRuleSet[], events: Iterable<Le
 /**
  * {@link replay} of a share of the leads: every event of a lead must be in
  * the same share. The shares' results, finished with the same whole, hold
- * together exactly what the replay of the whole history holds.
+ * together exactly what the replay of the whole history holds. A `keeper`
+ * other than the default keeps finished leads in another form (columns).
  */
-export function replayShare(ruleSets: readonly CompiledRuleSet[], events: Iterable<LeadEvent>, options: ReplayOptions = {}): ReplayShare {
+export function replayShare(ruleSets: readonly CompiledRuleSet[], events: Iterable<LeadEvent>, options?: ReplayOptions): ReplayShare;
+export function replayShare<T>(
+  ruleSets: readonly CompiledRuleSet[],
+  events: Iterable<LeadEvent>,
+  options: ReplayOptions,
+  keeper: LeadKeeper<T>,
+): ReplayShare<T>;
+export function replayShare(
+  ruleSets: readonly CompiledRuleSet[],
+  events: Iterable<LeadEvent>,
+  options: ReplayOptions = {},
+  keeper: LeadKeeper<unknown> = new RecordKeeper(),
+): ReplayShare<unknown> {
   const since = options.since === undefined ? null : timeOf(options.since, 'since');
   const until = options.until === undefined ? null : timeOf(options.until, 'until');
   if (since !== null && until !== null && until <= since)
     throw new ReplayError(`until (${options.until}) must be after since (${options.since})`);
 
   const open = new Map<string, LeadFold>();
-  const result: LeadReplay[] = [];
   const pending: PendingJudgement[] = [];
   const beforePeriodLeads = new Set<string>();
   const unknownTypes = ruleSets.map(() => ({}) as Record<string, number>);
@@ -329,7 +382,7 @@ export function replayShare(ruleSets: readonly CompiledRuleSet[], events: Iterab
 
   const finish = (lead: LeadFold) => {
     open.delete(lead.leadId);
-    result.push(leadReplay(ruleSets, lead, pending));
+    keepLead(ruleSets, lead, keeper, pending);
   };
 
   for (const event of events) {
@@ -378,14 +431,6 @@ export function replayShare(ruleSets: readonly CompiledRuleSet[], events: Iterab
   }
   for (const lead of open.values()) finish(lead);
 
-  result.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
-  // A lead finished twice came in two groups: found here, after sorting, rather than by remembering every finished lead.
-  for (let i = 1; i < result.length; i++) {
-    if (result[i]!.leadId === result[i - 1]!.leadId) {
-      throw new ReplayError(`lead "${result[i]!.leadId}" appears in two places: a grouped history holds each lead's events together`);
-    }
-  }
-
   let finished = false;
   return {
     firstEventTime: firstTime,
@@ -395,8 +440,9 @@ export function replayShare(ruleSets: readonly CompiledRuleSet[], events: Iterab
       finished = true;
       const endTime = until ?? whole.lastEventTime;
       const endAt = endTime === null ? '' : iso(endTime);
-      for (const { record, ruleSet, basis, rules } of pending) record.judged = judgement(ruleSet, basis, rules, endTime!, endAt, 'end');
-      return {
+      for (const { row, index, ruleSet, basis, rules } of pending)
+        keeper.judge(row, index, judgement(ruleSet, basis, rules, endTime!, endAt, 'end'));
+      const head = {
         versions: ruleSets.map((ruleSet) => ruleSet.version),
         thresholds: ruleSets.map((ruleSet) => ruleSet.definition.lifecycle.thresholds.mql),
         period: {
@@ -407,8 +453,11 @@ export function replayShare(ruleSets: readonly CompiledRuleSet[], events: Iterab
           endAt: endTime === null ? null : iso(endTime),
         },
         events: { read, beforePeriod, unknownTypes: unknownTypes.map(sortedKeys) },
-        leads: result,
       };
+      // A lead kept twice came in two groups: found once leads are sorted, rather than by remembering every finished lead.
+      return keeper.finish(head, (leadId) => {
+        throw new ReplayError(`lead "${leadId}" appears in two places: a grouped history holds each lead's events together`);
+      });
     },
   };
 }

@@ -20,17 +20,17 @@
 import { parentPort } from 'node:worker_threads';
 import {
   columnBuffers,
+  ColumnsBuilder,
   loadRuleSetOrThrow,
   mergeColumns,
-  replayColumns,
   replayShare,
+  selectVersions,
   type CompiledRuleSet,
   type Explanation,
   type LeadEvent,
   type ReplayColumns,
   type ReplayOptions,
   type ReplayResult,
-  type ReplayShare,
   type RuleSetDefinition,
 } from '../../engine/index';
 import { post, receive, type ChannelEnd } from './channel';
@@ -167,8 +167,9 @@ function fromPeers<T extends PeerMessage>(workers: readonly number[]): T[] {
  * of the report, or null when it owns no version.
  */
 function replayPart(ruleSets: CompiledRuleSet[], options: ReplayOptions): { columns: ReplayColumns; part: ReportPart } | null {
-  // Pages come lead by lead (pages.ts), so the replay holds one lead's state at a time.
-  const share: ReplayShare = replayShare(ruleSets, events(), { ...options, groupedByLead: true });
+  // Pages come lead by lead (pages.ts), so the replay holds one lead's state at a time, and writes each finished lead to columns.
+  const builder = new ColumnsBuilder(ruleSets.map((_, i) => i));
+  const share = replayShare(ruleSets, events(), { ...options, groupedByLead: true }, builder);
   folded = performance.now();
   const others = input.peers.flatMap((peer, w) => (peer ? [w] : []));
   const times = { firstEventTime: share.firstEventTime, lastEventTime: share.lastEventTime };
@@ -180,12 +181,12 @@ function replayPart(ruleSets: CompiledRuleSet[], options: ReplayOptions): { colu
     if (lastEventTime !== null && (whole.lastEventTime === null || lastEventTime > whole.lastEventTime))
       whole.lastEventTime = lastEventTime;
   }
-  const result = share.finish(whole);
+  const replayed = share.finish(whole);
 
   let own: ReplayColumns | null = null;
   input.owners.forEach((indexes, w) => {
     if (indexes.length === 0) return;
-    const columns = replayColumns(result, indexes);
+    const columns = selectVersions(replayed, indexes);
     if (w === input.worker) own = columns;
     else post(input.peers[w]!.to, columns, columnBuffers(columns));
   });

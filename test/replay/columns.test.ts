@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { generateWorkload } from '../../bench/workload';
-import { KPI, kpiFlags, mergeColumns, replayColumns, type ReplayColumns } from '../../engine/columns';
+import { ColumnsBuilder, KPI, kpiFlags, mergeColumns, replayColumns, type ReplayColumns } from '../../engine/columns';
 import { columnMetrics, replayReport, versionMetrics } from '../../engine/metrics';
-import { replay, replayShare } from '../../engine/replay';
+import { replay, ReplayError, replayShare, type ReplayShare } from '../../engine/replay';
 import { columnCurve, thresholdCurve } from '../../engine/whatif';
 import type { LeadEvent, StageChange } from '../../engine/types';
 import { day, undecayed, v1 } from './fixtures';
@@ -19,15 +19,30 @@ function split(events: readonly LeadEvent[], shares: number, shareOf: (leadId: s
   return out;
 }
 
-/** Replays each share apart, finishes each with the times of the whole, and merges the shares' columns. */
-function replayInShares(parts: readonly LeadEvent[][], options: { until?: string } = {}): ReplayColumns {
+/**
+ * Replays each share apart, finishes each with the times of the whole, and merges the shares' columns;
+ * each share keeps its leads as records turned into columns, or writes them to columns as they finish.
+ */
+function replayInShares(
+  parts: readonly LeadEvent[][],
+  options: { until?: string } = {},
+  keep: 'records' | 'columns' = 'records',
+): ReplayColumns {
+  if (keep === 'columns') {
+    const shares = parts.map((events) => replayShare(versions(), events, options, new ColumnsBuilder([0, 1])));
+    return mergeColumns(shares.map((share) => share.finish(wholeOf(shares))));
+  }
   const shares = parts.map((events) => replayShare(versions(), events, options));
+  return mergeColumns(shares.map((share) => replayColumns(share.finish(wholeOf(shares)))));
+}
+
+/** The earliest and latest event time of all shares. */
+function wholeOf(shares: ReadonlyArray<Pick<ReplayShare<unknown>, 'firstEventTime' | 'lastEventTime'>>) {
   const times = (pick: (share: (typeof shares)[number]) => number | null) => shares.map(pick).filter((t): t is number => t !== null);
-  const whole = {
+  return {
     firstEventTime: times((s) => s.firstEventTime).length ? Math.min(...times((s) => s.firstEventTime)) : null,
     lastEventTime: times((s) => s.lastEventTime).length ? Math.max(...times((s) => s.lastEventTime)) : null,
   };
-  return mergeColumns(shares.map((share) => replayColumns(share.finish(whole))));
 }
 
 describe('replay columns', () => {
@@ -65,9 +80,9 @@ describe('a replay in shares', () => {
 
   it('merges into the columns of one replay of the whole history, however the leads are shared out', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1_000 }), (count, seed) => {
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1_000 }), fc.boolean(), (count, seed, columns) => {
         const shareOf = (leadId: string) => [...leadId].reduce((sum, c) => sum + c.charCodeAt(0) * seed, seed) % count;
-        expect(replayInShares(split(workload, count, shareOf))).toEqual(expected);
+        expect(replayInShares(split(workload, count, shareOf), {}, columns ? 'columns' : 'records')).toEqual(expected);
       }),
       { numRuns: 12 },
     );
@@ -80,6 +95,7 @@ describe('a replay in shares', () => {
     const early = replayShare(versions(), parts[0]!);
     expect(early.lastEventTime).toBeLessThan(Date.parse(whole.period.lastEventAt!));
     expect(replayInShares(parts)).toEqual(expected);
+    expect(replayInShares(parts, {}, 'columns')).toEqual(expected);
     expect(JSON.stringify(versions().map((_, v) => columnMetrics(replayInShares(parts), v)))).toBe(
       JSON.stringify(versions().map((_, v) => versionMetrics(whole, v))),
     );
@@ -96,7 +112,9 @@ describe('a replay in shares', () => {
     const until = day(20);
     const events = workload.map((event, i) => ({ ...event, occurredAt: day(i / 100) }));
     const parts = split(events, 2, (leadId) => leadId.charCodeAt(leadId.length - 1) % 2);
-    expect(replayInShares(parts, { until })).toEqual(replayColumns(replay(versions(), events, { until })));
+    const expected = replayColumns(replay(versions(), events, { until }));
+    expect(replayInShares(parts, { until })).toEqual(expected);
+    expect(replayInShares(parts, { until }, 'columns')).toEqual(expected);
   });
 
   it('refuses shares that replayed the same lead', () => {
@@ -110,6 +128,14 @@ describe('a replay in shares', () => {
     expect(() => mergeColumns([a, b])).toThrow(/different versions/);
     const c = replayColumns(replay(versions(), workload.slice(10), { until: day(400) }));
     expect(() => mergeColumns([a, c])).toThrow(/different periods/);
+  });
+
+  it('written to columns as leads finish, still refuses a grouped history in which a lead appears twice', () => {
+    const [a, b] = [workload[0]!.leadId, workload.find((e) => e.leadId !== workload[0]!.leadId)!.leadId];
+    const again = { ...workload[0]!, id: 'again', occurredAt: day(400) };
+    const events = [...workload.filter((e) => e.leadId === a), ...workload.filter((e) => e.leadId === b), again];
+    const share = replayShare(versions(), events, { groupedByLead: true }, new ColumnsBuilder([0, 1]));
+    expect(() => share.finish(share)).toThrow(ReplayError);
   });
 
   it('is finished once', () => {
