@@ -311,44 +311,18 @@ function mergeVersion(parts: readonly VersionColumns[], order: Order): VersionCo
   const ruleIds = new RuleIds();
   const remaps = parts.map((part) => part.ruleIds.map((id) => ruleIds.position(id)));
   const sum = (length: (part: VersionColumns) => number) => parts.reduce((total, part) => total + length(part), 0);
+  const column = <T extends Numbers>(make: new (length: number) => T, pick: (part: VersionColumns) => T) =>
+    gather(make, parts.map(pick), order);
   const merged: VersionColumns = {
     version: parts[0]!.version,
     threshold: parts[0]!.threshold,
-    score: gather(
-      Float64Array,
-      parts.map((p) => p.score),
-      order,
-    ),
-    band: gather(
-      Uint8Array,
-      parts.map((p) => p.band),
-      order,
-    ),
-    stage: gather(
-      Uint8Array,
-      parts.map((p) => p.stage),
-      order,
-    ),
-    handOffAt: gather(
-      Float64Array,
-      parts.map((p) => p.handOffAt),
-      order,
-    ),
-    handOffBand: gather(
-      Uint8Array,
-      parts.map((p) => p.handOffBand),
-      order,
-    ),
-    reached: gather(
-      Uint16Array,
-      parts.map((p) => p.reached),
-      order,
-    ),
-    kpis: gather(
-      Uint8Array,
-      parts.map((p) => p.kpis),
-      order,
-    ),
+    score: column(Float64Array, (p) => p.score),
+    band: column(Uint8Array, (p) => p.band),
+    stage: column(Uint8Array, (p) => p.stage),
+    handOffAt: column(Float64Array, (p) => p.handOffAt),
+    handOffBand: column(Uint8Array, (p) => p.handOffBand),
+    reached: column(Uint16Array, (p) => p.reached),
+    kpis: column(Uint8Array, (p) => p.kpis),
     highStart: new Uint32Array(n + 1),
     highScore: new Float64Array(sum((p) => p.highScore.length)),
     highAt: new Float64Array(sum((p) => p.highAt.length)),

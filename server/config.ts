@@ -31,11 +31,11 @@ export const DEMO_MONTHS = 6;
 /** Leads per ingestion step of an import (one transaction for the whole file; each lead in one step). */
 export const IMPORT_LEADS_PER_CHUNK = 2_000;
 
-/** Events per page a comparison reads from the store (one query, one message to its worker). */
+/** Events per page a comparison reads from the store (one query, one message to one of its workers; more when one lead has more). */
 export const COMPARISON_PAGE_EVENTS = 10_000;
 /** Leads per page of a shadow comparison. */
 export const COMPARISON_PAGE_LEADS = 500;
-/** Pages read ahead of a comparison's worker: enough to keep it busy, few enough to bound memory. */
+/** Pages posted to each of a comparison's workers and not yet taken: enough to keep them busy, few enough to bound memory. */
 export const COMPARISON_PAGES_AHEAD = 3;
 /**
  * Young generation of a comparison's worker, in MB (V8's default is about
