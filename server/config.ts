@@ -35,6 +35,14 @@ export const IMPORT_LEADS_PER_CHUNK = 2_000;
 export const COMPARISON_PAGE_EVENTS = 10_000;
 /** Leads per page of a shadow comparison. */
 export const COMPARISON_PAGE_LEADS = 500;
+/**
+ * Worker threads one comparison uses at most (and no more than the CPUs). The
+ * thread reading history feeds about 700,000 events/s and a worker replays
+ * about 180,000 events/s through 2 versions (`npm run bench:replay`), so more
+ * workers would mostly wait for pages, while each may grow a young generation
+ * of its own (below).
+ */
+export const COMPARISON_MAX_WORKERS = 4;
 /** Pages posted to each of a comparison's workers and not yet taken: enough to keep them busy, few enough to bound memory. */
 export const COMPARISON_PAGES_AHEAD = 3;
 /**

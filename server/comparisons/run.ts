@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { CompiledRuleSet } from '../../engine/index';
-import { COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS, COMPARISON_PAGES_AHEAD } from '../config';
+import { COMPARISON_MAX_WORKERS, COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS, COMPARISON_PAGES_AHEAD } from '../config';
 import { normaliseTime } from '../lead-history';
 import type { Store } from '../store/index';
 import { openChannel, post, type ChannelEnd } from './channel';
@@ -36,7 +36,7 @@ export interface RunOptions {
   onTimings?: (timings: WorkerTimings) => void;
   /** Stops the comparison (its workers end) and rejects. */
   signal?: AbortSignal;
-  /** Worker threads to share a replay between; default one per CPU. A shadow comparison uses one. */
+  /** Worker threads to share a replay between; default one per CPU, at most COMPARISON_MAX_WORKERS. A shadow comparison uses one. */
   workers?: number;
 }
 
@@ -45,8 +45,10 @@ export class ComparisonError extends Error {
   override name = 'ComparisonError';
 }
 
-/** Threads kept between comparisons: as many as one comparison uses at most. */
-const pool = new WorkerPool(availableParallelism());
+/** Workers a comparison uses unless told otherwise: one per CPU, at most COMPARISON_MAX_WORKERS. */
+const DEFAULT_WORKERS = Math.min(availableParallelism(), COMPARISON_MAX_WORKERS);
+/** Threads kept between comparisons: as many as one comparison uses by default. */
+const pool = new WorkerPool(DEFAULT_WORKERS);
 
 /** Versions split into `count` groups of consecutive versions, as even as can be. */
 function groups(count: number, versions: number): number[][] {
@@ -70,7 +72,7 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
   if (request.source === 'replay') {
     total = await store.history.countEvents(until);
     pages = eventPages(store.history, until, COMPARISON_PAGE_EVENTS);
-    count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
+    count = Math.max(1, Math.floor(options.workers ?? DEFAULT_WORKERS));
   } else {
     if (!request.challenger) throw new ComparisonError('a shadow comparison needs the challenger version');
     total = await store.history.countShadowLeads(request.challenger);
