@@ -7,6 +7,7 @@
  */
 import type { LeadKeeper, LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
+import { byCodeUnit } from './order';
 import { parseTime } from './time';
 import type { StageChange } from './types';
 
@@ -65,8 +66,6 @@ export interface ReplayColumns {
 
 type Numbers = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 
-const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Positions of rule ids in a version's ruleIds, added as they are met. */
 class RuleIds {
   /** The ids in the order met. */
@@ -86,7 +85,7 @@ class RuleIds {
 
   /** The ids in code-unit order, and `positions` (as returned by {@link position}) changed in place to positions in it. */
   sorted(positions: Uint16Array): string[] {
-    const order = this.ids.map((_, i) => i).sort((a, b) => byKey(this.ids[a]!, this.ids[b]!));
+    const order = this.ids.map((_, i) => i).sort((a, b) => byCodeUnit(this.ids[a]!, this.ids[b]!));
     const to = new Uint16Array(order.length);
     order.forEach((from, i) => (to[from] = i));
     for (let j = 0; j < positions.length; j++) positions[j] = to[positions[j]!]!;
@@ -221,7 +220,7 @@ export class ColumnsBuilder implements LeadKeeper<ReplayColumns> {
    * its leads; `duplicate` is called for a lead added twice.
    */
   finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): ReplayColumns {
-    const order = Array.from(this.ids, (_, i) => i).sort((a, b) => byKey(this.ids[a]!, this.ids[b]!));
+    const order = Array.from(this.ids, (_, i) => i).sort((a, b) => byCodeUnit(this.ids[a]!, this.ids[b]!));
     for (let k = 1; k < order.length; k++) if (this.ids[order[k]!] === this.ids[order[k - 1]!]) duplicate(this.ids[order[k]!]!);
     const added: ReplayColumns = {
       period: head.period,
@@ -357,7 +356,7 @@ function mergeVersion(parts: readonly VersionColumns[], order: Order): VersionCo
 function sumCounts(counts: ReadonlyArray<Record<string, number>>): Record<string, number> {
   const sum: Record<string, number> = {};
   for (const part of counts) for (const type in part) sum[type] = (sum[type] ?? 0) + part[type]!;
-  return Object.fromEntries(Object.entries(sum).sort(([a], [b]) => byKey(a, b)));
+  return Object.fromEntries(Object.entries(sum).sort(([a], [b]) => byCodeUnit(a, b)));
 }
 
 /** Columns whose rows are the rows of `parts` (columns of the same versions and period) taken in `order`. */

@@ -47,6 +47,7 @@ export type {
   ActivityRecord,
   WebinarRecord,
 } from './types';
+export { byCodeUnit } from './order';
 export { replay, replayShare, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES } from './replay';
 export type {
   ReplayOptions,

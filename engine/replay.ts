@@ -15,6 +15,7 @@
  * state alive and visiting them in random order.
  */
 import { foldEvent, isKnownEventType, scoreAt, type ScoreBasis } from './evaluate';
+import { byCodeUnit } from './order';
 import { canonicalTime, iso, parseTime } from './time';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
@@ -199,7 +200,7 @@ class RecordKeeper implements LeadKeeper<ReplayResult> {
   }
 
   finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): ReplayResult {
-    const leads = this.leads.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
+    const leads = this.leads.sort((a, b) => byCodeUnit(a.leadId, b.leadId));
     for (let i = 1; i < leads.length; i++) if (leads[i]!.leadId === leads[i - 1]!.leadId) duplicate(leads[i]!.leadId);
     return { ...head, leads };
   }
@@ -313,7 +314,7 @@ function keepLead<T>(ruleSets: readonly CompiledRuleSet[], lead: LeadFold, keepe
 
 /** The counts with their keys in code-unit order, so a report does not depend on the order leads were read in. */
 function sortedKeys(counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => byCodeUnit(a, b)));
 }
 
 /**

@@ -23,6 +23,7 @@ import { roc } from './metrics';
 import { atThreshold, thresholdCurve, type ThresholdCurve } from './whatif';
 import { fitLogistic, logit, type LogisticModel, type SparseRow } from './regression';
 import { applyEvent, isKnownEventType } from './evaluate';
+import { byCodeUnit } from './order';
 import { parseTime } from './time';
 import { OUTCOME_EVENT_TYPES, SALES_STAGES, replay, type ReplayResult } from './replay';
 import { MS_PER_DAY } from './scoring';
@@ -135,10 +136,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Holds out `share` of the won and of the lost leads, chosen by a seeded shuffle of their sorted ids. */

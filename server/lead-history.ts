@@ -5,6 +5,7 @@
  * the state in-order arrival would have given.
  */
 import {
+  byCodeUnit,
   applyEvent,
   cloneState,
   isKnownEventType,
@@ -25,8 +26,7 @@ export interface HistoryKey {
  * (see {@link normaliseTime}), so comparing the text compares the instants.
  */
 export function compareHistory(a: HistoryKey, b: HistoryKey): number {
-  if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return byCodeUnit(a.occurredAt, b.occurredAt) || byCodeUnit(a.id, b.id);
 }
 
 /** `2026-03-01T10:00:00+02:00` → `2026-03-01T08:00:00.000Z`: one spelling per instant, in milliseconds. */

@@ -4,6 +4,7 @@
  * a page in one call. Properties and explanations are stored as JSON already,
  * so they are spliced into the page as they are, never parsed here.
  */
+import { byCodeUnit } from '../../engine/index';
 import { compareHistory } from '../lead-history';
 import type { EventRow, EventTupleText, HistoryCursor, HistoryReader, ResultRow } from '../store/index';
 
@@ -43,7 +44,7 @@ function sortTies(tuples: EventTupleText[], times: readonly string[]): void {
       // Leads stay where the database put them; only a lead's own events of this time are reordered.
       const leadOrder = new Map<string, number>();
       for (const item of run) if (!leadOrder.has(item.leadId)) leadOrder.set(item.leadId, leadOrder.size);
-      run.sort((a, b) => leadOrder.get(a.leadId)! - leadOrder.get(b.leadId)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      run.sort((a, b) => leadOrder.get(a.leadId)! - leadOrder.get(b.leadId)! || byCodeUnit(a.id, b.id));
       for (let i = 0; i < run.length; i++) tuples[start + i] = run[i]!.tuple;
     }
     start = end;

@@ -12,6 +12,7 @@
  * whichever version was active when each event arrived.
  */
 import {
+  byCodeUnit,
   INITIAL_STAGE,
   OUTCOME_EVENT_TYPES,
   SALES_STAGES,
@@ -192,7 +193,7 @@ export class StoredResultsFold {
     const endAt = this.endAt();
     // Records of open leads were judged at the end known when they were added; the end may have moved since.
     for (const lead of this.leads) for (const record of lead.versions) if (record.judged.basis === 'end') record.judged.at = endAt!;
-    this.leads.sort((a, b) => (a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
+    this.leads.sort((a, b) => byCodeUnit(a.leadId, b.leadId));
     return {
       versions: this.ruleSets.map((ruleSet) => ruleSet.version),
       thresholds: this.ruleSets.map((ruleSet) => ruleSet.definition.lifecycle.thresholds.mql),
