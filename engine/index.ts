@@ -90,7 +90,9 @@ export type {
 } from './metrics';
 export { thresholdCurve, columnCurve, atThreshold } from './whatif';
 export type { ThresholdCurve, ThresholdPoint } from './whatif';
-export { suggestRuleSet, SUGGEST_DEFAULTS, candidateRules, stratifiedHoldOut } from './suggest';
-export type { Suggestion, SuggestOptions, SuggestReport, AucReport, Candidate } from './suggest';
+export { suggestRuleSet, SUGGEST_DEFAULTS, stratifiedHoldOut } from './suggest';
+export type { Suggestion, SuggestOptions, SuggestReport, AucReport } from './suggest';
+export { candidateRules } from './candidates';
+export type { Candidate } from './candidates';
 export { fitLogistic, logit } from './regression';
 export type { LogisticModel, SparseRow } from './regression';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuleSet } from '../../engine/index';
-import { candidateRules, stratifiedHoldOut, suggestRuleSet } from '../../engine/suggest';
+import { candidateRules } from '../../engine/candidates';
+import { stratifiedHoldOut, suggestRuleSet } from '../../engine/suggest';
 import { syntheticHistory, v1 } from './fixtures';
 
 const history = syntheticHistory({ leads: 1500 });
