@@ -70,10 +70,8 @@ function newLead(ruleSet: CompiledRuleSet, event: LeadEvent, at: string): LeadSt
     stageEnteredAt: at,
     customer: false,
     lastDealAt: null,
-    // Keyed by event type and rule id in whatever order events come: as dictionaries from the start
-    // (null prototype), V8 looks keys up by hash instead of through one hidden class per key order.
-    counts: Object.create(null) as Record<string, number>,
-    rules: Object.create(null) as LeadState['rules'],
+    counts: {},
+    rules: {},
     stageHistory: [{ from: null, to: INITIAL_STAGE, at, transitionId: null, eventId: event.id }],
     recentActivity: [],
     webinars: [],
