@@ -13,6 +13,7 @@ import {
   compileLogic,
   evaluate,
   evaluateLogic,
+  foldEvent,
   loadRuleSet,
   type LeadState,
 } from '../../engine/index';
@@ -211,6 +212,24 @@ describe('huge arrays', () => {
   it('refuses to build a string beyond the step budget', () => {
     const text = 'x'.repeat(MAX_LOGIC_STEPS / 2 + 1);
     expect(() => evaluateLogic({ cat: [{ var: 'text' }, { var: 'text' }] }, { text })).toThrow(/exceeded 10000000 steps/);
+  });
+});
+
+describe('conditions that read a whole object of the lead', () => {
+  // history.counts is an object: comparing it or joining it into text must give what json-logic-js gives, on a new lead too.
+  const conditions = [{ '>': [{ var: 'history.counts' }, 0] }, { '==': [{ cat: ['n', { var: 'history.counts' }] }, 'n'] }];
+
+  it.each(conditions)('evaluates %j on a new lead and on a folded one, as json-logic-js does', (when) => {
+    const ruleSet = compiled(
+      ruleSetWith((rules) => {
+        rules.scoring.push({ id: 'whole-counts', label: 'Whole counts', kind: 'engagement', on: ['email_open'], when, points: 5 });
+      }),
+    );
+    expect(jsonLogic.apply(when as never, { history: { counts: {} } })).toBe(false);
+    const first = evaluate(ruleSet, null, leadEvent('email_open', '2024-01-01T00:00:00Z'));
+    expect(first.explanation.rules.map((rule) => rule.ruleId)).not.toContain('whole-counts');
+    const folded = foldEvent(ruleSet, null, leadEvent('email_open', '2024-01-01T00:00:00Z')).state;
+    expect(foldEvent(ruleSet, folded, leadEvent('email_open', '2024-01-02T00:00:00Z')).state.rules['whole-counts']).toBeUndefined();
   });
 });
 
