@@ -56,11 +56,13 @@ function sortTies(tuples: EventTupleText[], times: readonly string[]): void {
  * (time, then id), about `pageSize` at a time, each page a JSON array of
  * {@link EventTuple}s. A lead's events are never split between pages (the
  * page's last lead is held back for the next; a lead with more events than a
- * page makes a larger page), so pages can be replayed apart.
+ * page makes a larger page, read in one pass), so pages can be replayed apart.
  */
 export async function* eventPages(history: HistoryReader, until: string | null, pageSize: number): AsyncGenerator<Page> {
   let after: HistoryCursor | null = null;
+  /** The events of one lead (`heldLead`), held back for the next page. */
   let held: EventTupleText[] = [];
+  let heldLead: string | null = null;
   for (;;) {
     const tuples = await history.eventTuplePage(after, until, pageSize);
     const lastPage = tuples.length < pageSize;
@@ -69,9 +71,14 @@ export async function* eventPages(history: HistoryReader, until: string | null, 
     if (newest !== undefined) after = { leadId: newestKey!.leadId, occurredAt: timeOf(newest), id: newestKey!.id };
     const all = held.length > 0 ? held.concat(tuples) : tuples;
     let cut = all.length;
-    if (!lastPage) while (cut > 0 && keyOf(all[cut - 1]!).leadId === newestKey!.leadId) cut--;
+    if (!lastPage) {
+      // Only the new events are read back: the held ones are all of one lead, known already.
+      while (cut > held.length && keyOf(all[cut - 1]!).leadId === newestKey!.leadId) cut--;
+      if (cut === held.length && heldLead === newestKey!.leadId) cut = 0;
+    }
     const ready = all.slice(0, cut);
     held = all.slice(cut);
+    heldLead = held.length > 0 ? newestKey!.leadId : null;
     if (ready.length > 0) {
       sortTies(ready, ready.map(timeOf));
       yield { json: `[${ready.join(',')}]`, size: ready.length };
