@@ -66,6 +66,7 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
   const { onProgress = () => {}, signal } = options;
   const until = request.until === undefined ? null : normaliseTime(request.until);
   const versions = request.ruleSets.length;
+  if (versions === 0) throw new ComparisonError('a comparison needs at least one version');
   let total: number;
   let pages: AsyncGenerator<Page>;
   let count: number;
@@ -118,16 +119,19 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
     let reading = false;
     let end = false;
     let settled = false;
+    let succeeded = false;
 
     const settle = (error: unknown, json?: string) => {
       if (settled) return;
       settled = true;
+      succeeded = !error;
       for (const sender of pageSenders) sender.port.close();
-      // Every thread has finished its job when the report is done; after a failure or a stop, some may still be working.
-      for (const worker of workers) {
+      // After a failure or a stop, some threads may still be working. When the report is done, a worker that sent its
+      // part may not have said so yet: it goes back to the pool when it does, so no message of this job reaches the next.
+      workers.forEach((worker, w) => {
         if (error) void worker.terminate();
-        else pool.give(worker);
-      }
+        else if (finished[w]) pool.give(worker);
+      });
       if (error) reject(error);
       else resolve(json!);
     };
@@ -173,6 +177,7 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
           void fill();
         } else if (message.type === 'part') {
           finished[w] = true;
+          if (succeeded) pool.give(worker);
         } else if (message.type === 'done') {
           finished[w] = true;
           options.onTimings?.({ start: startMs, ...message.timings });

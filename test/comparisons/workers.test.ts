@@ -61,6 +61,12 @@ describe('a comparison split between workers', () => {
     expect((await runComparison(history.store, { source: 'replay', ruleSets: single }, { workers: 2 })) === expected).toBe(true);
   }, 120_000);
 
+  it('refuses a comparison of no version', async () => {
+    await expect(runComparison(history.store, { source: 'replay', ruleSets: [] })).rejects.toThrow(
+      'a comparison needs at least one version',
+    );
+  });
+
   it('reports progress up to the whole history and stops when asked', async () => {
     const seen: Array<[number, number]> = [];
     await runComparison(
