@@ -437,6 +437,11 @@ export function replayShare(
     firstEventTime: firstTime,
     lastEventTime: lastTime,
     finish(whole) {
+      const { firstEventTime: from, lastEventTime: to } = whole;
+      const within = (time: number | null) => time === null || (from !== null && to !== null && from <= time && time <= to);
+      if (!within(firstTime) || !within(lastTime)) {
+        throw new RangeError("the whole history's first and last events must bound this share's");
+      }
       if (finished) throw new Error('a replay share is finished once');
       finished = true;
       const endTime = until ?? whole.lastEventTime;

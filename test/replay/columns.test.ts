@@ -138,6 +138,12 @@ describe('a replay in shares', () => {
     expect(() => share.finish(share)).toThrow(ReplayError);
   });
 
+  it('is finished with times that hold its own', () => {
+    const share = replayShare(versions(), workload);
+    expect(() => share.finish({ firstEventTime: share.firstEventTime, lastEventTime: share.lastEventTime! - 1 })).toThrow(RangeError);
+    expect(() => share.finish({ firstEventTime: null, lastEventTime: null })).toThrow(RangeError);
+  });
+
   it('is finished once', () => {
     const share = replayShare(versions(), workload);
     share.finish(share);
