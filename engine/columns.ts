@@ -1,11 +1,12 @@
 /**
  * A replay's records as typed-array columns, one row per lead in lead-id
  * order: all that the metrics, the threshold curve and the differences
- * between versions read. Columns pass between threads without being copied,
- * and the columns of replays of disjoint sets of leads (shares, replayed in
- * separate threads) merge into the columns of the whole history.
+ * between versions read. The typed arrays pass between threads without being
+ * copied (only the lead ids, strings, are cloned), and the columns of replays
+ * of disjoint sets of leads (shares, replayed in separate threads) merge into
+ * the columns of the whole history.
  */
-import type { LeadKeeper, LeadReplay, ReplayResult, VersionRecord } from './replay';
+import type { FinishedLead, Judgement, LeadKeeper, ReplayResult } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { byCodeUnit } from './order';
 import { parseTime } from './time';
@@ -128,8 +129,8 @@ class VersionRows {
   readonly ruleIndex: number[] = [];
   readonly rulePoints: number[] = [];
 
-  add(record: VersionRecord, rules: Record<string, number>): void {
-    const judged = record.judged as VersionRecord['judged'] | null;
+  add(record: FinishedLead['versions'][number], rules: Record<string, number>): void {
+    const judged = record.judged;
     this.score.push(judged ? judged.score : NaN);
     this.band.push(judged ? BAND_INDEX.get(judged.band)! : 0);
     this.stage.push(STAGE_INDEX.get(record.stage)!);
@@ -195,20 +196,20 @@ export class ColumnsBuilder implements LeadKeeper<ReplayColumns> {
    * Adds a lead; returns its row. A version whose record has no judgement yet
    * takes its points per rule from `rules` (at the version's position).
    */
-  add(lead: LeadReplay, rules?: ReadonlyArray<Record<string, number> | null>): number {
+  add(lead: FinishedLead, rules?: ReadonlyArray<Record<string, number> | null>): number {
     const row = this.ids.length;
     this.ids.push(lead.leadId);
     this.firstTouch.push(parseTime(lead.firstTouchAt));
     this.outcome.push(lead.outcome === null ? OUTCOME.open : OUTCOME[lead.outcome.result]);
     this.indexes.forEach((index, k) => {
       const record = lead.versions[index]!;
-      this.rows[k]!.add(record, (record.judged as VersionRecord['judged'] | null)?.rules ?? rules?.[index] ?? {});
+      this.rows[k]!.add(record, record.judged?.rules ?? rules?.[index] ?? {});
     });
     return row;
   }
 
   /** Sets the score and band the version at `index` (a lead's version position) judged the lead at `row` on. */
-  judge(row: number, index: number, judged: Pick<VersionRecord['judged'], 'score' | 'band'>): void {
+  judge(row: number, index: number, judged: Pick<Judgement, 'score' | 'band'>): void {
     const k = this.indexes.indexOf(index);
     if (k < 0) return;
     this.rows[k]!.score[row] = judged.score;

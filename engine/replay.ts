@@ -171,6 +171,11 @@ interface PendingJudgement {
   rules: Record<string, number>;
 }
 
+/** A finished lead as a keeper receives it: a version that judges the lead only at the end of the period has no judgement yet. */
+export interface FinishedLead extends Omit<LeadReplay, 'versions'> {
+  versions: Array<Omit<VersionRecord, 'judged'> & { judged: Judgement | null }>;
+}
+
 /**
  * Where a replay keeps finished leads: as records ({@link replay}), or
  * written straight to columns (see columns.ts), so records need not be kept.
@@ -178,10 +183,10 @@ interface PendingJudgement {
 export interface LeadKeeper<T> {
   /**
    * Keeps a finished lead; returns its row. A version whose record has no
-   * judgement yet (null) is judged at the end of the period, through
-   * {@link judge}; `rules` holds its points per rule (at its position).
+   * judgement yet is judged at the end of the period, through {@link judge};
+   * `rules` holds its points per rule then (at its position).
    */
-  add(lead: LeadReplay, rules: ReadonlyArray<Record<string, number> | null>): number;
+  add(lead: FinishedLead, rules: ReadonlyArray<Record<string, number> | null>): number;
   judge(row: number, index: number, judged: Judgement): void;
   /** Everything kept, leads in lead-id order; `duplicate` is called for a lead kept twice. */
   finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): T;
@@ -189,9 +194,9 @@ export interface LeadKeeper<T> {
 
 /** Keeps leads as records. */
 class RecordKeeper implements LeadKeeper<ReplayResult> {
-  private readonly leads: LeadReplay[] = [];
+  private readonly leads: FinishedLead[] = [];
 
-  add(lead: LeadReplay): number {
+  add(lead: FinishedLead): number {
     return this.leads.push(lead) - 1;
   }
 
@@ -202,7 +207,8 @@ class RecordKeeper implements LeadKeeper<ReplayResult> {
   finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): ReplayResult {
     const leads = this.leads.sort((a, b) => byCodeUnit(a.leadId, b.leadId));
     for (let i = 1; i < leads.length; i++) if (leads[i]!.leadId === leads[i - 1]!.leadId) duplicate(leads[i]!.leadId);
-    return { ...head, leads };
+    // Every version has judged every lead by now: the replay judges the open ones before it finishes.
+    return { ...head, leads: leads as LeadReplay[] };
   }
 }
 
@@ -291,8 +297,7 @@ function keepLead<T>(ruleSets: readonly CompiledRuleSet[], lead: LeadFold, keepe
       outcome: lead.outcome,
       versions: lead.versions.map((fold) => ({
         handOff: fold.handOff,
-        // Null until the end of the period for a version that has not judged the lead (see LeadKeeper).
-        judged: fold.judged!,
+        judged: fold.judged,
         highs: fold.highs,
         stage: fold.state?.stage ?? INITIAL_STAGE,
         stageHistory: fold.state?.stageHistory ?? [],

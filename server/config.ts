@@ -43,20 +43,25 @@ export const COMPARISON_PAGE_LEADS = 500;
  * of its own (below).
  */
 export const COMPARISON_MAX_WORKERS = 4;
-/** Pages posted to each of a comparison's workers and not yet taken: enough to keep them busy, few enough to bound memory. */
+/**
+ * Pages posted to each of a comparison's workers and not yet taken: enough to
+ * keep them busy, few enough to bound memory (a lead with more events than a
+ * page makes one larger page).
+ */
 export const COMPARISON_PAGES_AHEAD = 3;
 /**
  * Young generation of a comparison's worker, in MB (V8's default is about
  * 16): a replay makes millions of objects that die within an event or a page,
  * and a larger nursery lets them die there instead of being copied and
- * promoted. Measured on `npm run bench:replay` (1,000,000 events, 2 workers):
+ * promoted. Measured on `npm run bench:replay` (1,000,000 events, 2 workers,
+ * when they still split the versions rather than the leads):
  * 96 MB took about 15 % less replay time than the default, 256 MB about 6 %
  * less again than 96; 384 MB was no better than 256.
  */
 export const COMPARISON_WORKER_YOUNG_GENERATION_MB = 256;
 /** Versions one comparison may replay side by side. */
 export const MAX_COMPARED_VERSIONS = 5;
-/** Comparisons running at once (each has a worker thread and the states of its leads in memory). */
+/** Comparisons running at once (each has up to COMPARISON_MAX_WORKERS worker threads, each with its leads' columns in memory). */
 export const MAX_RUNNING_COMPARISONS = 2;
 /** Finished comparisons kept in memory for GET /v1/comparisons/{id}; the oldest goes first. */
 export const KEPT_COMPARISONS = 20;

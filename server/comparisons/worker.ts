@@ -183,16 +183,16 @@ function replayPart(ruleSets: CompiledRuleSet[], options: ReplayOptions): { colu
   }
   const replayed = share.finish(whole);
 
-  let own: ReplayColumns | null = null;
-  input.owners.forEach((indexes, w) => {
-    if (indexes.length === 0) return;
+  for (const w of others) {
+    const indexes = input.owners[w]!;
+    if (indexes.length === 0) continue;
     const columns = selectVersions(replayed, indexes);
-    if (w === input.worker) own = columns;
-    else post(input.peers[w]!.to, columns, columnBuffers(columns));
-  });
-  if (own === null) return null;
-  const columns = mergeColumns([own, ...fromPeers<ReplayColumns>(others)]);
-  return { columns, part: reportPart(columns, input.owners[input.worker]!) };
+    post(input.peers[w]!.to, columns, columnBuffers(columns));
+  }
+  const mine = input.owners[input.worker]!;
+  if (mine.length === 0) return null;
+  const columns = mergeColumns([selectVersions(replayed, mine), ...fromPeers<ReplayColumns>(others)]);
+  return { columns, part: reportPart(columns, mine) };
 }
 
 /** Runs this worker's share; returns the report when this worker assembles it, null when its part went to the one that does. */

@@ -4,8 +4,7 @@
  * database or an open transaction.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { LeadEvent, LeadState } from '../../engine/index';
-import { compareHistory } from '../lead-history';
+import { byCodeUnit, type LeadEvent, type LeadState } from '../../engine/index';
 import type { Database, StageChangesTable } from './schema';
 import { FILTER_COLUMNS, type FilterColumn, type IngestStatements, type RevisedLeadWrite } from './ingest-statements';
 import { WrittenLeads, type LeadCache } from './lead-cache';
@@ -125,7 +124,7 @@ export class Queries {
    */
   async leadEvents(leadId: string): Promise<StoredEventResult[]> {
     const rows = await this.db.selectFrom('events').selectAll().where('lead_id', '=', leadId).execute();
-    rows.sort((a, b) => compareHistory({ occurredAt: a.occurred_at, id: a.id }, { occurredAt: b.occurred_at, id: b.id }));
+    rows.sort((a, b) => byCodeUnit(a.occurred_at, b.occurred_at) || byCodeUnit(a.id, b.id));
     return rows.map((row) => ({
       event: { id: row.id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at, properties: JSON.parse(row.properties) },
       receivedAt: row.received_at,
