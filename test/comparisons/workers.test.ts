@@ -54,6 +54,23 @@ describe('a comparison split between workers', () => {
     expect(report.diffs.map((d: { changes: unknown[] }) => d.changes.length).every((n: number) => n > 0)).toBe(true);
   }, 120_000);
 
+  it('gives the engine’s report for a period, open leads judged at its end, however many workers share the replay', async () => {
+    const period = { since: '2026-01-10T00:00:00Z', until: '2026-03-01T00:00:00Z' };
+    const inProcess = replay(ruleSets, events, period);
+    expect(inProcess.events.beforePeriod).toBeGreaterThan(0);
+    expect(inProcess.events.read).toBeLessThan(events.length);
+    const expected = JSON.stringify({
+      source: 'replay',
+      ...replayReport(inProcess),
+      whatIf: ruleSets.map((_, i) => thresholdCurve(inProcess, i)),
+      notes: [],
+    });
+    for (const workers of [2, 3]) {
+      const json = await runComparison(history.store, { source: 'replay', ruleSets, ...period }, { workers });
+      expect(json === expected, `${workers} workers`).toBe(true);
+    }
+  }, 120_000);
+
   it('shares the replay of a single version between workers', async () => {
     const single = [ruleSets[1]!];
     const inProcess = replay(single, events);
