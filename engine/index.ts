@@ -61,7 +61,7 @@ export type {
   Outcome,
   ScoreHigh,
 } from './replay';
-export { replayReport, versionMetrics, columnMetrics, scoredLeads, isoWeek } from './metrics';
+export { replayReport, versionMetrics, columnMetrics, isoWeek } from './metrics';
 export {
   ColumnsBuilder,
   replayColumns,

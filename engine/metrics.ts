@@ -314,22 +314,6 @@ export interface VersionMetrics {
   workload: Workload;
 }
 
-/** The labelled view of one version's records: resolved leads only. */
-export function scoredLeads(result: ReplayResult, index: number): ScoredLead[] {
-  const scored: ScoredLead[] = [];
-  for (const lead of result.leads) {
-    if (!lead.outcome) continue;
-    const record = lead.versions[index]!;
-    scored.push({
-      score: record.judged.score,
-      band: record.judged.band,
-      handedOff: record.handOff !== null,
-      won: lead.outcome.result === 'won',
-    });
-  }
-  return scored;
-}
-
 /** Every metric of one version of a replay. */
 export function versionMetrics(result: ReplayResult, index: number): VersionMetrics {
   return columnMetrics(replayColumns(result, [index]), 0);
