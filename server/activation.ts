@@ -26,7 +26,7 @@ export class Activation {
    * the newest valid version in the rules directory becomes active.
    */
   static async start(store: Store, files: RuleFiles, now: () => Date): Promise<Activation> {
-    const recorded = await store.read.latestActivation('active');
+    let recorded = await store.read.latestActivation('active');
     let active = recorded?.toVersion ? await files.get(recorded.toVersion) : undefined;
     if (recorded?.toVersion && !active) throw new Error(`active rule set ${recorded.toVersion} cannot be loaded from ${files.dir}`);
     if (!active) {
@@ -41,7 +41,12 @@ export class Activation {
         activatedBy: SYSTEM_ACTOR,
         activatedAt: now().toISOString(),
       });
+      // Servers starting together on a new database each record one: the newest record is the one that holds.
+      recorded = await store.read.latestActivation('active');
+      if (recorded?.toVersion && recorded.toVersion !== active.version) active = await files.get(recorded.toVersion);
+      if (!active) throw new Error(`active rule set ${recorded?.toVersion} cannot be loaded from ${files.dir}`);
     }
+
     const challengerRecord = await store.read.latestActivation('challenger');
     const challenger = challengerRecord?.toVersion ? ((await files.get(challengerRecord.toVersion)) ?? null) : null;
     return new Activation(store, files, active, challenger);

@@ -7,7 +7,9 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Services } from './context';
+import { BUSY_RETRY_AFTER_SECONDS } from './config';
 import { ApiProblem, problemResponse } from './problem';
+import { StoreBusyError } from './store/index';
 import { comparisonRoutes } from './routes/comparisons';
 import { docRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
@@ -70,6 +72,15 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   app.notFound((c) => problemResponse(c, new ApiProblem(404, 'not-found', `No route ${c.req.method} ${c.req.path}.`)));
   app.onError((error, c) => {
     if (error instanceof ApiProblem) return problemResponse(c, error);
+    if (error instanceof StoreBusyError) {
+      // Nothing of the request was stored; sending it again is safe (event ids make it idempotent).
+      services.logger.warn({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'database contended');
+      c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+      return problemResponse(
+        c,
+        new ApiProblem(503, 'unavailable', 'The database is busy with other writes to the same leads; send the request again.'),
+      );
+    }
     if (error instanceof HTTPException && error.status < 500) {
       return problemResponse(c, new ApiProblem(error.status as 400, 'invalid-request', error.message || 'Invalid request.'));
     }

@@ -6,7 +6,7 @@ import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { KEY_CACHE_SIZE, KEY_CACHE_TTL_MS } from './config';
 import { ApiProblem } from './problem';
-import type { ApiKeyRecord, Role, Store } from './store/index';
+import { isUniqueViolation, type ApiKeyRecord, type Role, type Store } from './store/index';
 import type { AppEnv } from './context';
 
 const KEY_PREFIX = 'lf_';
@@ -65,7 +65,12 @@ export class KeyRing {
    */
   async ensureAdmin(given: string | undefined, at: string): Promise<string | undefined> {
     if (given) {
-      if (!(await this.store.read.keyByHash(hashKey(given)))) await this.create('admin (from LEADFLOW_ADMIN_KEY)', 'admin', at, given);
+      if (!(await this.store.read.keyByHash(hashKey(given)))) {
+        // Servers starting together on a new database each add it: the first one stands.
+        await this.create('admin (from LEADFLOW_ADMIN_KEY)', 'admin', at, given).catch((error: unknown) => {
+          if (!isUniqueViolation(error)) throw error;
+        });
+      }
       return undefined;
     }
     if ((await this.store.read.countActiveKeys('admin')) > 0) return undefined;

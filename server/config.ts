@@ -65,3 +65,13 @@ export const MAX_COMPARED_VERSIONS = 5;
 export const MAX_RUNNING_COMPARISONS = 2;
 /** Finished comparisons kept in memory for GET /v1/comparisons/{id}; the oldest goes first. */
 export const KEPT_COMPARISONS = 20;
+
+/**
+ * Attempts of an ingestion transaction that loses to another writer (a
+ * deadlock or serialization failure, a busy SQLite file, the same event id
+ * stored first), and the pause before the second (doubling, with jitter):
+ * about 1.5 s in all before the client gets 503 with Retry-After.
+ */
+export const INGEST_RETRY = { attempts: 8, firstPauseMs: 10 } as const;
+/** Retry-After (seconds) of a 503 for a database contended through every attempt. */
+export const BUSY_RETRY_AFTER_SECONDS = 1;

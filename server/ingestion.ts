@@ -1,18 +1,22 @@
 /**
  * The evaluation path of every stored event. Per request, in one transaction:
- * store the new events (an id already stored is a duplicate and changes
- * nothing), evaluate each lead's new events on its stored state, write the new
- * state with what each event did, and record outcomes and the challenger's
- * shadow results. Nothing is acknowledged before that transaction commits.
+ * lock the request's leads against every other writer (other servers sharing
+ * a PostgreSQL database included), store the new events (an id already
+ * stored is a duplicate and changes nothing), evaluate each lead's new events
+ * on its stored state, write the new state with what each event did, and
+ * record outcomes and the challenger's shadow results. A transaction that
+ * loses to another writer (a deadlock, a busy database) runs again. Nothing
+ * is acknowledged before that transaction commits.
  */
 import type { CompiledRuleSet, LeadEvent, LeadState } from '../engine/index';
 import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
 import { applyInOrder, compareHistory, pointsOf, type AppliedEvent, type FoldResult } from './lead-history';
+import { INGEST_RETRY } from './config';
 import {
-  isUniqueViolation,
   leadFilterValues,
+  retryContended,
   stageChangeRecord,
   type EventWrite,
   type LeadWrite,
@@ -109,21 +113,32 @@ export class Ingestion {
     }
   }
 
-  /** Ingests events in one transaction; events for the same lead wait for each other, other leads proceed in parallel. */
+  /**
+   * Ingests events in one transaction; events for the same lead wait for each
+   * other, other leads proceed in parallel. In this process the lead queue
+   * keeps a second transaction on a lead from taking a connection only to
+   * wait; across servers the transaction's lead locks do the same. A
+   * transaction that loses to another writer runs again (see
+   * {@link retryContended}): when two store the same event id for different
+   * leads, the loser now sees it as a duplicate. Throws StoreBusyError when
+   * contention outlasts every attempt.
+   */
   async ingest(submissions: readonly Submission[]): Promise<IngestResult> {
-    const attempt = () => this.store.transaction((queries) => this.ingestWithin(queries, submissions));
-    return this.queue.run(
-      submissions.map((s) => s.event.leadId),
-      // Two transactions may store the same event id for different leads at once (PostgreSQL):
-      // the loser rolls back and runs again, now seeing the id as a duplicate.
-      () => attempt().catch((error: unknown) => (isUniqueViolation(error) ? attempt() : Promise.reject(error))),
-    );
+    const leadIds = submissions.map((s) => s.event.leadId);
+    const attempt = () =>
+      this.store.transaction(async (queries) => {
+        // Before anything is read: what follows sees the last committed write of these leads, from any server.
+        await queries.lockLeads(leadIds);
+        return this.ingestWithin(queries, submissions);
+      });
+    return this.queue.run(leadIds, () => retryContended(attempt, INGEST_RETRY));
   }
 
   /**
    * Ingests events inside a transaction the caller holds, with no per-lead
-   * queue: for a caller that alone writes these leads (an import, which
-   * commits a whole file at once or nothing of it).
+   * queue and no lead locks: for a caller that alone writes these leads (an
+   * import, which commits a whole file at once or nothing of it, and would
+   * otherwise hold one lock per lead of the file until then).
    */
   async ingestWithin(queries: Queries, submissions: readonly Submission[]): Promise<IngestResult> {
     const ruleSet = this.activation.active;

@@ -19,6 +19,7 @@ export { ShadowReads, type ShadowStageHistories } from './shadow-reads';
 export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './history';
 export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
+export { isContention, retryContended, StoreBusyError, type RetryPolicy } from './contention';
 export * from './records';
 
 export interface Store {
@@ -47,7 +48,7 @@ export async function openStore(db: string): Promise<Store> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const context: QueryContext = { statements: new IngestStatements(kysely), leads: new LeadCache() };
+  const context: QueryContext = { dialect: opened.name, statements: new IngestStatements(kysely), leads: new LeadCache() };
   return {
     dialect: opened.name,
     location: opened.location,

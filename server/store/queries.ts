@@ -3,8 +3,9 @@
  * the same code serves SQLite and PostgreSQL. A `Queries` wraps either the
  * database or an open transaction.
  */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { byCodeUnit, type LeadEvent, type LeadState } from '../../engine/index';
+import { isUniqueViolation, type DialectName } from './dialect';
 import type { Database, StageChangesTable } from './schema';
 import { FILTER_COLUMNS, type FilterColumn, type IngestStatements, type RevisedLeadWrite } from './ingest-statements';
 import { WrittenLeads, type LeadCache } from './lead-cache';
@@ -60,6 +61,7 @@ export interface EventWrite {
 
 /** What the queries of one store share: statements compiled once, and the states of the leads this process wrote. */
 export interface QueryContext {
+  dialect: DialectName;
   statements: IngestStatements;
   leads: LeadCache;
 }
@@ -79,6 +81,16 @@ export function stageChangeFromRow(row: Selectable<StageChangesTable>): StageCha
   };
 }
 
+/**
+ * First key of the advisory locks that guard leads (see {@link Queries.lockLeads}):
+ * it keeps them apart from any other advisory lock taken on the database
+ * (Kysely's migration lock uses the one-key form, which never meets the two-key one).
+ */
+export const LEAD_LOCK_CLASS = 0x1eadf10;
+
+/** Ids tried by one activation record when servers record at the same time. */
+const ACTIVATION_ID_ATTEMPTS = 10;
+
 export class Queries {
   /** Leads written through these queries, with their revisions: the cache takes them when the transaction commits. */
   readonly writtenLeads: WrittenLeads;
@@ -93,6 +105,28 @@ export class Queries {
     private readonly inTransaction: boolean,
   ) {
     this.writtenLeads = new WrittenLeads(context.leads.capacity);
+  }
+
+  // ── locks ─────────────────────────────────────────────────────────────
+
+  /**
+   * Makes this transaction the only writer of these leads until it ends, on
+   * every server sharing the database: on PostgreSQL, one transaction-scoped
+   * advisory lock per lead (two-key form: {@link LEAD_LOCK_CLASS} and the hash
+   * of the lead id), all taken in one statement in ascending key order, so
+   * transactions over several leads queue instead of deadlocking. Being
+   * transaction-scoped, the locks work through a transaction-mode pooler and
+   * end with the transaction even if the server dies. On SQLite nothing is
+   * needed: one server writes a file (see the server lock), and SQLite runs one
+   * write transaction at a time.
+   */
+  async lockLeads(leadIds: readonly string[]): Promise<void> {
+    if (this.context.dialect !== 'postgres' || leadIds.length === 0) return;
+    const ids = [...new Set(leadIds)];
+    await sql`
+      select count(pg_advisory_xact_lock(${LEAD_LOCK_CLASS}, k))
+      from (select distinct hashtext(id) as k from unnest(${ids}::text[]) as ids(id) order by k) as lead_keys
+    `.execute(this.db);
   }
 
   // ── events ────────────────────────────────────────────────────────────
@@ -331,24 +365,35 @@ export class Queries {
     return rows.map(activationRecord);
   }
 
+  /**
+   * Records an activation with the next id. Two servers recording at once may
+   * pick the same id: the loser (a unique violation) takes the next one. Run
+   * outside a transaction, where a failed insert leaves nothing to roll back.
+   */
   async recordActivation(record: Omit<ActivationRecord, 'id'>): Promise<ActivationRecord> {
-    const last = await this.db
-      .selectFrom('activations')
-      .select((eb) => eb.fn.max('id').as('id'))
-      .executeTakeFirst();
-    const id = Number(last?.id ?? 0) + 1;
-    await this.db
-      .insertInto('activations')
-      .values({
-        id,
-        slot: record.slot,
-        from_version: record.fromVersion,
-        to_version: record.toVersion,
-        activated_by: record.activatedBy,
-        activated_at: record.activatedAt,
-      })
-      .execute();
-    return { id, ...record };
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.db
+        .selectFrom('activations')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirst();
+      const id = Number(last?.id ?? 0) + 1;
+      try {
+        await this.db
+          .insertInto('activations')
+          .values({
+            id,
+            slot: record.slot,
+            from_version: record.fromVersion,
+            to_version: record.toVersion,
+            activated_by: record.activatedBy,
+            activated_at: record.activatedAt,
+          })
+          .execute();
+        return { id, ...record };
+      } catch (error) {
+        if (this.inTransaction || !isUniqueViolation(error) || attempt >= ACTIVATION_ID_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** Whether `version` has ever been the active version (a later activation of it is a rollback). */

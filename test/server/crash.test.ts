@@ -1,37 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { evaluateBatch, loadRuleSetOrThrow, type LeadEvent, type LeadEventInput } from '../../engine/index';
-import { ADMIN_KEY, ROOT, call, event, queryRows, removeWorkspace, shuffled, startServer, tempWorkspace, type Workspace } from './helpers';
+import type { LeadEventInput } from '../../engine/index';
+import { call, event, removeWorkspace, shuffled, startServer, tempWorkspace, type Workspace } from './helpers';
+import { leadsAndRecomputation, spawnServer, storedEvents } from './processes';
 
 let workspace: Workspace;
 beforeAll(async () => {
   workspace = await tempWorkspace();
 });
 afterAll(() => removeWorkspace(workspace));
-
-/** Runs the server as a separate process, so it can be killed like a crashed machine. */
-function spawnServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', '--db', workspace.db, '--rules-dir', workspace.rulesDir],
-    {
-      cwd: ROOT,
-      env: { ...process.env, LEADFLOW_ADMIN_KEY: ADMIN_KEY },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, url: (JSON.parse(line) as { url: string }).url.replace('localhost', '127.0.0.1') });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening`)));
-  });
-}
 
 const TYPES = ['email_open', 'email_click', 'site_visit', 'document_download', 'webinar_attended', 'demo_request'];
 
@@ -46,11 +22,10 @@ function workload(): LeadEventInput[] {
 
 describe('a crash during ingestion (kill -9)', () => {
   it('loses no acknowledged event and leaves every lead equal to a recomputation from its events', async () => {
-    const { child, url } = await spawnServer();
+    const { child, url, exited } = await spawnServer(workspace);
     const acknowledged = new Set<string>();
     const queue = workload();
     let killed = false;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
 
     /** One sender: single events and small batches, until the server dies or the work runs out. */
     const sender = async (id: number) => {
@@ -79,27 +54,13 @@ describe('a crash during ingestion (kill -9)', () => {
     const restarted = await startServer({ workspace, keep: true });
     try {
       expect((await restarted.call('GET', '/health')).status).toBe(200);
-      const stored = await queryRows<Record<string, string>>(
-        workspace,
-        'select id, lead_id, type, occurred_at, properties from events order by lead_id, occurred_at, id',
-      );
-      const leads = await queryRows<{ id: string; state: string }>(workspace, 'select id, state from leads');
-
-      const storedIds = new Set(stored.map((row) => row.id));
+      const storedIds = new Set((await storedEvents(workspace)).map((e) => e.id));
       const lost = [...acknowledged].filter((id) => !storedIds.has(id));
       expect(lost).toEqual([]);
 
-      const ruleSet = loadRuleSetOrThrow(readFileSync(join(workspace.rulesDir, 'v1.json'), 'utf8'));
-      const events: LeadEvent[] = stored.map((row) => ({
-        id: row.id!,
-        leadId: row.lead_id!,
-        type: row.type!,
-        occurredAt: row.occurred_at!,
-        properties: JSON.parse(row.properties!),
-      }));
-      const recomputed = evaluateBatch(ruleSet, events);
-      expect(leads.length).toBe(recomputed.size);
-      for (const lead of leads) expect(JSON.parse(lead.state), lead.id).toEqual(recomputed.get(lead.id));
+      const { stored, recomputed } = await leadsAndRecomputation(workspace);
+      expect(stored.size).toBe(recomputed.size);
+      for (const [id, state] of stored) expect(state, id).toEqual(recomputed.get(id));
     } finally {
       await restarted.close();
     }
