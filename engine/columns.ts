@@ -6,7 +6,7 @@
  * of disjoint sets of leads (shares, replayed in separate threads) merge into
  * the columns of the whole history.
  */
-import type { FinishedLead, Judgement, LeadKeeper, ReplayResult } from './replay';
+import type { LeadKeeper, LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { byCodeUnit } from './order';
 import { parseTime } from './time';
@@ -20,6 +20,8 @@ export interface LeadColumns {
   ids: string[];
   /** Time (epoch ms) of each lead's first event. */
   firstTouch: Float64Array;
+  /** Time (epoch ms) of each lead's last event other than an outcome. */
+  lastActivity: Float64Array;
   /** What really happened: an {@link OUTCOME} code. */
   outcome: Uint8Array;
 }
@@ -32,6 +34,8 @@ export interface VersionColumns {
   version: string;
   /** The version's hand-off (MQL) threshold. */
   threshold: number;
+  /** The version's band thresholds: minimum scores of hot and warm. */
+  bands: { hot: number; warm: number };
   /** The score the lead was judged on, its band (position in BANDS), and the stage it ended in (position in STAGES). */
   score: Float64Array;
   band: Uint8Array;
@@ -48,9 +52,9 @@ export interface VersionColumns {
   highStart: Uint32Array;
   highScore: Float64Array;
   highAt: Float64Array;
-  /** Every scoring rule that counted for any lead at judgement time, in code-unit order. */
+  /** Every scoring rule that counted for any lead at the end of its horizon, in code-unit order. */
   ruleIds: string[];
-  /** Lead i's points per rule at judgement time are at [ruleStart[i], ruleStart[i + 1]) of ruleIndex (positions in ruleIds) and rulePoints. */
+  /** Lead i's points per rule after its last event within the horizon (the same moment for every version) are at [ruleStart[i], ruleStart[i + 1]) of ruleIndex (positions in ruleIds) and rulePoints. */
   ruleStart: Uint32Array;
   ruleIndex: Uint16Array;
   rulePoints: Float64Array;
@@ -59,6 +63,8 @@ export interface VersionColumns {
 /** Columns of some of a replay's versions. */
 export interface ReplayColumns {
   period: ReplayResult['period'];
+  /** The judgement horizon in days. */
+  horizonDays: number;
   /** What was read; `unknownTypes` has one entry per version in `versions`. */
   events: ReplayResult['events'];
   leads: LeadColumns;
@@ -129,10 +135,10 @@ class VersionRows {
   readonly ruleIndex: number[] = [];
   readonly rulePoints: number[] = [];
 
-  add(record: FinishedLead['versions'][number], rules: Record<string, number>): void {
-    const judged = record.judged;
-    this.score.push(judged ? judged.score : NaN);
-    this.band.push(judged ? BAND_INDEX.get(judged.band)! : 0);
+  add(record: VersionRecord): void {
+    const { judged, horizonRules: rules } = record;
+    this.score.push(judged.score);
+    this.band.push(BAND_INDEX.get(judged.band)!);
     this.stage.push(STAGE_INDEX.get(record.stage)!);
     this.handOffAt.push(record.handOff === null ? NaN : parseTime(record.handOff.at));
     this.handOffBand.push(record.handOff === null ? 0 : BAND_INDEX.get(record.handOff.band)!);
@@ -153,10 +159,11 @@ class VersionRows {
   }
 
   /** The columns, rows in the order added. */
-  columns(version: string, threshold: number): VersionColumns {
+  columns(version: string, threshold: number, bands: VersionColumns['bands']): VersionColumns {
     return {
       version,
       threshold,
+      bands,
       score: Float64Array.from(this.score),
       band: Uint8Array.from(this.band),
       stage: Uint8Array.from(this.stage),
@@ -178,12 +185,12 @@ class VersionRows {
 /**
  * Columns built lead by lead as a replay finishes leads, in any order, so
  * the replay need not keep every lead's records: a lead's row is written
- * while its records are fresh, and they can go. A version that judges a lead
- * only at the end of the period gets its score and band then ({@link judge}).
+ * while its records are fresh, and they can go.
  */
 export class ColumnsBuilder implements LeadKeeper<ReplayColumns> {
   private readonly ids: string[] = [];
   private readonly firstTouch: number[] = [];
+  private readonly lastActivity: number[] = [];
   private readonly outcome: number[] = [];
   private readonly rows: VersionRows[];
 
@@ -192,28 +199,13 @@ export class ColumnsBuilder implements LeadKeeper<ReplayColumns> {
     this.rows = indexes.map(() => new VersionRows());
   }
 
-  /**
-   * Adds a lead; returns its row. A version whose record has no judgement yet
-   * takes its points per rule from `rules` (at the version's position).
-   */
-  add(lead: FinishedLead, rules?: ReadonlyArray<Record<string, number> | null>): number {
-    const row = this.ids.length;
+  /** Adds a lead. */
+  add(lead: LeadReplay): void {
     this.ids.push(lead.leadId);
     this.firstTouch.push(parseTime(lead.firstTouchAt));
+    this.lastActivity.push(parseTime(lead.lastActivityAt));
     this.outcome.push(lead.outcome === null ? OUTCOME.open : OUTCOME[lead.outcome.result]);
-    this.indexes.forEach((index, k) => {
-      const record = lead.versions[index]!;
-      this.rows[k]!.add(record, record.judged?.rules ?? rules?.[index] ?? {});
-    });
-    return row;
-  }
-
-  /** Sets the score and band the version at `index` (a lead's version position) judged the lead at `row` on. */
-  judge(row: number, index: number, judged: Pick<Judgement, 'score' | 'band'>): void {
-    const k = this.indexes.indexOf(index);
-    if (k < 0) return;
-    this.rows[k]!.score[row] = judged.score;
-    this.rows[k]!.band[row] = BAND_INDEX.get(judged.band)!;
+    this.indexes.forEach((index, k) => this.rows[k]!.add(lead.versions[index]!));
   }
 
   /**
@@ -225,9 +217,18 @@ export class ColumnsBuilder implements LeadKeeper<ReplayColumns> {
     for (let k = 1; k < order.length; k++) if (this.ids[order[k]!] === this.ids[order[k - 1]!]) duplicate(this.ids[order[k]!]!);
     const added: ReplayColumns = {
       period: head.period,
+      horizonDays: head.horizonDays,
       events: { ...head.events, unknownTypes: this.indexes.map((i) => head.events.unknownTypes[i]!) },
-      leads: { ids: this.ids, firstTouch: Float64Array.from(this.firstTouch), outcome: Uint8Array.from(this.outcome) },
-      versions: this.rows.map((rows, k) => rows.columns(head.versions[this.indexes[k]!]!, head.thresholds[this.indexes[k]!]!)),
+      leads: {
+        ids: this.ids,
+        firstTouch: Float64Array.from(this.firstTouch),
+        lastActivity: Float64Array.from(this.lastActivity),
+        outcome: Uint8Array.from(this.outcome),
+      },
+      versions: this.rows.map((rows, k) => {
+        const index = this.indexes[k]!;
+        return rows.columns(head.versions[index]!, head.thresholds[index]!, head.bands[index]!);
+      }),
     };
     return reordered(added, { share: new Uint32Array(order.length), row: Uint32Array.from(order) });
   }
@@ -251,8 +252,14 @@ export function selectVersions(columns: ReplayColumns, indexes: readonly number[
   const { leads } = columns;
   return {
     period: columns.period,
+    horizonDays: columns.horizonDays,
     events: { ...columns.events, unknownTypes: indexes.map((i) => columns.events.unknownTypes[i]!) },
-    leads: { ids: leads.ids, firstTouch: leads.firstTouch.slice(), outcome: leads.outcome.slice() },
+    leads: {
+      ids: leads.ids,
+      firstTouch: leads.firstTouch.slice(),
+      lastActivity: leads.lastActivity.slice(),
+      outcome: leads.outcome.slice(),
+    },
     versions: indexes.map((i) => columns.versions[i]!),
   };
 }
@@ -269,7 +276,12 @@ export function versionBuffers(v: VersionColumns): ArrayBuffer[] {
 /** The buffers of columns, to transfer rather than copy them when they are sent to another thread. */
 export function columnBuffers(columns: ReplayColumns): ArrayBuffer[] {
   const { leads, versions } = columns;
-  return [leads.firstTouch.buffer as ArrayBuffer, leads.outcome.buffer as ArrayBuffer, ...versions.flatMap(versionBuffers)];
+  return [
+    leads.firstTouch.buffer as ArrayBuffer,
+    leads.lastActivity.buffer as ArrayBuffer,
+    leads.outcome.buffer as ArrayBuffer,
+    ...versions.flatMap(versionBuffers),
+  ];
 }
 
 /** Where each row of gathered columns comes from: a part, and a row in it. */
@@ -316,6 +328,7 @@ function mergeVersion(parts: readonly VersionColumns[], order: Order): VersionCo
   const merged: VersionColumns = {
     version: parts[0]!.version,
     threshold: parts[0]!.threshold,
+    bands: parts[0]!.bands,
     score: column(Float64Array, (p) => p.score),
     band: column(Uint8Array, (p) => p.band),
     stage: column(Uint8Array, (p) => p.stage),
@@ -365,12 +378,18 @@ function gathered(parts: readonly ReplayColumns[], order: Order, events: ReplayR
   const first = parts[0]!;
   return {
     period: first.period,
+    horizonDays: first.horizonDays,
     events,
     leads: {
       ids: Array.from(order.share, (s, k) => parts[s]!.leads.ids[order.row[k]!]!),
       firstTouch: gather(
         Float64Array,
         parts.map((part) => part.leads.firstTouch),
+        order,
+      ),
+      lastActivity: gather(
+        Float64Array,
+        parts.map((part) => part.leads.lastActivity),
         order,
       ),
       outcome: gather(
@@ -404,7 +423,8 @@ export function mergeColumns(shares: readonly ReplayColumns[]): ReplayColumns {
   const versions = first.versions.map((v) => v.version).join(',');
   for (const share of shares) {
     if (share.versions.map((v) => v.version).join(',') !== versions) throw new Error('shares of different versions cannot be merged');
-    if (JSON.stringify(share.period) !== JSON.stringify(first.period)) throw new Error('shares of different periods cannot be merged');
+    if (JSON.stringify(share.period) !== JSON.stringify(first.period) || share.horizonDays !== first.horizonDays)
+      throw new Error('shares of different periods or horizons cannot be merged');
   }
   return gathered(shares, mergeOrder(shares.map((share) => share.leads)), {
     read: shares.reduce((sum, share) => sum + share.events.read, 0),

@@ -48,7 +48,8 @@ export type {
   WebinarRecord,
 } from './types';
 export { byCodeUnit } from './order';
-export { replay, replayShare, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES } from './replay';
+export { replay, replayShare, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES, DEFAULT_HORIZON_DAYS } from './replay';
+export { MS_PER_DAY } from './scoring';
 export type {
   ReplayOptions,
   ReplayShare,

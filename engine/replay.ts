@@ -4,9 +4,13 @@
  * records per lead what each version would have done (hand-off, score, band,
  * stages) next to what really happened (won or lost).
  *
- * No look-ahead: a version is judged on the score a lead had when the version
- * handed it to sales, or, if it never did, when the outcome became known or
- * the period ended. Nothing after a lead's outcome changes its judgement.
+ * The judgement point never depends on the outcome: a version is judged on
+ * the score a lead had when the version handed it to sales within the
+ * horizon (a fixed time after the lead's first event), or else on its score
+ * after its last event within the horizon. Outcome events (deal_won,
+ * deal_lost) never reach the state a version is judged on, so neither when an
+ * outcome was recorded nor which it was can move a judgement, a hand-off, or a
+ * score high.
  *
  * Leads never affect each other, so only each lead's own events need to be in
  * time order. A stream grouped by lead (each lead's events together) lets the
@@ -14,12 +18,12 @@
  * time: with 100,000 leads that is several times faster than keeping every
  * state alive and visiting them in random order.
  */
-import { foldEvent, isKnownEventType, scoreAt, type ScoreBasis } from './evaluate';
+import { cloneState, foldEvent, isKnownEventType } from './evaluate';
 import { byCodeUnit } from './order';
 import { canonicalTime, iso, parseTime } from './time';
 import type { CompiledRuleSet } from './ruleset';
 import { INITIAL_STAGE, type Band, type Stage } from './schema';
-import { bandOf } from './scoring';
+import { bandOf, MS_PER_DAY } from './scoring';
 import type { LeadEvent, LeadState, StageChange } from './types';
 
 /** Stages in sales' hands: a lead's first entry into any of them is its hand-off. */
@@ -44,6 +48,11 @@ const FEEDBACK_EVENT_TYPES: ReadonlySet<string> = new Set([
 
 const SALES_STAGE_SET: ReadonlySet<string> = new Set(SALES_STAGES);
 
+const OUTCOME_TYPE_SET: ReadonlySet<string> = new Set(Object.values(OUTCOME_EVENT_TYPES));
+
+/** How long after a lead's first event a version has to hand it over, by default: about one quarter, a common B2B cycle. */
+export const DEFAULT_HORIZON_DAYS = 90;
+
 /** A history the replay cannot fold (bad time, events out of order, bad period). */
 export class ReplayError extends Error {
   override name = 'ReplayError';
@@ -52,8 +61,14 @@ export class ReplayError extends Error {
 export interface ReplayOptions {
   /** Only leads first seen at or after this time (ISO 8601) are replayed. */
   since?: string;
-  /** Events at or after this time (ISO 8601) are left out; open leads are judged at this time. */
+  /** Events at or after this time (ISO 8601) are left out. */
   until?: string;
+  /**
+   * Days after a lead's first event (outcome events aside) within which a
+   * version's hand-off counts and after which it is judged; default
+   * {@link DEFAULT_HORIZON_DAYS}.
+   */
+  horizonDays?: number;
   /**
    * The stream holds each lead's events together (leads in any order): each
    * lead is finished when its group ends. A lead that appears in two groups
@@ -83,15 +98,19 @@ export interface HandOff {
 /** The score a version is judged on, and when it was taken. */
 export interface Judgement {
   at: string;
-  /** "hand-off": at the version's hand-off; "outcome": just before the outcome; "end": at the end of the period. */
-  basis: 'hand-off' | 'outcome' | 'end';
+  /**
+   * "hand-off": at the version's hand-off within the horizon; "horizon": after
+   * the lead's last event within the horizon (its first event's time when
+   * every event so far was an outcome).
+   */
+  basis: 'hand-off' | 'horizon';
   score: number;
   band: Band;
   /** Points per scoring rule at that time: engagement points given so far (before decay) and current fit points. */
   rules: Record<string, number>;
 }
 
-/** A new highest score after an activity event, before the outcome; the threshold what-if reads these. */
+/** A new highest score after an activity event within the horizon; the threshold what-if reads these. */
 export interface ScoreHigh {
   score: number;
   at: string;
@@ -101,11 +120,14 @@ export interface ScoreHigh {
 
 /** What one version did with one lead. */
 export interface VersionRecord {
+  /** The version's first hand-off within the horizon; a later one is not the version's decision on this lead. */
   handOff: HandOff | null;
   judged: Judgement;
-  /** Strictly increasing scores, each the first time the lead's score exceeded every earlier one. */
+  /** Points per scoring rule after the lead's last event within the horizon: the same moment for every version. */
+  horizonRules: Record<string, number>;
+  /** Strictly increasing scores within the horizon, each the first time the lead's score exceeded every earlier one. */
   highs: ScoreHigh[];
-  /** Stage at the end of the period (after the outcome, too). */
+  /** Stage at the end of the period (outcomes and every later event applied). */
   stage: Stage;
   /** Every stage change in the period, including those after the outcome. */
   stageHistory: StageChange[];
@@ -114,6 +136,8 @@ export interface VersionRecord {
 export interface LeadReplay {
   leadId: string;
   firstTouchAt: string;
+  /** The lead's last event other than an outcome (its first event when it has none): when it was last active. */
+  lastActivityAt: string;
   outcome: Outcome | null;
   /** One record per rule set, in the order the rule sets were given. */
   versions: VersionRecord[];
@@ -123,12 +147,16 @@ export interface ReplayResult {
   versions: string[];
   /** Each version's hand-off (MQL) threshold. */
   thresholds: number[];
+  /** Each version's band thresholds (minimum scores of hot and warm). */
+  bands: Array<{ hot: number; warm: number }>;
+  /** The judgement horizon in days. */
+  horizonDays: number;
   period: {
     since: string | null;
     until: string | null;
     firstEventAt: string | null;
     lastEventAt: string | null;
-    /** When open leads were judged: `until`, or the last event read. */
+    /** The end of the period: `until`, or the last event read. Open leads' idle time is counted to it. */
     endAt: string | null;
   };
   events: {
@@ -144,12 +172,23 @@ export interface ReplayResult {
 }
 
 interface VersionFold {
+  /** The lead's state after every event the version knows, outcomes included: the stages it ends in. */
   state: LeadState | null;
+  /**
+   * The state the version is judged on, outcome events left out. It is
+   * `state` itself until an outcome arrives within the horizon; from then on
+   * a copy folded apart ({@link forked}).
+   */
+  view: LeadState | null;
+  forked: boolean;
   handOff: HandOff | null;
   judged: Judgement | null;
+  horizonRules: Record<string, number> | null;
   highs: ScoreHigh[];
   /** Current fit points by rule; the engine recomputes fit on a lead's first event and on lead_updated. */
   fit: Record<string, number>;
+  /** When the judged view last changed. */
+  viewAt: string | null;
 }
 
 interface LeadFold {
@@ -157,23 +196,13 @@ interface LeadFold {
   firstTouchAt: string;
   /** Time of the lead's latest event, to check its history is in order. */
   lastTime: number;
+  lastActivityAt: string | null;
+  /** End of the horizon (epoch ms): null until the lead's first event other than an outcome. */
+  horizonEnd: number | null;
+  /** The horizon has passed: every version's judgement is taken. */
+  judged: boolean;
   outcome: Outcome | null;
   versions: VersionFold[];
-}
-
-/** What a version's judgement at the end of the period needs, once the lead's state is gone: the end is known only after the last event. */
-interface PendingJudgement {
-  /** The lead's row in the keeper, and the version's position. */
-  row: number;
-  index: number;
-  ruleSet: CompiledRuleSet;
-  basis: ScoreBasis | null;
-  rules: Record<string, number>;
-}
-
-/** A finished lead as a keeper receives it: a version that judges the lead only at the end of the period has no judgement yet. */
-export interface FinishedLead extends Omit<LeadReplay, 'versions'> {
-  versions: Array<Omit<VersionRecord, 'judged'> & { judged: Judgement | null }>;
 }
 
 /**
@@ -181,34 +210,24 @@ export interface FinishedLead extends Omit<LeadReplay, 'versions'> {
  * written straight to columns (see columns.ts), so records need not be kept.
  */
 export interface LeadKeeper<T> {
-  /**
-   * Keeps a finished lead; returns its row. A version whose record has no
-   * judgement yet is judged at the end of the period, through {@link judge};
-   * `rules` holds its points per rule then (at its position).
-   */
-  add(lead: FinishedLead, rules: ReadonlyArray<Record<string, number> | null>): number;
-  judge(row: number, index: number, judged: Judgement): void;
+  /** Keeps a finished lead. */
+  add(lead: LeadReplay): void;
   /** Everything kept, leads in lead-id order; `duplicate` is called for a lead kept twice. */
   finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): T;
 }
 
 /** Keeps leads as records. */
 class RecordKeeper implements LeadKeeper<ReplayResult> {
-  private readonly leads: FinishedLead[] = [];
+  private readonly leads: LeadReplay[] = [];
 
-  add(lead: FinishedLead): number {
-    return this.leads.push(lead) - 1;
-  }
-
-  judge(row: number, index: number, judged: Judgement): void {
-    this.leads[row]!.versions[index]!.judged = judged;
+  add(lead: LeadReplay): void {
+    this.leads.push(lead);
   }
 
   finish(head: Omit<ReplayResult, 'leads'>, duplicate: (leadId: string) => never): ReplayResult {
     const leads = this.leads.sort((a, b) => byCodeUnit(a.leadId, b.leadId));
     for (let i = 1; i < leads.length; i++) if (leads[i]!.leadId === leads[i - 1]!.leadId) duplicate(leads[i]!.leadId);
-    // Every version has judged every lead by now: the replay judges the open ones before it finishes.
-    return { ...head, leads: leads as LeadReplay[] };
+    return { ...head, leads };
   }
 }
 
@@ -218,24 +237,11 @@ function timeOf(value: string, what: string): number {
   return time;
 }
 
-function ruleTallies(fold: VersionFold): Record<string, number> {
-  const rules: Record<string, number> = { ...fold.fit };
-  const tallies = fold.state?.rules;
+function ruleTallies(fit: Record<string, number>, state: LeadState | null): Record<string, number> {
+  const rules: Record<string, number> = { ...fit };
+  const tallies = state?.rules;
   for (const id in tallies) rules[id] = tallies[id]!.points;
   return rules;
-}
-
-/** The score the version held for the lead at `time` (engagement decayed from the last event), without applying anything. */
-function judgement(
-  ruleSet: CompiledRuleSet,
-  basis: ScoreBasis | null,
-  rules: Record<string, number>,
-  time: number,
-  at: string,
-  kind: Judgement['basis'],
-): Judgement {
-  const score = basis ? scoreAt(ruleSet, basis, time).total : 0;
-  return { at, basis: kind, score, band: bandOf(ruleSet, score), rules };
 }
 
 function newLead(event: LeadEvent, time: number, versions: number): LeadFold {
@@ -243,8 +249,21 @@ function newLead(event: LeadEvent, time: number, versions: number): LeadFold {
     leadId: event.leadId,
     firstTouchAt: canonicalTime(event.occurredAt, time),
     lastTime: time,
+    lastActivityAt: null,
+    horizonEnd: null,
+    judged: false,
     outcome: null,
-    versions: Array.from({ length: versions }, () => ({ state: null, handOff: null, judged: null, highs: [], fit: {} })),
+    versions: Array.from({ length: versions }, () => ({
+      state: null,
+      view: null,
+      forked: false,
+      handOff: null,
+      judged: null,
+      horizonRules: null,
+      highs: [],
+      fit: {},
+      viewAt: null,
+    })),
   };
 }
 
@@ -260,11 +279,25 @@ function outcomeOf(event: LeadEvent, time: number): Outcome | null {
   };
 }
 
-/** Applies one event to one version's state and records hand-off, highs and fit while the lead is still being judged. */
-function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEvent, time: number, judging: boolean): void {
-  const { state, at, fit, stageChanges } = foldEvent(ruleSet, fold.state, event);
-  fold.state = state;
-  if (!judging) return;
+/**
+ * Applies one event within the horizon to one version: an outcome only to
+ * the full state (the judged view is forked off first), anything else to
+ * both, recording fit, score highs and the hand-off from the judged view.
+ */
+function foldWithinHorizon(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEvent, time: number): void {
+  if (OUTCOME_TYPE_SET.has(event.type)) {
+    if (!fold.forked) {
+      fold.view = fold.state && cloneState(fold.state);
+      fold.forked = true;
+    }
+    fold.state = foldEvent(ruleSet, fold.state, event).state;
+    return;
+  }
+  const { state, at, fit, stageChanges } = foldEvent(ruleSet, fold.view, event);
+  fold.view = state;
+  if (fold.forked) fold.state = foldEvent(ruleSet, fold.state, event).state;
+  else fold.state = state;
+  fold.viewAt = at;
   if (fit) {
     fold.fit = {};
     for (const rule of fit) fold.fit[rule.ruleId] = rule.points;
@@ -278,42 +311,44 @@ function foldVersion(ruleSet: CompiledRuleSet, fold: VersionFold, event: LeadEve
   for (const change of stageChanges) {
     if (!SALES_STAGE_SET.has(change.to) || FEEDBACK_EVENT_TYPES.has(change.trigger)) continue;
     fold.handOff = { at, stage: change.to, transitionId: change.transitionId, score: total, band: state.band };
-    fold.judged = { at, basis: 'hand-off', score: total, band: state.band, rules: ruleTallies(fold) };
+    fold.judged = { at, basis: 'hand-off', score: total, band: state.band, rules: ruleTallies(fold.fit, state) };
     return;
   }
 }
 
-/**
- * Hands a finished lead to the keeper. A version that has not judged the
- * lead yet will judge it at the end of the period, from what is kept here of
- * its state.
- */
-function keepLead<T>(ruleSets: readonly CompiledRuleSet[], lead: LeadFold, keeper: LeadKeeper<T>, pending: PendingJudgement[]): void {
-  const rules = lead.versions.map((fold) => (fold.judged ? null : ruleTallies(fold)));
-  const row = keeper.add(
-    {
-      leadId: lead.leadId,
-      firstTouchAt: lead.firstTouchAt,
-      outcome: lead.outcome,
-      versions: lead.versions.map((fold) => ({
-        handOff: fold.handOff,
-        judged: fold.judged,
-        highs: fold.highs,
-        stage: fold.state?.stage ?? INITIAL_STAGE,
-        stageHistory: fold.state?.stageHistory ?? [],
-      })),
-    },
-    rules,
-  );
-  lead.versions.forEach((fold, index) => {
-    if (fold.judged) return;
-    const state = fold.state;
-    const basis = state && {
-      lastActivityAt: state.lastActivityAt,
-      engagementAtLastActivity: state.engagementAtLastActivity,
-      score: { fit: state.score.fit },
-    };
-    pending.push({ row, index, ruleSet: ruleSets[index]!, basis, rules: rules[index]! });
+/** Takes every version's judgement at the end of the lead's horizon (after its last event within it) and drops the judged views. */
+function closeHorizon(ruleSets: readonly CompiledRuleSet[], lead: LeadFold): void {
+  lead.judged = true;
+  lead.versions.forEach((fold, i) => {
+    const view = fold.view;
+    const rules = ruleTallies(fold.fit, view);
+    fold.horizonRules = rules;
+    if (!fold.judged) {
+      const score = view ? view.score.total : 0;
+      const band = view ? view.band : bandOf(ruleSets[i]!, 0);
+      fold.judged = { at: fold.viewAt ?? lead.firstTouchAt, basis: 'horizon', score, band, rules };
+    }
+    fold.view = null;
+    fold.forked = false;
+  });
+}
+
+/** Hands a finished lead to the keeper. */
+function keepLead<T>(ruleSets: readonly CompiledRuleSet[], lead: LeadFold, keeper: LeadKeeper<T>): void {
+  if (!lead.judged) closeHorizon(ruleSets, lead);
+  keeper.add({
+    leadId: lead.leadId,
+    firstTouchAt: lead.firstTouchAt,
+    lastActivityAt: lead.lastActivityAt ?? lead.firstTouchAt,
+    outcome: lead.outcome,
+    versions: lead.versions.map((fold) => ({
+      handOff: fold.handOff,
+      judged: fold.judged!,
+      horizonRules: fold.horizonRules!,
+      highs: fold.highs,
+      stage: fold.state?.stage ?? INITIAL_STAGE,
+      stageHistory: fold.state?.stageHistory ?? [],
+    })),
   });
 }
 
@@ -334,8 +369,8 @@ export interface ReplayShare<T = ReplayResult> {
   lastEventTime: number | null;
   /**
    * The share's result, its period that of the whole history (`whole`: the
-   * earliest and latest event time of all shares) and its open leads judged
-   * at the period's end. Its event counts are the share's own.
+   * earliest and latest event time of all shares). Its event counts are the
+   * share's own.
    */
   finish(whole: Pick<ReplayShare, 'firstEventTime' | 'lastEventTime'>): T;
 }
@@ -375,9 +410,12 @@ export function replayShare(
   const until = options.until === undefined ? null : timeOf(options.until, 'until');
   if (since !== null && until !== null && until <= since)
     throw new ReplayError(`until (${options.until}) must be after since (${options.since})`);
+  const horizonDays = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
+  if (!(Number.isFinite(horizonDays) && horizonDays > 0))
+    throw new ReplayError(`horizon must be a positive number of days, not ${horizonDays}`);
+  const horizon = horizonDays * MS_PER_DAY;
 
   const open = new Map<string, LeadFold>();
-  const pending: PendingJudgement[] = [];
   const beforePeriodLeads = new Set<string>();
   const unknownTypes = ruleSets.map(() => ({}) as Record<string, number>);
   let read = 0;
@@ -388,7 +426,7 @@ export function replayShare(
 
   const finish = (lead: LeadFold) => {
     open.delete(lead.leadId);
-    keepLead(ruleSets, lead, keeper, pending);
+    keepLead(ruleSets, lead, keeper);
   };
 
   for (const event of events) {
@@ -419,8 +457,14 @@ export function replayShare(
     }
     lead.lastTime = time;
 
-    const judging = lead.outcome === null;
-    const outcome = judging ? outcomeOf(event, time) : null;
+    const outcome = outcomeOf(event, time);
+    if (outcome) lead.outcome ??= outcome;
+    else {
+      lead.lastActivityAt = canonicalTime(event.occurredAt, time);
+      lead.horizonEnd ??= time + horizon;
+    }
+    // The horizon ends after its last event: judge every version before an event past it is applied.
+    if (!lead.judged && lead.horizonEnd !== null && time > lead.horizonEnd) closeHorizon(ruleSets, lead);
     for (let i = 0; i < ruleSets.length; i++) {
       const ruleSet = ruleSets[i]!;
       const fold = lead.versions[i]!;
@@ -429,11 +473,9 @@ export function replayShare(
         counts[event.type] = (counts[event.type] ?? 0) + 1;
         continue;
       }
-      // Judge before the outcome event is applied: it must not move the score or stage the version is judged on.
-      if (outcome && !fold.judged) fold.judged = judgement(ruleSet, fold.state, ruleTallies(fold), time, outcome.at, 'outcome');
-      foldVersion(ruleSet, fold, event, time, judging && !outcome);
+      if (lead.judged) fold.state = foldEvent(ruleSet, fold.state, event).state;
+      else foldWithinHorizon(ruleSet, fold, event, time);
     }
-    if (outcome) lead.outcome = outcome;
   }
   for (const lead of open.values()) finish(lead);
 
@@ -450,12 +492,11 @@ export function replayShare(
       if (finished) throw new Error('a replay share is finished once');
       finished = true;
       const endTime = until ?? whole.lastEventTime;
-      const endAt = endTime === null ? '' : iso(endTime);
-      for (const { row, index, ruleSet, basis, rules } of pending)
-        keeper.judge(row, index, judgement(ruleSet, basis, rules, endTime!, endAt, 'end'));
       const head = {
         versions: ruleSets.map((ruleSet) => ruleSet.version),
         thresholds: ruleSets.map((ruleSet) => ruleSet.definition.lifecycle.thresholds.mql),
+        bands: ruleSets.map((ruleSet) => ({ ...ruleSet.definition.bands })),
+        horizonDays,
         period: {
           since: since === null ? null : iso(since),
           until: until === null ? null : iso(until),

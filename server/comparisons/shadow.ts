@@ -3,17 +3,19 @@
  * each event (the events table) and what the challenger did in shadow
  * (shadow_results), turned into the replay's result shape, so the same
  * metrics, differences and what-if curves apply. Same rules as the replay: a
- * version is judged at its hand-off, else just before the outcome, else at
- * the end; nothing after a lead's outcome changes its judgement.
+ * version is judged at its hand-off within the horizon, else after the lead's
+ * last event within it; outcome events are never judged on.
  *
- * What stored results cannot give (see docs/replay.md): an open lead is judged
- * on its score after its last event, not decayed to the end of the period;
+ * What stored results cannot give (see docs/replay.md): an event after an
+ * outcome within the horizon was evaluated live with the outcome applied;
  * only leads the challenger has seen are compared; live results are those of
  * whichever version was active when each event arrived.
  */
 import {
   byCodeUnit,
+  DEFAULT_HORIZON_DAYS,
   INITIAL_STAGE,
+  MS_PER_DAY,
   OUTCOME_EVENT_TYPES,
   SALES_STAGES,
   type CompiledRuleSet,
@@ -52,6 +54,8 @@ class RecordFold {
   private fit: Record<string, number> = {};
   private readonly engagement: Record<string, number> = {};
   private last: Explanation | null = null;
+  /** The result of the last event judged on (within the horizon, not an outcome). */
+  private lastJudged: Explanation | null = null;
 
   constructor(private readonly ruleSet: CompiledRuleSet) {}
 
@@ -84,6 +88,7 @@ class RecordFold {
     const versionChanged = this.last !== null && this.last.ruleSetVersion !== explanation.ruleSetVersion;
     this.last = explanation;
     if (!judging) return;
+    this.lastJudged = explanation;
     if (first || versionChanged || event.type === 'lead_updated') {
       this.fit = {};
       for (const rule of explanation.rules) if (rule.kind === 'fit') this.fit[rule.ruleId] = rule.points;
@@ -110,17 +115,17 @@ class RecordFold {
     }
   }
 
-  /** The record, judged at `endAt` on the score after the last event when neither a hand-off nor an outcome judged it. */
-  record(endAt: string): VersionRecord {
-    if (!this.judged) this.judgeAt(endAt, 'end', this.last);
-    return { handOff: this.handOff, judged: this.judged!, highs: this.highs, stage: this.stage, stageHistory: this.stageHistory };
-  }
-
-  /** The judgement just before an outcome: the score the lead held then, which the outcome event itself does not change. */
-  judgeBeforeOutcome(at: string, outcomeExplanation: Explanation): void {
-    if (this.judged) return;
-    const score = outcomeExplanation.score.after.total;
-    this.judged = { at, basis: 'outcome', score, band: outcomeExplanation.band.after, rules: this.rules() };
+  /** The record: judged after the last event within the horizon when no hand-off judged it (`firstAt` when there was none). */
+  record(firstAt: string): VersionRecord {
+    if (!this.judged) this.judgeAt(this.lastJudged?.at ?? firstAt, 'horizon', this.lastJudged);
+    return {
+      handOff: this.handOff,
+      judged: this.judged!,
+      horizonRules: this.rules(),
+      highs: this.highs,
+      stage: this.stage,
+      stageHistory: this.stageHistory,
+    };
   }
 }
 
@@ -141,6 +146,7 @@ export class StoredResultsFold {
   private last: string | null = null;
   private readonly since: string | null;
   private readonly until: string | null;
+  private readonly horizonDays: number;
 
   constructor(
     private readonly ruleSets: readonly CompiledRuleSet[],
@@ -148,6 +154,7 @@ export class StoredResultsFold {
   ) {
     this.since = options.since === undefined ? null : new Date(options.since).toISOString();
     this.until = options.until === undefined ? null : new Date(options.until).toISOString();
+    this.horizonDays = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
     this.unknownTypes = ruleSets.map(() => ({}));
   }
 
@@ -166,9 +173,17 @@ export class StoredResultsFold {
     }
     const folds = this.ruleSets.map((ruleSet) => new RecordFold(ruleSet));
     let outcome: Outcome | null = null;
+    let horizonEnd: number | null = null;
+    let lastActivityAt = firstAt;
     for (const { event, explanations } of events) {
-      const judging: boolean = outcome === null;
-      const found: Outcome | null = judging ? outcomeOf(event) : null;
+      const found = outcomeOf(event);
+      const time = Date.parse(event.occurredAt);
+      if (found) outcome ??= found;
+      else {
+        lastActivityAt = event.occurredAt;
+        horizonEnd ??= time + this.horizonDays * MS_PER_DAY;
+      }
+      const judging = !found && time <= horizonEnd!;
       folds.forEach((fold, i) => {
         const explanation = explanations[i] ?? null;
         if (!explanation) {
@@ -176,27 +191,31 @@ export class StoredResultsFold {
           counts[event.type] = (counts[event.type] ?? 0) + 1;
           return;
         }
-        if (found) fold.judgeBeforeOutcome(event.occurredAt, explanation);
-        fold.apply(event, explanation, judging && !found);
+        fold.apply(event, explanation, judging);
       });
-      if (found) outcome = found;
     }
-    this.leads.push({ leadId: lead.leadId, firstTouchAt: firstAt, outcome, versions: folds.map((fold) => fold.record(this.endAt()!)) });
+    this.leads.push({
+      leadId: lead.leadId,
+      firstTouchAt: firstAt,
+      lastActivityAt,
+      outcome,
+      versions: folds.map((fold) => fold.record(firstAt)),
+    });
   }
 
   private endAt(): string | null {
     return this.until ?? this.last;
   }
 
-  /** The result, leads sorted by id; open leads are judged at `until`, else at the last event read. */
+  /** The result, leads sorted by id; the period ends at `until`, else at the last event read. */
   result(): ReplayResult {
     const endAt = this.endAt();
-    // Records of open leads were judged at the end known when they were added; the end may have moved since.
-    for (const lead of this.leads) for (const record of lead.versions) if (record.judged.basis === 'end') record.judged.at = endAt!;
     this.leads.sort((a, b) => byCodeUnit(a.leadId, b.leadId));
     return {
       versions: this.ruleSets.map((ruleSet) => ruleSet.version),
       thresholds: this.ruleSets.map((ruleSet) => ruleSet.definition.lifecycle.thresholds.mql),
+      bands: this.ruleSets.map((ruleSet) => ({ ...ruleSet.definition.bands })),
+      horizonDays: this.horizonDays,
       period: { since: this.since, until: this.until, firstEventAt: this.first, lastEventAt: this.last, endAt },
       events: { read: this.read, beforePeriod: this.beforePeriod, unknownTypes: this.unknownTypes },
       leads: this.leads,

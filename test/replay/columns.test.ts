@@ -8,7 +8,7 @@ import { columnCurve, thresholdCurve } from '../../engine/whatif';
 import type { LeadEvent, StageChange } from '../../engine/types';
 import { day, undecayed, v1 } from './fixtures';
 
-// Decay on (v1) and off, two thresholds: open leads are judged at the end of the period, which decay makes visible.
+// Decay on (v1) and off, two thresholds.
 const versions = () => [v1(), undecayed('v2', 40)];
 const workload = generateWorkload({ leads: 300, events: 3_000 }).events;
 
@@ -60,7 +60,7 @@ describe('replay columns', () => {
         expect(Array.from(c.highScore.subarray(c.highStart[i], c.highStart[i + 1]))).toEqual(record.highs.map((high) => high.score));
         const rules: Record<string, number> = {};
         for (let j = c.ruleStart[i]!; j < c.ruleStart[i + 1]!; j++) rules[c.ruleIds[c.ruleIndex[j]!]!] = c.rulePoints[j]!;
-        expect(rules).toEqual(record.judged.rules);
+        expect(rules).toEqual(record.horizonRules);
       });
     });
   });

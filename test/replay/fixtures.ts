@@ -69,7 +69,8 @@ export function record(fields: {
   const stages = fields.stages ?? [];
   return {
     handOff: fields.handOffAt ? { at: fields.handOffAt, stage: 'mql', transitionId: 'reached-mql-threshold', score, band } : null,
-    judged: { at: fields.handOffAt ?? day(0), basis: fields.handOffAt ? 'hand-off' : 'end', score, band, rules: fields.rules ?? {} },
+    judged: { at: fields.handOffAt ?? day(0), basis: fields.handOffAt ? 'hand-off' : 'horizon', score, band, rules: fields.rules ?? {} },
+    horizonRules: fields.rules ?? {},
     highs: (fields.highs ?? []).map(([s, at]) => ({ score: s, at, time: Date.parse(at) })),
     stage: stages.length ? stages[stages.length - 1]![0] : 'inquiry',
     stageHistory: [
@@ -90,6 +91,7 @@ export function lead(leadId: string, outcome: 'won' | 'lost' | null, versions: V
   return {
     leadId,
     firstTouchAt,
+    lastActivityAt: firstTouchAt,
     outcome: outcome && { result: outcome, at: day(30), eventId: `${leadId}-outcome`, amount: null },
     versions,
   };
@@ -100,6 +102,8 @@ export function replayOf(leads: LeadReplay[], versions = ['v1'], lastDay = 13): 
   return {
     versions,
     thresholds: versions.map(() => 60),
+    bands: versions.map(() => ({ hot: 60, warm: 30 })),
+    horizonDays: 90,
     period: { since: null, until: null, firstEventAt: day(0), lastEventAt: day(lastDay), endAt: day(lastDay) },
     events: { read: 0, beforePeriod: 0, unknownTypes: versions.map(() => ({})) },
     leads,

@@ -17,8 +17,9 @@ const AFTER_OUTCOME = [
   'tick',
 ];
 const LEADS = ['a', 'b', 'c', 'd'];
+const OUTCOME_TYPES = new Set(['deal_won', 'deal_lost']);
 
-/** What a version is judged on, per lead: nothing here may depend on events after the outcome. */
+/** What a version is judged on, per lead: nothing here may depend on the outcome or on events after the horizon. */
 function judgements(result: ReplayResult) {
   return result.leads.map((lead) => ({
     leadId: lead.leadId,
@@ -32,7 +33,7 @@ const historyArbitrary = fc
   .array(
     fc.record({
       lead: fc.constantFrom(...LEADS),
-      type: fc.constantFrom(...ACTIVITIES, 'lead_updated', 'sales_accepted', 'deal_won', 'deal_lost'),
+      type: fc.constantFrom(...ACTIVITIES, 'lead_updated', 'sales_accepted', 'tick', 'deal_won', 'deal_lost'),
       gapHours: fc.integer({ min: 0, max: 24 * 20 }),
       role: fc.constantFrom('executive', 'engineer'),
     }),
@@ -71,18 +72,45 @@ function appendAfter(events: LeadEvent[], later: Array<{ lead: string; type: str
   ];
 }
 
+/** Each lead's activities (never an outcome), in time order, and the outcome each lead may get. */
+const activitiesArbitrary = historyArbitrary.map((events) => events.filter((event) => !OUTCOME_TYPES.has(event.type)));
+const outcomesArbitrary = fc.array(
+  fc.record({
+    lead: fc.constantFrom(...LEADS),
+    won: fc.boolean(),
+    afterHours: fc.integer({ min: 0, max: 24 * 400 }),
+    laterHours: fc.integer({ min: 0, max: 24 * 400 }),
+    flip: fc.boolean(),
+  }),
+  { maxLength: LEADS.length },
+);
+
+/** The activities with one outcome per named lead that has any, `afterHours` after its first activity; the stream in time order. */
+function withOutcomes(activities: LeadEvent[], outcomes: Array<{ lead: string; won: boolean; afterHours: number }>): LeadEvent[] {
+  const seen = new Set<string>();
+  const added = outcomes.flatMap(({ lead, won, afterHours }) => {
+    const first = activities.find((event) => event.leadId === lead);
+    if (!first || seen.has(lead)) return [];
+    seen.add(lead);
+    const at = new Date(Date.parse(first.occurredAt) + afterHours * 3_600_000).toISOString();
+    return [leadEventSchema.parse({ id: `outcome-${lead}`, leadId: lead, type: won ? 'deal_won' : 'deal_lost', occurredAt: at })];
+  });
+  // Stable: an outcome at the same time as an activity comes after it.
+  return [...activities, ...added].sort((x, y) => Date.parse(x.occurredAt) - Date.parse(y.occurredAt));
+}
+
 describe('no look-ahead', () => {
-  it('judges a lead on the score it had when its outcome became known, whatever happens later', () => {
-    const upToOutcome = history().add('b', 0, 'email_open').add('b', 1, 'email_open').add('b', 5, 'deal_lost');
-    const before = replay([undecayed('v1', 60)], upToOutcome.events);
+  it('judges a lead only on events within its horizon, whatever happens after it', () => {
+    const upToHorizon = history().add('b', 0, 'email_open').add('b', 1, 'email_open').add('b', 5, 'deal_lost');
+    const before = replay([undecayed('v1', 60)], upToHorizon.events);
     const after = replay(
       [undecayed('v1', 60)],
-      upToOutcome.add('b', 6, 'demo_request').add('b', 7, 'demo_request').add('b', 8, 'demo_request').events,
+      upToHorizon.add('b', 96, 'demo_request').add('b', 97, 'demo_request').add('b', 98, 'demo_request').events,
     );
 
     const [b] = after.leads;
     expect(b!.versions[0]!.stage).toBe('mql'); // the state moved on…
-    expect(b!.versions[0]!.handOff).toBeNull(); // …but the version is still judged as it stood at the outcome
+    expect(b!.versions[0]!.handOff).toBeNull(); // …but the version is still judged as it stood at the end of the 90-day horizon
     expect(b!.versions[0]!.judged).toEqual(before.leads[0]!.versions[0]!.judged);
     expect(versionMetrics(after, 0).classification).toEqual(versionMetrics(before, 0).classification);
   });
@@ -96,22 +124,43 @@ describe('no look-ahead', () => {
     expect(replay([v1()], events).leads[0]!.outcome).toMatchObject({ result: 'lost', at: day(2) });
   });
 
-  it('no event after a lead’s outcome changes its hand-off, judged score, band, rule points or score highs', () => {
+  it('no event after a lead’s horizon changes its hand-off, judged score, band, rule points or score highs', () => {
     fc.assert(
       fc.property(historyArbitrary, laterEventsArbitrary, (events, later) => {
         const ruleSets = [v1(), undecayed('v2', 40)];
-        const resolved = new Set(
-          replay(ruleSets, events)
-            .leads.filter((l) => l.outcome)
-            .map((l) => l.leadId),
-        );
-        const laterForResolved = later.filter((step) => resolved.has(step.lead));
-        const before = judgements(replay(ruleSets, events)).filter((l) => resolved.has(l.leadId));
-        const after = judgements(replay(ruleSets, appendAfter(events, laterForResolved))).filter((l) => resolved.has(l.leadId));
-        expect(after).toEqual(before);
+        const options = { horizonDays: 30 };
+        const strip = (result: ReplayResult) => judgements(result).map(({ outcome: _outcome, ...rest }) => rest);
+        const before = strip(replay(ruleSets, events, options));
+        // Every later event comes more than 30 days after the last event of the history, so after every lead's horizon.
+        const after = strip(replay(ruleSets, appendAfter(events, [{ lead: 'a', type: 'tick', gapHours: 31 * 24 }, ...later]), options));
+        // A lead's horizon starts at its first activity: a lead with only an outcome so far has not started one.
+        const active = new Set(events.filter((event) => !OUTCOME_TYPES.has(event.type)).map((event) => event.leadId));
+        const compared = (leads: typeof before) => leads.filter((lead) => active.has(lead.leadId));
+        expect(compared(after)).toEqual(compared(before));
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('moving any outcome later, or changing won to lost, changes no judged score, band, hand-off, rule points or score high', () => {
+    fc.assert(
+      fc.property(activitiesArbitrary, outcomesArbitrary, (activities, outcomes) => {
+        const ruleSets = [v1(), undecayed('v2', 40)];
+        const moved = outcomes.map((o) => ({ ...o, afterHours: o.afterHours + o.laterHours, won: o.flip ? !o.won : o.won }));
+        const strip = (result: ReplayResult) => judgements(result).map(({ outcome: _outcome, ...rest }) => rest);
+        expect(strip(replay(ruleSets, withOutcomes(activities, moved)))).toEqual(
+          strip(replay(ruleSets, withOutcomes(activities, outcomes))),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('judges a lead with no activity at all, only an outcome, at zero points whichever the outcome', () => {
+    const won = replay([v1()], history().add('x', 3, 'deal_won').events).leads[0]!.versions[0]!;
+    const lost = replay([v1()], history().add('x', 3, 'deal_lost').events).leads[0]!.versions[0]!;
+    expect(won.judged).toMatchObject({ basis: 'horizon', score: 0, band: 'cold' });
+    expect(lost.judged).toEqual(won.judged);
   });
 });
 

@@ -30,22 +30,55 @@ describe('replay', () => {
     expect(a.versions[1]!.judged).toMatchObject({ basis: 'hand-off', at: day(1), score: 40, band: 'warm' });
   });
 
-  it('judges a lead never handed over on its score just before the outcome', () => {
+  it('judges a lead never handed over on its score after its last event within the horizon', () => {
     const c = leadOf(replay(versions(), fourLeads().events), 'c');
     expect(c.versions[0]!.handOff).toBeNull();
-    expect(c.versions[0]!.judged).toMatchObject({ basis: 'outcome', at: day(3), score: 45, band: 'warm' });
+    expect(c.versions[0]!.judged).toMatchObject({ basis: 'horizon', at: day(1), score: 45, band: 'warm' });
     expect(c.versions[0]!.judged.rules).toEqual({ 'contact-or-demo-request': 30, 'document-download': 15 });
   });
 
-  it('judges an open lead at the end of the period', () => {
+  it('judges an open lead like a resolved one, after its last event within the horizon, whatever the end of the period', () => {
     const d = leadOf(replay(versions(), fourLeads().events, { until: day(20) }), 'd');
-    expect(d.versions[0]!.judged).toMatchObject({ basis: 'end', at: day(20), score: 10, band: 'cold' });
+    expect(d.versions[0]!.judged).toMatchObject({ basis: 'horizon', at: day(0.5), score: 10, band: 'cold' });
+    expect(d.lastActivityAt).toBe(day(0.5));
   });
 
-  it('decays engagement up to the judgement time without applying the outcome', () => {
-    const events = history().add('x', 0, 'email_click').add('x', 30, 'deal_lost').events;
+  it('judges on events within the horizon only: later activity neither scores nor hands off', () => {
+    // A click on day 0 (10 points), then a demo request on day 31 (30 more): 40 would reach v2's threshold.
+    const events = history().add('x', 0, 'email_click').add('x', 31, 'demo_request').add('x', 40, 'deal_won').events;
+    const [x] = replay([undecayed('v2', 40)], events, { horizonDays: 30 }).leads;
+    expect(x!.versions[0]!.judged).toMatchObject({ basis: 'horizon', at: day(0), score: 10 });
+    expect(x!.versions[0]!.handOff).toBeNull();
+    expect(x!.versions[0]!.highs.map((high) => high.score)).toEqual([10]);
+    // The stages still follow every event: the version moved the lead to MQL on day 31.
+    expect(x!.versions[0]!.stageHistory.map((change) => change.to)).toEqual(['inquiry', 'mql']);
+    const [wide] = replay([undecayed('v2', 40)], events, { horizonDays: 31 }).leads;
+    expect(wide!.versions[0]!.judged).toMatchObject({ basis: 'hand-off', at: day(31), score: 40 });
+  });
+
+  it('decays engagement between events, not after the last one: the outcome date cannot age a score', () => {
+    // v1 halves engagement every 30 days: 10 points of a click on day 0 are 5 by day 30.
+    const events = history().add('x', 0, 'email_click').add('x', 30, 'email_open').add('x', 200, 'deal_lost').events;
     const [x] = replay([v1()], events).leads;
-    expect(x!.versions[0]!.judged).toMatchObject({ basis: 'outcome', score: 5 });
+    expect(x!.versions[0]!.judged).toMatchObject({ basis: 'horizon', at: day(30), score: 10 });
+  });
+
+  it('never applies an outcome to the judged state, even when the outcome comes within the horizon', () => {
+    // A won deal makes the lead a customer; a customer's demo request goes straight to SQL in v1 (a hand-off).
+    const won = history().add('x', 0, 'email_open').add('x', 1, 'deal_won').add('x', 2, 'demo_request').events;
+    const lost = history().add('x', 0, 'email_open').add('x', 1, 'deal_lost').add('x', 2, 'demo_request').events;
+    const [a] = replay([undecayed('v1', 60)], won).leads;
+    const [b] = replay([undecayed('v1', 60)], lost).leads;
+    expect(a!.versions[0]!.judged).toEqual(b!.versions[0]!.judged);
+    expect(a!.versions[0]!.handOff).toEqual(b!.versions[0]!.handOff);
+    expect(a!.versions[0]!.judged).toMatchObject({ basis: 'horizon', at: day(2), score: 35 });
+    // The stages the lead ends in do follow the outcome.
+    expect(a!.versions[0]!.stage).not.toBe(b!.versions[0]!.stage);
+  });
+
+  it('refuses a horizon that is not a positive number of days', () => {
+    expect(() => replay([v1()], fourLeads().events, { horizonDays: 0 })).toThrow(ReplayError);
+    expect(() => replay([v1()], fourLeads().events, { horizonDays: Number.NaN })).toThrow(/horizon/);
   });
 
   it('keeps each version equal to evaluating it alone', () => {
@@ -146,10 +179,11 @@ describe('replay input', () => {
     expect(replay([v1()], events).leads.map((l) => l.leadId)).toEqual(['a', 'b']);
   });
 
-  it('judges open leads of a grouped history at the end of the whole period, known only after the last lead', () => {
+  it('ends the period of a grouped history at its last event, known only after the last lead', () => {
     const events = history().add('a', 0, 'webinar_attended').add('b', 30, 'email_open').events;
-    const [a] = replay([v1()], events, { groupedByLead: true }).leads;
-    expect(a!.versions[0]!.judged).toMatchObject({ basis: 'end', at: day(30), score: 10 });
+    const result = replay([v1()], events, { groupedByLead: true });
+    expect(result.period.endAt).toBe(day(30));
+    expect(result.leads[0]!.versions[0]!.judged).toMatchObject({ basis: 'horizon', at: day(0), score: 20 });
   });
 
   it('skips, per version, event types the version does not know, and counts them', () => {
