@@ -2,9 +2,10 @@
  * Which rule-set version is live, and which one (if any) runs in shadow as a
  * challenger. Activations are recorded in the database; the server reads the
  * live version at the start of each ingestion, so an activation applies from
- * the next event on, without a restart. A version's first activation needs
- * the approval of marketing and of sales; a rollback to a version that was
- * active before does not.
+ * the next event on, without a restart. Servers sharing a database learn of
+ * one made through another server by {@link Activation.refresh} (see
+ * SettingsSync). A version's first activation needs the approval of marketing
+ * and of sales; a rollback to a version that was active before does not.
  */
 import type { CompiledRuleSet } from '../engine/index';
 import { ApiProblem, conflict, notFound } from './problem';
@@ -46,10 +47,35 @@ export class Activation {
       if (recorded?.toVersion && recorded.toVersion !== active.version) active = await files.get(recorded.toVersion);
       if (!active) throw new Error(`active rule set ${recorded?.toVersion} cannot be loaded from ${files.dir}`);
     }
-
     const challengerRecord = await store.read.latestActivation('challenger');
     const challenger = challengerRecord?.toVersion ? ((await files.get(challengerRecord.toVersion)) ?? null) : null;
     return new Activation(store, files, active, challenger);
+  }
+
+  /**
+   * Reads the recorded active and challenger versions again and takes them up
+   * when another server changed them. A version whose file cannot be loaded
+   * here (a rules directory not shared with the server that created it) keeps
+   * the current one and throws, for the caller to report.
+   */
+  async refresh(): Promise<void> {
+    const [activeRecord, challengerRecord] = await Promise.all([
+      this.store.read.latestActivation('active'),
+      this.store.read.latestActivation('challenger'),
+    ]);
+    const activeVersion = activeRecord?.toVersion ?? this.current.version;
+    const challengerVersion = challengerRecord?.toVersion ?? null;
+    const active = activeVersion === this.current.version ? this.current : await this.files.get(activeVersion);
+    const challenger =
+      challengerVersion === (this.shadow?.version ?? null)
+        ? this.shadow
+        : challengerVersion === null
+          ? null
+          : ((await this.files.get(challengerVersion)) ?? undefined);
+    if (!active) throw new Error(`active rule set ${activeVersion} cannot be loaded from ${this.files.dir}`);
+    if (challenger === undefined) throw new Error(`challenger rule set ${challengerVersion} cannot be loaded from ${this.files.dir}`);
+    this.current = active;
+    this.shadow = challenger;
   }
 
   get active(): CompiledRuleSet {
@@ -92,6 +118,7 @@ export class Activation {
       });
       this.shadow = null;
     }
+    await this.store.settings.publish('activation');
     return record;
   }
 
@@ -108,6 +135,7 @@ export class Activation {
       activatedAt: at,
     });
     this.shadow = ruleSet;
+    await this.store.settings.publish('activation');
     return record;
   }
 

@@ -22,9 +22,11 @@ export function generateKey(): string {
 
 /**
  * Looks keys up by hash, remembering answers (unknown keys too) briefly so a
- * request costs no query: a key revoked on another server sharing the
- * database still works here for up to {@link KEY_CACHE_TTL_MS}. The cache
- * keeps hashes, never keys, and at most {@link KEY_CACHE_SIZE} of them.
+ * request costs no query. A key created or revoked through another server
+ * sharing the database reaches this one by a notice that empties the cache
+ * ({@link KeyRing.forget}, see SettingsSync); without the notice, answers
+ * expire after {@link KEY_CACHE_TTL_MS}. The cache keeps hashes, never keys,
+ * and at most {@link KEY_CACHE_SIZE} of them.
  */
 export class KeyRing {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
@@ -49,13 +51,22 @@ export class KeyRing {
     const record: ApiKeyRecord = { id: randomUUID(), name, role, createdAt: at, revokedAt: null };
     await this.store.read.insertKey(record, hashKey(key));
     this.cache.delete(hashKey(key));
+    await this.store.settings.publish('keys');
     return { record, key };
   }
 
   async revoke(id: string, at: string): Promise<boolean> {
     const revoked = await this.store.read.revokeKey(id, at);
-    if (revoked) this.cache.clear();
+    if (revoked) {
+      this.cache.clear();
+      await this.store.settings.publish('keys');
+    }
     return revoked;
+  }
+
+  /** Forgets every remembered answer: keys changed through another server. */
+  forget(): void {
+    this.cache.clear();
   }
 
   /**

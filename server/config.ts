@@ -75,3 +75,11 @@ export const KEPT_COMPARISONS = 20;
 export const INGEST_RETRY = { attempts: 8, firstPauseMs: 10 } as const;
 /** Retry-After (seconds) of a 503 for a database contended through every attempt. */
 export const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * How often a server reads the shared settings (active and challenger
+ * versions, API keys) again on its own, in case it missed another server's
+ * notice (PostgreSQL): the longest a change made through another server can
+ * go unseen. Notices make it well under a second otherwise.
+ */
+export const SETTINGS_RECHECK_MS = 5_000;

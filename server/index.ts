@@ -12,11 +12,12 @@ import { pino } from 'pino';
 import { Activation } from './activation';
 import { Comparisons } from './comparisons/registry';
 import { KeyRing } from './auth';
-import { DEFAULT_DB_FILE, DEFAULT_PORT, MAX_GROUP_COMMIT } from './config';
+import { DEFAULT_DB_FILE, DEFAULT_PORT, MAX_GROUP_COMMIT, SETTINGS_RECHECK_MS } from './config';
 import type { Services } from './context';
 import { loadDemo } from './demo';
 import { Ingestion } from './ingestion';
 import { RuleFiles } from './rule-files';
+import { SettingsSync } from './settings-sync';
 import { openStore, type Store } from './store/index';
 import { createApp } from './app';
 import { editorRoutes } from './routes/editor';
@@ -44,6 +45,12 @@ export interface ServeOptions {
   demoAnchor?: string;
   /** The built editor to serve on the same port; default editor/build when it exists. */
   editorDir?: string;
+  /**
+   * PostgreSQL: where the settings listener connects (LISTEN needs a session
+   * of its own, which a transaction-mode pooler does not give); default
+   * LEADFLOW_PG_LISTEN_URL, else `db`.
+   */
+  listenDb?: string;
 }
 
 export interface RunningServer {
@@ -94,8 +101,11 @@ export async function openHistory(options: { db?: string; rulesDir?: string; now
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: options.log === false ? 'silent' : 'info', base: { service: 'leadflow' } });
   const now = () => new Date();
-  const store = await openStore(options.db ?? DEFAULT_DB_FILE);
+  const store = await openStore(options.db ?? DEFAULT_DB_FILE, {
+    listenUrl: options.listenDb ?? process.env['LEADFLOW_PG_LISTEN_URL'],
+  });
   let server: Server | undefined;
+  let sync: SettingsSync | undefined;
   try {
     const files = new RuleFiles(resolve(options.rulesDir ?? defaultRulesDir()));
     const activation = await Activation.start(store, files, now);
@@ -111,6 +121,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       logger,
       now,
     };
+    sync = await SettingsSync.start(store, activation, keys, logger, SETTINGS_RECHECK_MS);
     if (options.demo) {
       const loaded = await loadDemo(services, options.demoAnchor);
       if (loaded) logger.info(loaded, 'demo data loaded');
@@ -153,11 +164,13 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
           listening.close(() => done());
           listening.closeAllConnections();
         });
+        await sync?.close();
         await store.close();
       },
     };
   } catch (error) {
     server?.close();
+    await sync?.close();
     await store.close();
     throw error;
   }

@@ -5,6 +5,7 @@
  */
 import { Kysely, Migrator, sql } from 'kysely';
 import { openDialect, type DialectName } from './dialect';
+import { localSettingsChannel, postgresSettingsChannel, type SettingsChannel } from './notifications';
 import { migrationProvider } from './migrations';
 import { HistoryReader } from './history';
 import { IngestStatements } from './ingest-statements';
@@ -20,6 +21,7 @@ export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './histo
 export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
 export { isContention, retryContended, StoreBusyError, type RetryPolicy } from './contention';
+export type { SettingsChange, SettingsChannel, SettingsListener } from './notifications';
 export * from './records';
 
 export interface Store {
@@ -31,6 +33,8 @@ export interface Store {
   readonly history: HistoryReader;
   /** The challenger's shadow stage histories beside the live ones, for its KPIs. */
   readonly shadow: ShadowReads;
+  /** Notices between servers sharing the database that a shared setting changed. */
+  readonly settings: SettingsChannel;
   /** Runs `work` in one transaction: all of its writes commit together or none do. */
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer. */
@@ -38,8 +42,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export interface StoreOptions {
+  /** Where the PostgreSQL settings listener connects, when the pool goes through a transaction-mode pooler; default `db`. */
+  listenUrl?: string | undefined;
+}
+
 /** Opens (and creates or migrates) the database named by a `--db` value. */
-export async function openStore(db: string): Promise<Store> {
+export async function openStore(db: string, options: StoreOptions = {}): Promise<Store> {
   const opened = openDialect(db);
   const kysely = new Kysely<Database>({ dialect: opened.dialect });
   const { error, results } = await new Migrator({ db: kysely, provider: migrationProvider(opened.name) }).migrateToLatest();
@@ -55,6 +64,7 @@ export async function openStore(db: string): Promise<Store> {
     read: new Queries(kysely, context, false),
     history: new HistoryReader(kysely, opened.name),
     shadow: new ShadowReads(kysely),
+    settings: opened.name === 'postgres' ? postgresSettingsChannel(kysely, options.listenUrl ?? db) : localSettingsChannel,
     transaction: async (work) => {
       let queries: Queries | undefined;
       const result = await kysely.transaction().execute((trx) => work((queries = new Queries(trx, context, true))));

@@ -396,6 +396,15 @@ export class Queries {
     }
   }
 
+  /** The newest activation id: it changes with every activation, on any server (what a server compares to notice one). */
+  async latestActivationId(): Promise<number> {
+    const row = await this.db
+      .selectFrom('activations')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .executeTakeFirst();
+    return Number(row?.id ?? 0);
+  }
+
   /** Whether `version` has ever been the active version (a later activation of it is a rollback). */
   async wasActive(version: string): Promise<boolean> {
     const row = await this.db
@@ -507,6 +516,19 @@ export class Queries {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * What changes whenever a key is created or revoked (keys are never deleted):
+   * how many there are and how many are revoked. A server compares it to
+   * notice changes made through another server.
+   */
+  async keysFingerprint(): Promise<string> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select((eb) => [eb.fn.countAll().as('keys'), eb.fn.count('revoked_at').as('revoked')])
+      .executeTakeFirstOrThrow();
+    return `${Number(row.keys)}/${Number(row.revoked)}`;
   }
 
   async countActiveKeys(role: Role): Promise<number> {

@@ -217,3 +217,8 @@ export function shuffled<T>(items: readonly T[], seed = 7): T[] {
   }
   return out;
 }
+
+/** Resolves once `check` holds, checking again every `everyMs` (the test's timeout bounds the wait). */
+export async function eventually(check: () => Promise<boolean>, everyMs = 50): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, everyMs));
+}

@@ -1,24 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { event, startServer, tempWorkspace, type TestServer } from './helpers';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStore, type SettingsChange } from '../../server/store/index';
+import { PG_URL, event, eventually, queryRows, startServer, tempWorkspace, type TestServer } from './helpers';
 
-// Two servers on one database: each keeps the lead states it wrote, and must
-// notice when the other has written a lead since.
+// Two servers on one PostgreSQL database (a SQLite file takes one server:
+// server-lock.test.ts): each keeps the lead states it wrote, and must notice
+// when the other has written a lead since.
 let first: TestServer;
 let second: TestServer;
 
 beforeAll(async () => {
+  if (!PG_URL) return;
   const workspace = await tempWorkspace();
   first = await startServer({ workspace, keep: true });
   second = await startServer({ workspace });
 });
 afterAll(async () => {
-  await first.close();
-  await second.close();
+  await first?.close();
+  await second?.close();
 });
 
 const post = (server: TestServer, body: unknown) => server.call('POST', '/v1/events', { body });
 
-describe('two servers on one database', () => {
+describe.runIf(PG_URL)('two servers on one database', () => {
   it('evaluates a lead on its stored state after the other server wrote it', async () => {
     await post(first, event('shared', 'email_open', 0));
     await post(second, event('shared', 'email_click', 10));
@@ -38,5 +43,47 @@ describe('two servers on one database', () => {
       fromDatabase = (await post(i % 2 === 0 ? first : second, event('database', type, i * 600))).body.lead;
     }
     expect({ ...fromDatabase, id: 'memory' }).toEqual(fromMemory);
+  });
+});
+
+describe.runIf(PG_URL)('shared settings on two servers', () => {
+  it('notifies every server when keys or rule sets change through one of them', async () => {
+    const store = await openStore(second.db);
+    const notices: SettingsChange[] = [];
+    let heard!: () => void;
+    const bothHeard = new Promise<void>((resolve) => (heard = resolve));
+    const stop = await store.settings.subscribe((change) => {
+      if (change === 'missed') return;
+      notices.push(change);
+      if (notices.includes('keys') && notices.includes('activation')) heard();
+    });
+    try {
+      await first.key('sales');
+      await first.call('PUT', '/v1/rulesets/challenger', { body: { version: null } });
+      await bothHeard;
+      expect(notices).toEqual(['keys', 'activation']);
+    } finally {
+      await stop();
+      await store.close();
+    }
+  });
+
+  it('takes up a challenger set through the other server', async () => {
+    const v1 = JSON.parse(readFileSync(join(first.rulesDir, 'v1.json'), 'utf8'));
+    writeFileSync(join(first.rulesDir, 'v2.json'), JSON.stringify({ ...v1, version: 'v2', note: 'challenger' }), { flag: 'wx' });
+    expect((await first.call('PUT', '/v1/rulesets/challenger', { body: { version: 'v2' } })).status).toBe(200);
+    await eventually(async () => (await second.call('GET', '/v1/rulesets')).body.challenger === 'v2');
+    // The other server now evaluates its events in shadow with the challenger too.
+    expect((await post(second, event('shadowed', 'email_open', 0))).status).toBe(201);
+    const shadow = await queryRows(second, "select version from shadow_results where lead_id = 'shadowed'");
+    expect(shadow).toEqual([{ version: 'v2' }]);
+  });
+
+  it('refuses a key revoked through the other server', async () => {
+    const created = await first.call('POST', '/v1/keys', { body: { name: 'short-lived', role: 'sales' } });
+    const asSales = { key: created.body.key as string };
+    expect((await second.call('GET', '/v1/leads', asSales)).status).toBe(200);
+    expect((await first.call('DELETE', `/v1/keys/${created.body.id}`)).status).toBe(204);
+    await eventually(async () => (await second.call('GET', '/v1/leads', asSales)).status === 401);
   });
 });
