@@ -25,6 +25,7 @@ import { editorRoutes } from './routes/editor';
 export { createApp } from './app';
 export { parseServeArgs } from './args';
 export type { Services } from './context';
+export { DatabaseInUseError } from './store/index';
 
 export interface ServeOptions {
   /** Default 8787; 0 picks a free port. */
@@ -101,7 +102,9 @@ export async function openHistory(options: { db?: string; rulesDir?: string; now
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: options.log === false ? 'silent' : 'info', base: { service: 'leadflow' } });
   const now = () => new Date();
+  // A SQLite file takes one server; a second one refuses to start (DatabaseInUseError).
   const store = await openStore(options.db ?? DEFAULT_DB_FILE, {
+    serverLock: true,
     listenUrl: options.listenDb ?? process.env['LEADFLOW_PG_LISTEN_URL'],
   });
   let server: Server | undefined;

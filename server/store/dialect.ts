@@ -9,6 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase as SqliteDatabaseLike } from 'kysely';
 import { DEFAULT_CHECKPOINT_PAGES, FALLBACK_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES, startCheckpointer } from './checkpointer';
+import { holdServerLock } from './server-lock';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -19,10 +20,19 @@ export interface OpenedDialect {
   location: string;
 }
 
+export interface DialectOptions {
+  /**
+   * For a server: a SQLite file is held for the life of the store, so a second
+   * server on it refuses to start ({@link holdServerLock}). PostgreSQL takes
+   * any number of servers.
+   */
+  serverLock?: boolean;
+}
+
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
 /** Builds the Kysely dialect for a `--db` value. */
-export function openDialect(db: string): OpenedDialect {
+export function openDialect(db: string, options: DialectOptions = {}): OpenedDialect {
   if (POSTGRES_URL.test(db)) {
     const url = new URL(db);
     if (url.password) url.password = '***';
@@ -30,6 +40,7 @@ export function openDialect(db: string): OpenedDialect {
   }
   const file = resolve(db);
   mkdirSync(dirname(file), { recursive: true });
+  const releaseServerLock = options.serverLock ? holdServerLock(file) : () => {};
   const database = new SqliteDatabase(file);
   // WAL with synchronous=NORMAL: a commit has been written to the WAL file (in
   // the OS page cache) before it returns, so it survives the process being
@@ -48,6 +59,7 @@ export function openDialect(db: string): OpenedDialect {
   const close = () => {
     checkpointer.stop();
     database.close();
+    releaseServerLock();
   };
   return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(database, close) }), location: file };
 }

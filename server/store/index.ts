@@ -21,6 +21,7 @@ export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './histo
 export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
 export { isContention, retryContended, StoreBusyError, type RetryPolicy } from './contention';
+export { DatabaseInUseError } from './server-lock';
 export type { SettingsChange, SettingsChannel, SettingsListener } from './notifications';
 export * from './records';
 
@@ -43,13 +44,15 @@ export interface Store {
 }
 
 export interface StoreOptions {
+  /** Hold a SQLite file for the life of the store, as a server does: a second server on it refuses to start. */
+  serverLock?: boolean;
   /** Where the PostgreSQL settings listener connects, when the pool goes through a transaction-mode pooler; default `db`. */
   listenUrl?: string | undefined;
 }
 
 /** Opens (and creates or migrates) the database named by a `--db` value. */
 export async function openStore(db: string, options: StoreOptions = {}): Promise<Store> {
-  const opened = openDialect(db);
+  const opened = openDialect(db, { serverLock: options.serverLock ?? false });
   const kysely = new Kysely<Database>({ dialect: opened.dialect });
   const { error, results } = await new Migrator({ db: kysely, provider: migrationProvider(opened.name) }).migrateToLatest();
   if (error) {
