@@ -47,11 +47,12 @@ export interface ServeOptions {
   /** The built editor to serve on the same port; default editor/build when it exists. */
   editorDir?: string;
   /**
-   * PostgreSQL: where the settings listener connects (LISTEN needs a session
-   * of its own, which a transaction-mode pooler does not give); default
-   * LEADFLOW_PG_LISTEN_URL, else `db`.
+   * PostgreSQL behind a transaction-mode pooler (PgBouncer): a URL that
+   * reaches the database directly (or through a session-mode pool), for what
+   * needs a session of its own: the migration lock at start and the settings
+   * listener. Default LEADFLOW_PG_DIRECT_URL, else `db`.
    */
-  listenDb?: string;
+  directDb?: string;
 }
 
 export interface RunningServer {
@@ -105,7 +106,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   // A SQLite file takes one server; a second one refuses to start (DatabaseInUseError).
   const store = await openStore(options.db ?? DEFAULT_DB_FILE, {
     serverLock: true,
-    listenUrl: options.listenDb ?? process.env['LEADFLOW_PG_LISTEN_URL'],
+    directUrl: options.directDb ?? process.env['LEADFLOW_PG_DIRECT_URL'],
   });
   let server: Server | undefined;
   let sync: SettingsSync | undefined;

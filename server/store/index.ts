@@ -46,15 +46,24 @@ export interface Store {
 export interface StoreOptions {
   /** Hold a SQLite file for the life of the store, as a server does: a second server on it refuses to start. */
   serverLock?: boolean;
-  /** Where the PostgreSQL settings listener connects, when the pool goes through a transaction-mode pooler; default `db`. */
-  listenUrl?: string | undefined;
+  /**
+   * PostgreSQL: a URL that reaches the database directly, when `db` goes
+   * through a transaction-mode pooler. Used for what needs a session of its
+   * own: migrations (Kysely's migration lock is session-level) and the
+   * settings listener (LISTEN). Default `db`.
+   */
+  directUrl?: string | undefined;
 }
 
 /** Opens (and creates or migrates) the database named by a `--db` value. */
 export async function openStore(db: string, options: StoreOptions = {}): Promise<Store> {
   const opened = openDialect(db, { serverLock: options.serverLock ?? false });
   const kysely = new Kysely<Database>({ dialect: opened.dialect });
-  const { error, results } = await new Migrator({ db: kysely, provider: migrationProvider(opened.name) }).migrateToLatest();
+  const direct = opened.name === 'postgres' && options.directUrl ? options.directUrl : undefined;
+  const migrating = direct ? new Kysely<Database>({ dialect: openDialect(direct).dialect }) : kysely;
+  const { error, results } = await new Migrator({ db: migrating, provider: migrationProvider(opened.name) })
+    .migrateToLatest()
+    .finally(() => (migrating === kysely ? undefined : migrating.destroy()));
   if (error) {
     await kysely.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
@@ -67,7 +76,7 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
     read: new Queries(kysely, context, false),
     history: new HistoryReader(kysely, opened.name),
     shadow: new ShadowReads(kysely),
-    settings: opened.name === 'postgres' ? postgresSettingsChannel(kysely, options.listenUrl ?? db) : localSettingsChannel,
+    settings: opened.name === 'postgres' ? postgresSettingsChannel(kysely, direct ?? db) : localSettingsChannel,
     transaction: async (work) => {
       let queries: Queries | undefined;
       const result = await kysely.transaction().execute((trx) => work((queries = new Queries(trx, context, true))));
