@@ -1,20 +1,23 @@
 /**
  * `leadflow suggest`: fits point values to the recorded outcomes of a history
  * and writes the result as the next rule-set version, a child of `--from`,
- * then prints its hold-out AUC next to the parent's and the regression's.
+ * then prints the sample it learned from and its judged hold-out AUC next to
+ * the parent's and the regression's, each with a 95% interval.
  */
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRuleSet, type LeadEvent } from '../engine/index';
-import { suggestRuleSet, SUGGEST_DEFAULTS, type AucReport, type Suggestion } from '../engine/suggest';
+import { suggestRuleSet, SuggestError, SUGGEST_DEFAULTS, type Suggestion } from '../engine/suggest';
+import type { AucEstimate } from '../engine/stats';
 import { DATA_SET_ADAPTERS, collect, historyOf, sortByTime, type DataSetFormat } from '../server/import/index';
 import { RuleFiles } from '../server/rule-files';
 import { CliError, readEvents, readText } from './io';
 
 const USAGE = `usage: leadflow suggest --from <version> [--rules-dir rules]
          (--events <file.jsonl> | --format x-education|bank-marketing --input <file> | --db <file|postgres://…>)
-         [--hold-out ${SUGGEST_DEFAULTS.holdOut}] [--seed ${SUGGEST_DEFAULTS.seed}] [--l2 ${SUGGEST_DEFAULTS.l2}] [--ignore <name,…>] [--out <file>]`;
+         [--hold-out ${SUGGEST_DEFAULTS.holdOut}] [--seed ${SUGGEST_DEFAULTS.seed}] [--l2 ${SUGGEST_DEFAULTS.l2}] [--horizon-days ${SUGGEST_DEFAULTS.horizonDays}]
+         [--ignore <name,…>] [--out <file>]`;
 
 /** Leads read from the store per query when the history comes from a database. */
 const STORE_PAGE = 1000;
@@ -29,6 +32,7 @@ const OPTIONS = {
   'hold-out': { type: 'string' },
   seed: { type: 'string' },
   l2: { type: 'string' },
+  'horizon-days': { type: 'string' },
   ignore: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -83,31 +87,40 @@ async function storedHistory(db: string): Promise<LeadEvent[]> {
   }
 }
 
-function auc(value: number | null | undefined): string {
-  return value === undefined ? '—' : value === null ? 'n/a' : value.toFixed(3);
+function fixed(value: number | null): string {
+  return value === null ? 'n/a' : value.toFixed(3);
 }
 
-/** The three AUCs as a small table, on both bases. */
+function leads({ won, lost }: { won: number; lost: number }): string {
+  return `${won + lost} leads (${won} won, ${lost} lost)`;
+}
+
+/** What the points were learned from: the training and hold-out leads, and the horizon every lead is judged with. */
+export function sampleLine(suggestion: Suggestion): string {
+  const { auc, horizonDays } = suggestion.report;
+  return `Learned from ${leads(auc.training.leads)}; held out ${leads(auc.holdOut.leads)}; judged with a ${horizonDays}-day horizon`;
+}
+
+/** The three hold-out AUCs, each with its DeLong 95% interval, all as replay judges. */
 export function aucTable(suggestion: Suggestion): string {
   const { report } = suggestion;
-  const held: AucReport = report.auc.holdOut;
-  const rows: Array<[string, number | null | undefined, number | null]> = [
-    [`${report.from} (original)`, held.judged.original, held.beforeOutcome.original],
-    ['logistic regression', undefined, held.beforeOutcome.regression],
-    [`${report.version} (suggested points)`, held.judged.pointsTable, held.beforeOutcome.pointsTable],
+  const held = report.auc.holdOut;
+  const rows: Array<[string, AucEstimate]> = [
+    [`${report.from} (original)`, held.original],
+    ['logistic regression²', held.regression],
+    [`${report.version} (suggested points)`, held.pointsTable],
   ];
-  const title = `Hold-out AUC, ${held.leads.won + held.leads.lost} leads (${held.leads.won} won)`;
+  const title = 'Hold-out AUC, as replay judges¹';
   const width = Math.max(title.length, ...rows.map(([name]) => name.length + 2));
-  const judgedHeading = 'judged¹';
-  const beforeHeading = 'before outcome²';
+  const intervalHeading = '95% interval';
   return [
-    `${title.padEnd(width)}  ${judgedHeading}  ${beforeHeading}`,
-    ...rows.map(
-      ([name, judged, before]) =>
-        `${`  ${name}`.padEnd(width)}  ${auc(judged).padStart(judgedHeading.length)}  ${auc(before).padStart(beforeHeading.length)}`,
-    ),
-    '¹ as replay judges a version: its score at its hand-off, else just before the outcome',
-    '² just before the outcome, on everything known before sales acted (the regression’s basis)',
+    `${title.padEnd(width)}    AUC  ${intervalHeading}`,
+    ...rows.map(([name, { auc, interval }]) => {
+      const range = interval.low === null || interval.high === null ? 'n/a' : `${fixed(interval.low)}–${fixed(interval.high)}`;
+      return `${`  ${name}`.padEnd(width)}  ${fixed(auc).padStart(5)}  ${range.padStart(intervalHeading.length)}`;
+    }),
+    `¹ each version at its hand-off within ${report.horizonDays} days of the lead's first activity, else after its last event within them; outcomes never applied`,
+    `² on what each rule gave a lead where replay judges ${report.from}: the features it was fitted on`,
   ].join('\n');
 }
 
@@ -129,6 +142,7 @@ export async function suggestCommand(argv: string[]): Promise<number> {
   const holdOut = numberOption('hold-out', values['hold-out'], (v) => v > 0 && v < 1);
   const seed = numberOption('seed', values.seed, Number.isSafeInteger);
   const l2 = numberOption('l2', values.l2, (v) => v >= 0);
+  const horizonDays = numberOption('horizon-days', values['horizon-days'], (v) => v > 0);
   const { events, source } = await readHistory(values);
   if (events.length === 0) throw new CliError('the history is empty');
 
@@ -142,10 +156,12 @@ export async function suggestCommand(argv: string[]): Promise<number> {
       ...(holdOut !== undefined && { holdOut }),
       ...(seed !== undefined && { seed }),
       ...(l2 !== undefined && { l2 }),
+      ...(horizonDays !== undefined && { horizonDays }),
       ...(values.ignore && { ignore: values.ignore.split(',').map((name) => name.trim()) }),
     });
   } catch (error) {
-    if (error instanceof RangeError || (error as Error).name === 'ReplayError') throw new CliError((error as Error).message);
+    if (error instanceof SuggestError || error instanceof RangeError || (error as Error).name === 'ReplayError')
+      throw new CliError((error as Error).message);
     throw error;
   }
 
@@ -174,6 +190,7 @@ export async function suggestCommand(argv: string[]): Promise<number> {
   console.log(
     `  ${report.rules.kept} scoring rules from ${report.candidates} candidates; hand-off at ${mql}, hot from ${hot}, warm from ${warm}`,
   );
+  console.log(`  ${sampleLine(suggestion)}`);
   console.log(aucTable(suggestion));
   return 0;
 }

@@ -1,7 +1,7 @@
 /**
  * Candidate rules for suggesting points: the parent's own scoring rules, and
- * new ones generated from the training leads' history as it stood before
- * sales acted on each lead: per activity type, each occurrence, the k-th
+ * new ones generated from the training leads' history as it stood where
+ * replay judges the parent (features.ts): per activity type, each occurrence, the k-th
  * occurrence and thresholds on the activities' properties; per lead
  * attribute (from lead_updated events only), one rule per frequent value or
  * one per numeric range, plus one for anything else.
@@ -34,7 +34,7 @@ export interface Candidate {
   attribute?: string;
 }
 
-/** What one training lead showed before sales acted: attributes, and per activity type a count and property values. */
+/** What one training lead showed where the parent is judged: attributes, and per activity type a count and property values. */
 interface LeadProfile {
   attributes: Record<string, unknown>;
   counts: Map<string, number>;
@@ -73,7 +73,7 @@ function profiles(
       }
     }
   }
-  // Leads whose only training events came after sales acted still count, with nothing known.
+  // Leads with no event before their judgement point (only outcomes) still count, with nothing known.
   for (const id of training)
     if (!byLead.has(id)) byLead.set(id, { attributes: {}, counts: new Map(), numbers: new Map(), texts: new Map() });
   return [...byLead.values()];

@@ -91,7 +91,7 @@ export type {
 } from './metrics';
 export { thresholdCurve, columnCurve, atThreshold } from './whatif';
 export type { ThresholdCurve, ThresholdPoint } from './whatif';
-export { suggestRuleSet, SUGGEST_DEFAULTS, stratifiedHoldOut } from './suggest';
+export { suggestRuleSet, featureRows, SuggestError, SUGGEST_DEFAULTS, stratifiedHoldOut } from './suggest';
 export type { Suggestion, SuggestOptions, SuggestReport, AucReport } from './suggest';
 export { candidateRules } from './candidates';
 export type { Candidate } from './candidates';

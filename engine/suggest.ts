@@ -5,40 +5,43 @@
  * points table.
  *
  * Candidates are the parent's own scoring rules and new ones generated from
- * the training leads' history (candidates.ts). What each candidate gives a lead
- * is read by running a "probe" rule set (every candidate one point, no
- * hand-off on score) through the engine over what was known before sales
- * acted on the lead (its first feedback or outcome), decay included: no
- * look-ahead, and the fitted points reproduce the regression's ranking once
- * the engine applies them.
+ * the training leads' history (candidates.ts). The regression learns only what
+ * the parent could have known: a lead's features are what each candidate
+ * contributed at the point where replay judges the parent (its hand-off
+ * within the horizon, else after the lead's last event within it), decay
+ * included, outcome events never applied (features.ts). So the outcome labels
+ * a lead and nothing else, and every AUC in the report is on the one basis
+ * replay compares versions on.
  *
  * Leads are split into training and hold-out parts, stratified by outcome, by
  * a seeded shuffle of the sorted lead ids. Everything is deterministic: the
  * same history, rule set and options give the same rule set and report.
  */
-import { roc } from './metrics';
 import { atThreshold, thresholdCurve, type ThresholdCurve } from './whatif';
-import { fitLogistic, logit, type LogisticModel, type SparseRow } from './regression';
-import { applyEvent, isKnownEventType } from './evaluate';
+import { fitLogistic, logit, type SparseRow } from './regression';
 import { CANDIDATE_CHOICES, candidateRules, quantile, type Candidate } from './candidates';
+import { checkHorizon, judgedHistory, probeFeatures } from './features';
 import { byCodeUnit } from './order';
-import { parseTime } from './time';
-import { OUTCOME_EVENT_TYPES, SALES_STAGES, replay, type ReplayResult } from './replay';
-import { MS_PER_DAY } from './scoring';
+import { DEFAULT_HORIZON_DAYS, replay, type ReplayResult } from './replay';
 import { loadRuleSet, formatProblem, type CompiledRuleSet } from './ruleset';
-import { SYSTEM_EVENT_TYPES, type RuleSetInput, type ScoringRule } from './schema';
-import type { LeadEvent, LeadState } from './types';
+import type { RuleSetInput, ScoringRule } from './schema';
+import { delongAuc, type AucEstimate } from './stats';
+import type { LeadEvent } from './types';
 
-/** The method's fixed choices; options override the first three. */
+export { featureRows } from './features';
+
+/** The method's fixed choices; options override the first four. */
 export const SUGGEST_DEFAULTS = {
   /** Share of resolved leads held out to measure the result, stratified by outcome. */
   holdOut: 0.3,
   seed: 1,
   /** Weight of the L2 penalty on standardised coefficients. */
   l2: 1,
+  /** Days after a lead's first activity within which a hand-off counts, as in replay. */
+  horizonDays: DEFAULT_HORIZON_DAYS,
   /** Points are scaled so that the largest rule gives this many (plus or minus). */
   largestPoints: 50,
-  /** The probe's hand-off threshold: out of reach, so every lead is judged just before its outcome. */
+  /** The hand-off threshold while the table's own is chosen: out of reach, so the table's score highs run to the horizon. */
   probeThreshold: 1e12,
   /** Warm starts at this quantile of the training scores below the MQL threshold. */
   warmQuantile: 0.5,
@@ -51,19 +54,26 @@ export interface SuggestOptions {
   holdOut?: number;
   seed?: number;
   l2?: number;
+  /** The replay horizon in days: where leads are judged, for the features and for every AUC. */
+  horizonDays?: number;
   /** Attribute and event-property names never turned into rules (identifiers, say). */
   ignore?: readonly string[];
   /** What the history is, for the note (e.g. a file name). */
   source?: string;
 }
 
-/** AUCs of one part of the leads (hold-out or training). */
+/**
+ * AUCs of one part of the leads (hold-out or training), each with its DeLong
+ * 95% interval, all as replay judges: the parent and the table replayed as
+ * written, each at its own hand-off within the horizon or else after the
+ * lead's last event within it; the regression on the features it was fitted
+ * on, taken where replay judges the parent.
+ */
 export interface AucReport {
   leads: { won: number; lost: number };
-  /** As replay judges a version: its score at its hand-off, else just before the outcome. */
-  judged: { original: number | null; pointsTable: number | null };
-  /** Just before the outcome, on everything known before sales acted: the regression's own basis. */
-  beforeOutcome: { original: number | null; regression: number | null; pointsTable: number | null };
+  original: AucEstimate;
+  regression: AucEstimate;
+  pointsTable: AucEstimate;
 }
 
 export interface SuggestReport {
@@ -72,6 +82,8 @@ export interface SuggestReport {
   events: number;
   period: { firstEventAt: string | null; lastEventAt: string | null };
   leads: { total: number; open: number };
+  /** The replay horizon the features and every AUC are judged with. */
+  horizonDays: number;
   candidates: number;
   /** Candidates left after dropping those that never or always hold and exact duplicates. */
   features: number;
@@ -80,7 +92,7 @@ export interface SuggestReport {
   /** Points per unit of log-odds. */
   pointsPerLogit: number;
   thresholds: { mql: number; hot: number; warm: number; reactivation: number };
-  /** Every AUC is computed by replaying the rule sets as written, except the regression's. */
+  /** Training (what the points were learnt from) and hold-out (what measures them). */
   auc: { holdOut: AucReport; training: AucReport };
 }
 
@@ -90,34 +102,34 @@ export interface Suggestion {
   report: SuggestReport;
 }
 
-/** Event types that mean sales has acted on the lead: what follows may reflect sales' work. */
-const SALES_RESPONSE_TYPES: ReadonlySet<string> = new Set(SYSTEM_EVENT_TYPES.filter((type) => type !== 'lead_updated' && type !== 'tick'));
-const OUTCOME_TYPES: ReadonlySet<string> = new Set(Object.values(OUTCOME_EVENT_TYPES));
-const SALES_STAGE_SET: ReadonlySet<string> = new Set(SALES_STAGES);
-
-interface KnownHistory {
-  /** Per lead: its first outcome, if any. */
-  outcomes: Map<string, boolean>;
-  /** Each lead's events before sales first acted on it, then its outcome; in the history's order. */
-  events: LeadEvent[];
-  /** Leads in the history. */
-  leads: number;
+/** A history suggest cannot learn from, refused before fitting; `code` says why. */
+export class SuggestError extends Error {
+  override name = 'SuggestError';
+  constructor(
+    readonly code: 'one-outcome' | 'too-few-leads',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-/** Cuts each lead's history at sales' first response, keeping the outcome that labels it. */
-function knownBeforeSales(events: readonly LeadEvent[]): KnownHistory {
-  const outcomes = new Map<string, boolean>();
-  const answered = new Set<string>();
-  const known: LeadEvent[] = [];
-  for (const event of events) {
-    if (OUTCOME_TYPES.has(event.type) && !outcomes.has(event.leadId)) {
-      outcomes.set(event.leadId, event.type === OUTCOME_EVENT_TYPES.won);
-      known.push(event);
-    }
-    if (SALES_RESPONSE_TYPES.has(event.type)) answered.add(event.leadId);
-    else if (!answered.has(event.leadId)) known.push(event);
-  }
-  return { outcomes, events: known, leads: new Set(events.map((event) => event.leadId)).size };
+/** Refuses a history whose resolved leads are all won or all lost: there is nothing to tell apart. */
+function checkBothOutcomes(outcomes: ReadonlyMap<string, boolean>): void {
+  const won = [...outcomes.values()].filter(Boolean).length;
+  const lost = outcomes.size - won;
+  if (won > 0 && lost > 0) return;
+  const need = 'suggest needs both outcomes to learn what separates them';
+  if (outcomes.size === 0)
+    throw new SuggestError(
+      'one-outcome',
+      `the history has no won or lost leads: ${need}; import the outcomes of past leads (deal_won and deal_lost events), or suggest from a history that has them`,
+    );
+  const [has, missing] = won > 0 ? [`${won} won`, 'lost'] : [`${lost} lost`, 'won'];
+  const leads = outcomes.size === 1 ? 'lead' : 'leads';
+  throw new SuggestError(
+    'one-outcome',
+    `the history has ${has} ${leads} and no ${missing} ones: ${need}; import the ${missing} deals (deal_${missing} events) as well, or suggest from a history that has both`,
+  );
 }
 
 /** A small seeded PRNG (mulberry32): the split must not depend on Math.random. */
@@ -146,113 +158,6 @@ export function stratifiedHoldOut(outcomes: ReadonlyMap<string, boolean>, share:
     for (const id of ids.slice(0, Math.round(share * ids.length))) held.add(id);
   }
   return held;
-}
-
-function auc(scores: readonly number[], won: readonly boolean[]): number | null {
-  return roc(scores.map((score, i) => ({ score, won: won[i]! }))).auc;
-}
-
-/** A rule set as it is, except that its score never reaches the hand-off: replay then judges every lead just before its outcome. */
-function neverHandingOver(ruleSet: CompiledRuleSet): CompiledRuleSet {
-  const definition = structuredClone(ruleSet.definition) as RuleSetInput;
-  definition.lifecycle.thresholds.mql = SUGGEST_DEFAULTS.probeThreshold;
-  return compiled(definition, `${ruleSet.version} (never handing over)`);
-}
-
-function aucReport(part: { rows: readonly SparseRow[]; won: readonly boolean[] }, model: LogisticModel): AucReport {
-  return {
-    leads: count(part.won),
-    judged: { original: null, pointsTable: null },
-    beforeOutcome: {
-      original: null,
-      regression: auc(
-        part.rows.map((row) => logit(model, row)),
-        part.won,
-      ),
-      pointsTable: null,
-    },
-  };
-}
-
-/** The rule set that gives every candidate one point and never hands over on score. */
-function probeRuleSet(from: CompiledRuleSet, candidates: readonly Candidate[]): CompiledRuleSet {
-  const definition = structuredClone(from.definition) as RuleSetInput;
-  definition.scoring = candidates.map((candidate) => ({ ...candidate.rule, points: 1 }));
-  definition.lifecycle.thresholds.mql = SUGGEST_DEFAULTS.probeThreshold;
-  return compiled(definition, 'probe');
-}
-
-/** One lead as the probe sees it: the engine's state, and what each rule's points so far are worth now. */
-interface ProbeFold {
-  state: LeadState | null;
-  fit: Map<string, number>;
-  /** Per engagement rule: its points, decayed as the engine decays engagement, as of the last activity. */
-  engagement: Map<string, number>;
-  lastActivity: number | null;
-  asOf: number;
-}
-
-function decayFactor(days: number, halfLifeDays: number | null): number {
-  return halfLifeDays === null || days <= 0 ? 1 : Math.pow(0.5, days / halfLifeDays);
-}
-
-/**
- * Per resolved lead, what each candidate contributes to its judged score per
- * point the candidate gives: 1 for a fit rule that holds; for an engagement
- * rule, its firings, each decayed as the engine decays engagement (whole days
- * between activities, then the exact time to the judgement). Judged as replay
- * judges: at a hand-off (the probe makes none on score), else just before the
- * outcome. Decay is linear, so a rule set giving these candidates points p
- * scores Σ p × contribution, which is what the regression fits.
- */
-function probeContributions(
-  probe: CompiledRuleSet,
-  events: readonly LeadEvent[],
-  column: ReadonlyMap<string, number>,
-): Map<string, { row: SparseRow; won: boolean }> {
-  const halfLife = probe.definition.decay.halfLifeDays;
-  const folds = new Map<string, ProbeFold>();
-  const judged = new Map<string, { row: SparseRow; won: boolean | null }>();
-  const judge = (fold: ProbeFold, time: number): SparseRow => {
-    const sinceActivity = fold.lastActivity === null ? 0 : Math.floor((fold.asOf - fold.lastActivity) / MS_PER_DAY);
-    const factor = decayFactor(sinceActivity, halfLife) * decayFactor((time - fold.asOf) / MS_PER_DAY, halfLife);
-    const row: Array<readonly [number, number]> = [];
-    for (const [id, points] of fold.fit) if (points !== 0) row.push([column.get(id)!, points]);
-    for (const [id, points] of fold.engagement) if (points !== 0) row.push([column.get(id)!, points * factor]);
-    return row.sort((a, b) => a[0] - b[0]);
-  };
-  for (const event of events) {
-    const done = judged.get(event.leadId);
-    if (done && done.won !== null) continue;
-    const time = parseTime(event.occurredAt);
-    const fold = folds.get(event.leadId) ?? { state: null, fit: new Map(), engagement: new Map(), lastActivity: null, asOf: time };
-    folds.set(event.leadId, fold);
-    if (OUTCOME_TYPES.has(event.type)) {
-      judged.set(event.leadId, { row: done?.row ?? judge(fold, time), won: event.type === OUTCOME_EVENT_TYPES.won });
-      continue;
-    }
-    if (done || !isKnownEventType(probe, event.type)) continue;
-    const first = fold.state === null;
-    const { state, explanation } = applyEvent(probe, fold.state, event);
-    fold.state = state;
-    fold.asOf = Math.max(fold.asOf, time);
-    if (first || event.type === 'lead_updated') {
-      fold.fit = new Map(explanation.rules.filter((rule) => rule.kind === 'fit').map((rule) => [rule.ruleId, rule.points]));
-    }
-    if (probe.activityTypes.has(event.type)) {
-      const factor = fold.lastActivity === null ? 1 : decayFactor(Math.floor((time - fold.lastActivity) / MS_PER_DAY), halfLife);
-      for (const [id, points] of fold.engagement) fold.engagement.set(id, points * factor);
-      for (const rule of explanation.rules) {
-        if (rule.kind === 'engagement') fold.engagement.set(rule.ruleId, (fold.engagement.get(rule.ruleId) ?? 0) + rule.points);
-      }
-      fold.lastActivity = time;
-    }
-    if (explanation.stageChanges.some((change) => SALES_STAGE_SET.has(change.to)))
-      judged.set(event.leadId, { row: judge(fold, time), won: null });
-  }
-  const resolved = new Map<string, { row: SparseRow; won: boolean }>();
-  for (const [id, { row, won }] of judged) if (won !== null) resolved.set(id, { row, won });
-  return resolved;
 }
 
 function compiled(definition: RuleSetInput, what: string): CompiledRuleSet {
@@ -310,32 +215,57 @@ function fixed(value: number | null): string {
   return value === null ? 'n/a' : value.toFixed(3);
 }
 
+/** Scores and labels of one part of the leads, in lead-id order. */
+interface Part {
+  ids: string[];
+  rows: SparseRow[];
+  won: boolean[];
+}
+
+/** The judged scores of the version at `index` for the leads of `part`, in the part's order. */
+function judgedScores(result: ReplayResult, index: number, part: Part): number[] {
+  const byId = new Map(result.leads.map((lead) => [lead.leadId, lead.versions[index]!.judged.score]));
+  return part.ids.map((id) => byId.get(id)!);
+}
+
 /**
  * Fits points to the recorded outcomes and builds the candidate rule set
  * `options.version`, child of `from`. `events` is the whole history in time
- * order (as replay needs it).
+ * order (as replay needs it). Throws a {@link SuggestError} for a history it
+ * cannot learn from (one outcome only, too few leads).
  */
 export function suggestRuleSet(from: CompiledRuleSet, events: readonly LeadEvent[], options: SuggestOptions): Suggestion {
   const holdOutShare = options.holdOut ?? SUGGEST_DEFAULTS.holdOut;
   const seed = options.seed ?? SUGGEST_DEFAULTS.seed;
   const l2 = options.l2 ?? SUGGEST_DEFAULTS.l2;
+  const horizonDays = options.horizonDays ?? SUGGEST_DEFAULTS.horizonDays;
   if (!(holdOutShare > 0 && holdOutShare < 1)) throw new RangeError(`holdOut must be between 0 and 1, got ${holdOutShare}`);
   if (!(l2 >= 0)) throw new RangeError(`l2 must be ≥ 0, got ${l2}`);
+  checkHorizon(horizonDays);
 
-  const known = knownBeforeSales(events);
+  // What the parent knew where replay judges it: the one basis of features, candidates and AUCs.
+  const known = judgedHistory(from, events, horizonDays);
+  checkBothOutcomes(known.outcomes);
   const held = stratifiedHoldOut(known.outcomes, holdOutShare, seed);
   const training = new Set([...known.outcomes.keys()].filter((id) => !held.has(id)));
-  if (training.size === 0 || held.size === 0) throw new RangeError('not enough resolved leads to fit and hold out');
+  if (training.size === 0 || held.size === 0)
+    throw new SuggestError(
+      'too-few-leads',
+      `the history has ${known.outcomes.size} won or lost leads: too few to fit on some and hold out ${Math.round(holdOutShare * 100)}%`,
+    );
 
   const candidates = candidateRules(from, known.events, training, new Set(options.ignore ?? []));
-  const column = new Map(candidates.map((candidate, j) => [candidate.rule.id, j]));
-  const contributions = probeContributions(probeRuleSet(from, candidates), known.events, column);
-  const parts = { training: { rows: [] as SparseRow[], won: [] as boolean[] }, holdOut: { rows: [] as SparseRow[], won: [] as boolean[] } };
-  for (const id of [...contributions.keys()].sort(byCodeUnit)) {
-    const { row, won } = contributions.get(id)!;
+  const resolved = known.leadIds.filter((id) => known.outcomes.has(id));
+  const rows = probeFeatures(from, candidates, known.events, resolved);
+  const parts: { training: Part; holdOut: Part } = {
+    training: { ids: [], rows: [], won: [] },
+    holdOut: { ids: [], rows: [], won: [] },
+  };
+  for (const id of resolved) {
     const part = held.has(id) ? parts.holdOut : parts.training;
-    part.rows.push(row);
-    part.won.push(won);
+    part.ids.push(id);
+    part.rows.push(rows.get(id)!);
+    part.won.push(known.outcomes.get(id)!);
   }
 
   const duplicates = duplicateColumns(parts.training.rows, candidates.length);
@@ -350,53 +280,49 @@ export function suggestRuleSet(from: CompiledRuleSet, events: readonly LeadEvent
   const scoring: ScoringRule[] = candidates.flatMap((candidate, j) => (points[j] ? [{ ...candidate.rule, points: points[j] }] : []));
   const droppedFromParent = candidates.filter((candidate, j) => candidate.fromParent && !points[j]).map((candidate) => candidate.rule.id);
 
-  // Hand-off where F1 on the training leads is best, read from the table's own score highs (decay and all).
+  // Hand-off where F1 on the training leads is best, read from the table's own score highs (decay and all) within the horizon.
   const createdAt = canonicalTime(events[events.length - 1]?.occurredAt ?? null);
   const table = (thresholds: SuggestReport['thresholds']) => tableDefinition(from, options.version, createdAt, scoring, thresholds);
   const probeThresholds = { ...from.definition.lifecycle.thresholds, ...from.definition.bands, mql: SUGGEST_DEFAULTS.probeThreshold };
   const untilHandOff = replay(
     [compiled(table(probeThresholds), 'suggested')],
     events.filter((event) => training.has(event.leadId)),
+    { horizonDays },
   );
   const trainingScores = parts.training.rows.map((row) => row.reduce((sum, [j, x]) => sum + points[j]! * x, 0));
   const thresholds = bandThresholds(from, thresholdCurve(untilHandOff, 0), trainingScores);
 
-  const draft: Suggestion['report'] = {
+  const definition = table(thresholds);
+  const suggested = compiled(definition, 'suggested');
+  // Parent and table judged as replay compares versions; the regression on the rows it was fitted on.
+  const judged = replay([from, suggested], events, { horizonDays });
+  const aucs = (part: Part): AucReport => ({
+    leads: count(part.won),
+    original: delongAuc(judgedScores(judged, 0, part), part.won),
+    regression: delongAuc(
+      part.rows.map((row) => logit(model, row)),
+      part.won,
+    ),
+    pointsTable: delongAuc(judgedScores(judged, 1, part), part.won),
+  });
+
+  const report: SuggestReport = {
     from: from.version,
     version: options.version,
     events: events.length,
     period: { firstEventAt: events[0]?.occurredAt ?? null, lastEventAt: events[events.length - 1]?.occurredAt ?? null },
-    leads: { total: known.leads, open: known.leads - known.outcomes.size },
+    leads: { total: known.leadIds.length, open: known.leadIds.length - known.outcomes.size },
+    horizonDays,
     candidates: candidates.length,
     features,
     rules: { kept: scoring.length, droppedFromParent },
     regression: { l2, iterations: model.iterations, converged: model.converged },
     pointsPerLogit,
     thresholds,
-    auc: { holdOut: aucReport(parts.holdOut, model), training: aucReport(parts.training, model) },
+    auc: { holdOut: aucs(parts.holdOut), training: aucs(parts.training) },
   };
-
-  const definition = table(thresholds);
-  const suggested = compiled(definition, 'suggested');
-  // Judged as replay judges versions, on the whole history; and, never handing over, just before the outcome.
-  const judged = replay([from, suggested], events);
-  const beforeOutcome = replay([neverHandingOver(from), neverHandingOver(suggested)], known.events);
-  for (const [ids, report] of [
-    [held, draft.auc.holdOut],
-    [training, draft.auc.training],
-  ] as const) {
-    const score = (result: ReplayResult, version: number) => {
-      const leads = result.leads.filter((lead) => lead.outcome && ids.has(lead.leadId));
-      return auc(
-        leads.map((lead) => lead.versions[version]!.judged.score),
-        leads.map((lead) => lead.outcome!.result === 'won'),
-      );
-    };
-    report.judged = { original: score(judged, 0), pointsTable: score(judged, 1) };
-    report.beforeOutcome = { ...report.beforeOutcome, original: score(beforeOutcome, 0), pointsTable: score(beforeOutcome, 1) };
-  }
-  definition.note = note(draft, options.source, seed, holdOutShare);
-  return { ruleSet: definition, report: draft };
+  definition.note = note(report, options.source, seed, holdOutShare);
+  return { ruleSet: definition, report };
 }
 
 function count(won: readonly boolean[]): { won: number; lost: number } {
@@ -450,21 +376,24 @@ function bandThresholds(from: CompiledRuleSet, curve: ThresholdCurve, scores: re
   return { mql, hot, warm, reactivation: Math.min(mql, scaled) };
 }
 
+/** An AUC with its interval for the note: "0.871 (0.857–0.885)", or "n/a". */
+function withInterval({ auc, interval }: AucEstimate): string {
+  if (auc === null) return 'n/a';
+  return interval.low === null || interval.high === null ? fixed(auc) : `${fixed(auc)} (${fixed(interval.low)}–${fixed(interval.high)})`;
+}
+
 function note(report: SuggestReport, source: string | undefined, seed: number, holdOut: number): string {
   const { training, holdOut: held } = report.auc;
   const dropped = report.rules.droppedFromParent;
-  const { judged, beforeOutcome } = held;
   return [
     `Suggested from ${report.from} by L2-regularised logistic regression (l2 ${report.regression.l2} on standardised features, Newton's method, ${report.regression.iterations} iterations${report.regression.converged ? '' : ', not converged'})`,
-    ` of each resolved lead's outcome on what ${report.candidates} candidate rules (${report.from}'s own, and new ones on activity counts, activity properties and lead_updated attributes) gave it, decay included, before sales acted on it.`,
+    ` of each resolved lead's outcome on what ${report.candidates} candidate rules (${report.from}'s own, and new ones on activity counts, activity properties and lead_updated attributes) gave it, decay included,`,
+    ` where replay judges ${report.from} with a ${report.horizonDays}-day horizon: at its hand-off within the horizon, else after the lead's last event within it; outcome events never applied.`,
     ` History: ${source ? `${source}, ` : ''}${report.events} events from ${report.period.firstEventAt} to ${report.period.lastEventAt};`,
-    ` ${training.leads.won + training.leads.lost} leads fitted (${training.leads.won} won), ${held.leads.won + held.leads.lost} held out (${Math.round(holdOut * 100)}%, stratified by outcome, seed ${seed}; ${held.leads.won} won).`,
+    ` ${training.leads.won + training.leads.lost} leads fitted (${training.leads.won} won, ${training.leads.lost} lost), ${held.leads.won + held.leads.lost} held out (${Math.round(holdOut * 100)}%, stratified by outcome, seed ${seed}; ${held.leads.won} won, ${held.leads.lost} lost).`,
     ` Points = coefficient × ${report.pointsPerLogit.toFixed(2)}, rounded, the lowest of an attribute's rules moved to 0 where they cover every lead; rules rounding to 0 are left out`,
     dropped.length ? ` (of ${report.from}'s: ${dropped.join(', ')})` : '',
     `. MQL threshold ${report.thresholds.mql} maximises F1 of hand-off against won on the fitted leads; hot from ${report.thresholds.hot}, warm from ${report.thresholds.warm}.`,
-    ` Hold-out AUC, judged at hand-off or else just before the outcome: ${report.from} ${fixed(judged.original)}, this table ${fixed(judged.pointsTable)};`,
-    ` just before the outcome: ${report.from} ${fixed(beforeOutcome.original)}, regression ${fixed(beforeOutcome.regression)}, this table ${fixed(beforeOutcome.pointsTable)}.`,
+    ` Hold-out AUC as replay judges, with DeLong 95% intervals: ${report.from} ${withInterval(held.original)}, regression ${withInterval(held.regression)}, this table ${withInterval(held.pointsTable)}.`,
   ].join('');
 }
-
-// ── Candidate rules ─────────────────────────────────────────────────────

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadRuleSet, type LeadEvent } from '../../engine/index';
+import { main } from '../../cli/index';
 import { suggestCommand } from '../../cli/suggest';
 import { CliError } from '../../cli/io';
 import { MAX_BATCH_EVENTS } from '../../server/config';
@@ -47,15 +48,45 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('leadflow suggest', () => {
   const history = syntheticHistory({ leads: 400 });
 
-  it('writes the next version as a valid rule set and prints the three AUCs', async () => {
+  it('writes the next version as a valid rule set and prints its sample and the three judged AUCs with intervals', async () => {
     expect(await suggest('--from', 'v1', '--events', writeEvents(history))).toBe(0);
     const written = loadRuleSet(file('v2.json'));
     expect(written.ok && written.ruleSet.definition.parent).toBe('v1');
     const text = output.join('\n');
     expect(text).toContain(`Suggested v2 from v1: ${join(rulesDir, 'v2.json')}`);
-    expect(text).toMatch(/v1 \(original\)\s+0\.\d{3}\s+0\.\d{3}/);
-    expect(text).toMatch(/logistic regression\s+—\s+0\.\d{3}/);
-    expect(text).toMatch(/v2 \(suggested points\)\s+0\.\d{3}\s+0\.\d{3}/);
+    expect(text).toMatch(
+      /Learned from 280 leads \(\d+ won, \d+ lost\); held out 120 leads \(\d+ won, \d+ lost\); judged with a 90-day horizon/,
+    );
+    expect(text).toMatch(/v1 \(original\)\s+0\.\d{3}\s+0\.\d{3}–0\.\d{3}/);
+    expect(text).toMatch(/logistic regression²\s+0\.\d{3}\s+0\.\d{3}–0\.\d{3}/);
+    expect(text).toMatch(/v2 \(suggested points\)\s+0\.\d{3}\s+0\.\d{3}–0\.\d{3}/);
+  });
+
+  it('passes --horizon-days to every replay and says so', async () => {
+    expect(await suggest('--from', 'v1', '--events', writeEvents(history), '--horizon-days', '20')).toBe(0);
+    expect(output.join('\n')).toContain('judged with a 20-day horizon');
+    expect(JSON.parse(file('v2.json')).note).toContain('20-day horizon');
+    await expect(suggest('--from', 'v1', '--events', writeEvents(history), '--horizon-days', '0')).rejects.toThrow(/--horizon-days/);
+  });
+
+  it('refuses a history with only won deals: exit 1, the cause and the fix on stderr, no file written', async () => {
+    const wonOnly = writeEvents(history.filter((event) => event.type !== 'deal_lost'));
+    const stderr: string[] = [];
+    const stdout: string[] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void stderr.push(line));
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void stdout.push(line));
+    try {
+      expect(await main(['suggest', '--rules-dir', rulesDir, '--from', 'v1', '--events', wonOnly])).toBe(1);
+    } finally {
+      error.mockRestore();
+      log.mockRestore();
+    }
+    expect(stdout).toEqual([]);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toMatch(
+      /^the history has \d+ won leads and no lost ones: suggest needs both outcomes to learn what separates them; import the lost deals \(deal_lost events\) as well/,
+    );
+    expect(existsSync(join(rulesDir, 'v2.json'))).toBe(false);
   });
 
   it('never overwrites: a second run writes the next free version, identical but for its number', async () => {

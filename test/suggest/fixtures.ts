@@ -28,6 +28,8 @@ const START = Date.UTC(2024, 0, 1);
 export interface SyntheticOptions {
   leads?: number;
   seed?: number;
+  /** Write the leaks within replay's 90-day horizon (after the outcome, after sales acted) rather than past it. */
+  leaksWithinHorizon?: boolean;
 }
 
 /**
@@ -35,11 +37,14 @@ export interface SyntheticOptions {
  * `seats` count on its first lead_updated, then demo requests and email
  * opens, then its outcome 30 days later: won with log-odds
  * −1.5 + 2·[plan = pro] + 1.2·(demo requests) − 0.1·(email opens); seats and
- * `region` carry no signal. Two leaks name the outcome exactly: `secret` on a
- * lead_updated after the outcome, and `budgetConfirmed` on a lead_updated
- * after sales accepted the lead; the outcome event itself carries `tags`.
+ * `region` carry no signal. The outcome event itself carries `tags`, and a
+ * lead_updated 120 days after the lead's first event, past replay's horizon,
+ * names the outcome as `secret`. With `leaksWithinHorizon`, `secret` comes
+ * the day after the outcome instead, and every fifth lead is accepted by
+ * sales, then gets `budgetConfirmed`, naming the outcome too: both within
+ * the horizon, where replay judges a version that did not hand the lead over.
  */
-export function syntheticHistory({ leads = 600, seed = 7 }: SyntheticOptions = {}): LeadEvent[] {
+export function syntheticHistory({ leads = 600, seed = 7, leaksWithinHorizon = false }: SyntheticOptions = {}): LeadEvent[] {
   const next = random(seed);
   const events: LeadEvent[] = [];
   const at = (time: number) => new Date(time).toISOString();
@@ -56,12 +61,12 @@ export function syntheticHistory({ leads = 600, seed = 7 }: SyntheticOptions = {
     event('attributes', 'lead_updated', first, { plan: pro ? 'pro' : 'free', seats: 1 + Math.floor(next() * 200), region });
     for (let k = 0; k < opens; k++) event(`open-${k}`, 'email_open', first + (1 + k) * DAY);
     for (let k = 0; k < demos; k++) event(`demo-${k}`, 'demo_request', first + (10 + k) * DAY);
-    if (i % 5 === 0) {
+    if (leaksWithinHorizon && i % 5 === 0) {
       event('accepted', 'sales_accepted', first + 20 * DAY);
       event('budget', 'lead_updated', first + 21 * DAY, { budgetConfirmed: won });
     }
     event('outcome', won ? 'deal_won' : 'deal_lost', first + 30 * DAY, { tags: won ? 'closed' : 'lost to competitor' });
-    event('after', 'lead_updated', first + 31 * DAY, { secret: won });
+    event('after', 'lead_updated', first + (leaksWithinHorizon ? 31 : 120) * DAY, { secret: won });
   }
   const keyed = events.map((event, order) => ({ event, order, time: Date.parse(event.occurredAt) }));
   keyed.sort((a, b) => a.time - b.time || a.order - b.order);

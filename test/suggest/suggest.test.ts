@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuleSet } from '../../engine/index';
 import { candidateRules } from '../../engine/candidates';
-import { stratifiedHoldOut, suggestRuleSet } from '../../engine/suggest';
+import { replay } from '../../engine/replay';
+import { delongAuc } from '../../engine/stats';
+import { stratifiedHoldOut, SuggestError, suggestRuleSet } from '../../engine/suggest';
 import { syntheticHistory, v1 } from './fixtures';
 
 const history = syntheticHistory({ leads: 1500 });
@@ -23,18 +25,14 @@ describe('suggest: the candidate rule set', () => {
     });
   });
 
-  it('says in its note how it was derived, with every hold-out AUC', () => {
+  it('says in its note how it was derived, the horizon, and every hold-out AUC with its interval', () => {
     const { holdOut } = suggestion.report.auc;
     const note = suggestion.ruleSet.note;
     expect(note).toMatch(/logistic regression/);
     expect(note).toContain('synthetic');
-    for (const value of [
-      holdOut.judged.original,
-      holdOut.judged.pointsTable,
-      holdOut.beforeOutcome.regression,
-      holdOut.beforeOutcome.pointsTable,
-    ]) {
-      expect(note).toContain(value!.toFixed(3));
+    expect(note).toContain('90-day horizon');
+    for (const { auc, interval } of [holdOut.original, holdOut.regression, holdOut.pointsTable]) {
+      expect(note).toContain(`${auc!.toFixed(3)} (${interval.low!.toFixed(3)}–${interval.high!.toFixed(3)})`);
     }
   });
 
@@ -50,10 +48,37 @@ describe('suggest: the candidate rule set', () => {
     expect(rules.filter((rule) => rule.kind === 'fit').every((rule) => rule.points > 0)).toBe(true);
   });
 
-  it('ranks held-out leads as well as the regression, and better than its parent, once replayed', () => {
-    const { beforeOutcome } = suggestion.report.auc.holdOut;
-    expect(Math.abs(beforeOutcome.pointsTable! - beforeOutcome.regression!)).toBeLessThan(0.02);
-    expect(beforeOutcome.pointsTable!).toBeGreaterThan(beforeOutcome.original! + 0.05);
+  it('reports hold-out AUCs as replay judges the parent and the table, with DeLong intervals', () => {
+    const { holdOut } = suggestion.report.auc;
+    const loaded = loadRuleSet(suggestion.ruleSet);
+    if (!loaded.ok) throw new Error('the suggested rule set should load');
+    const ids = new Set(history.filter((event) => event.type === 'deal_won' || event.type === 'deal_lost').map((event) => event.leadId));
+    const resolved = replay([v1(), loaded.ruleSet], history).leads.filter((lead) => ids.has(lead.leadId));
+    const held = stratifiedHoldOut(new Map(resolved.map((lead) => [lead.leadId, lead.outcome!.result === 'won'])), 0.3, 1);
+    const heldOut = resolved.filter((lead) => held.has(lead.leadId));
+    const won = heldOut.map((lead) => lead.outcome!.result === 'won');
+    expect(holdOut.leads).toEqual({ won: won.filter(Boolean).length, lost: won.filter((w) => !w).length });
+    expect(holdOut.original).toEqual(
+      delongAuc(
+        heldOut.map((lead) => lead.versions[0]!.judged.score),
+        won,
+      ),
+    );
+    expect(holdOut.pointsTable).toEqual(
+      delongAuc(
+        heldOut.map((lead) => lead.versions[1]!.judged.score),
+        won,
+      ),
+    );
+    for (const { auc, interval } of [holdOut.original, holdOut.regression, holdOut.pointsTable]) {
+      expect(interval.low!).toBeLessThan(auc!);
+      expect(interval.high!).toBeGreaterThan(auc!);
+    }
+  });
+
+  it('fits a regression that ranks held-out leads, judged where the parent is, better than the parent', () => {
+    const { holdOut } = suggestion.report.auc;
+    expect(holdOut.regression.auc!).toBeGreaterThan(holdOut.original.auc! + 0.05);
   });
 
   it('hands off at the threshold that serves the fitted leads best, keeping warm below hot', () => {
@@ -68,7 +93,7 @@ describe('suggest: no look-ahead', () => {
   const names = readNames(rules);
   const candidates = candidateRules(v1(), history, new Set(history.map((event) => event.leadId)), new Set());
 
-  it('never reads what was written after the outcome', () => {
+  it('never reads what was written after the horizon', () => {
     expect(names.some((name) => name.includes('secret'))).toBe(false);
     expect(readNames(candidates).some((name) => name.includes('secret'))).toBe(true); // candidates see all they are given …
   });
@@ -77,14 +102,45 @@ describe('suggest: no look-ahead', () => {
     expect(names.some((name) => name.includes('tags'))).toBe(false);
   });
 
-  it('never reads attributes written after sales acted on the lead', () => {
-    expect(names.some((name) => name.includes('budgetConfirmed'))).toBe(false);
+  // A limit of the judgement point, shared with replay: what the CRM writes within the horizon is known there.
+  it('reads what replay judges the parent on, even attributes written after the outcome within the horizon', () => {
+    const leaky = suggestRuleSet(v1(), syntheticHistory({ leads: 600, leaksWithinHorizon: true }), { version: 'v2' });
+    const leakyNames = readNames(leaky.ruleSet.scoring);
+    expect(leakyNames.some((name) => name.includes('secret'))).toBe(true);
+    expect(leakyNames.some((name) => name.includes('budgetConfirmed'))).toBe(true);
   });
 
   it('reads attributes only from lead_updated events', () => {
     const attributeRules = rules.filter((rule) => readNames(rule.when).some((name) => name.includes('lead.attributes.')));
     expect(attributeRules.length).toBeGreaterThan(0);
     expect(attributeRules.every((rule) => rule.kind === 'fit' && !rule.on)).toBe(true);
+  });
+});
+
+describe('suggest: histories it cannot learn from', () => {
+  const outcomes = (type: string) => history.filter((event) => event.type !== type);
+
+  it('refuses a history with only won leads before fitting, naming the cause and the fix', () => {
+    const wonOnly = outcomes('deal_lost');
+    const won = new Set(wonOnly.filter((event) => event.type === 'deal_won').map((event) => event.leadId)).size;
+    expect(() => suggestRuleSet(v1(), wonOnly, { version: 'v2' })).toThrow(
+      new SuggestError(
+        'one-outcome',
+        `the history has ${won} won leads and no lost ones: suggest needs both outcomes to learn what separates them; import the lost deals (deal_lost events) as well, or suggest from a history that has both`,
+      ),
+    );
+  });
+
+  it('refuses a history with only lost leads, or with none resolved', () => {
+    expect(() => suggestRuleSet(v1(), outcomes('deal_won'), { version: 'v2' })).toThrow(
+      /lost leads and no won ones: .*import the won deals/,
+    );
+    const open = history.filter((event) => event.type !== 'deal_won' && event.type !== 'deal_lost');
+    expect(() => suggestRuleSet(v1(), open, { version: 'v2' })).toThrow(/no won or lost leads/);
+  });
+
+  it('refuses a horizon that is not a positive number of days', () => {
+    expect(() => suggestRuleSet(v1(), history, { version: 'v2', horizonDays: 0 })).toThrow(RangeError);
   });
 });
 
