@@ -157,9 +157,15 @@ export interface TimelineEntry {
   receivedAt: string;
   properties: Record<string, unknown>;
   points: number | null;
+  /** Null for an event no rule set evaluated (scoreAfter too). */
+  scoreBefore: number | null;
   scoreAfter: number | null;
   stageAfter: Stage | null;
   rules: Explanation['rules'];
+  /** Fit before and after: fit rules list the whole new fit, the score moves by the difference. */
+  fit: { before: number; after: number } | null;
+  /** Engagement lost to decay over `days` whole days without activity, before the event counted. */
+  decay: { days: number; removed: number } | null;
   stageChanges: Explanation['stageChanges'];
   notes: string[];
 }
@@ -236,12 +242,91 @@ export interface ChallengerKpis {
 
 export type ComparisonSource = 'replay' | 'shadow';
 
+/** A 95% interval; a bound is null when the data cannot give it. */
+export interface Interval {
+  low: number | null;
+  high: number | null;
+}
+
+/** A figure with its interval, `small` when drawn from fewer leads than the report's `options.minSample`. */
+export interface SampledFigure extends Interval {
+  small: boolean;
+}
+
+/** What the figures could not take into account, by code; `message` is the server's English text. */
+export interface ReportNote {
+  code: string;
+  message: string;
+  /** The version the note is about, when it is about one. */
+  version?: string;
+}
+
+export interface ComparisonOptions {
+  /** A version's hand-off counts within this many days after the lead's first activity. */
+  horizonDays: number;
+  /** Open leads older than this count as lost; null: open leads are left out. */
+  openAsLostAfterDays: number | null;
+  /** Figures drawn from fewer leads are marked as small samples. */
+  minSample: number;
+}
+
+export type VerdictMeasureName = 'handOffs' | 'precision' | 'recall' | 'auc';
+export type MeasureVerdict = 'better' | 'worse' | 'fewer' | 'more' | 'no-difference' | 'unknown';
+
+/**
+ * One measure of a version against the baseline. For hand-offs, `from` and `to` are counts and
+ * `difference`, `low`, `high` the relative change (to / from − 1) and its interval; for the
+ * others, rates and the paired difference to − from with its 95% interval.
+ */
+export interface VerdictMeasure extends Interval {
+  measure: VerdictMeasureName;
+  from: number | null;
+  to: number | null;
+  difference: number | null;
+  verdict: MeasureVerdict;
+}
+
+export interface Verdict {
+  leads: number;
+  /** Leads with a known outcome, on which both versions are judged. */
+  resolved: number;
+  measures: VerdictMeasure[];
+}
+
+export type ChangeKind = 'band' | 'hand-off' | 'stage';
+export type ThresholdName = 'mql' | 'hot' | 'warm';
+
+type EngineVersion = ReplayReport['versions'][number];
+type EngineDiff = ReplayReport['diffs'][number];
+
+/** One version's metrics, each rate with its interval. */
+export type ReportVersion = Omit<EngineVersion, 'leads' | 'classification' | 'bands' | 'lift' | 'roc' | 'kpis'> & {
+  leads: EngineVersion['leads'] & { openCountedAsLost: number };
+  /** `precision` is null when no lead was lost: it cannot be measured, whatever the hand-offs. */
+  classification: EngineVersion['classification'] & { precisionInterval: Interval; recallInterval: Interval };
+  baseRateInterval: Interval;
+  bands: Array<EngineVersion['bands'][number] & SampledFigure>;
+  lift: Array<EngineVersion['lift'][number] & SampledFigure>;
+  roc: EngineVersion['roc'] & { interval: Interval };
+  kpis: { [K in keyof EngineVersion['kpis']]: EngineVersion['kpis'][K] & Interval };
+};
+
+export type LeadChange = EngineDiff['changes'][number] & {
+  kinds: ChangeKind[];
+  /** The thresholds whose change moved this lead. */
+  thresholds: Array<{ threshold: ThresholdName; from: number; to: number }>;
+};
+
+export type ReportDiff = Omit<EngineDiff, 'changes'> & { verdict: Verdict; changes: LeadChange[] };
+
 /** The replay report: every version's metrics and each later version against the first, with the threshold what-if curves. */
-export type ComparisonReport = ReplayReport & {
+export type ComparisonReport = Omit<ReplayReport, 'versions' | 'diffs'> & {
+  versions: ReportVersion[];
+  diffs: ReportDiff[];
+  options: ComparisonOptions;
   whatIf?: ThresholdCurve[];
   source?: ComparisonSource;
-  /** What the figures could not take into account, in words (shadow comparisons). */
-  notes?: string[];
+  notes?: ReportNote[];
 };
 
 export interface ComparisonRequest {
@@ -250,6 +335,16 @@ export interface ComparisonRequest {
   since?: string | undefined;
   until?: string | undefined;
   source?: ComparisonSource;
+  /** Judge each lead within this many days after its first activity (server default 90). */
+  horizonDays?: number | undefined;
+  /** Count leads still open after this many days as lost; absent: open leads are left out. */
+  openAsLostAfterDays?: number | undefined;
+}
+
+/** Which changed leads to list: by outcome and by kind of change (absent: all). */
+export interface ChangeFilter {
+  outcome?: 'won' | 'lost' | 'open' | undefined;
+  kind?: ChangeKind | undefined;
 }
 
 export interface Comparison {
@@ -303,9 +398,12 @@ export class Api {
     this.#options = options;
   }
 
-  async #request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  async #request<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal, reply: 'json' | 'blob' = 'json'): Promise<T> {
     const doFetch = this.#options.fetch ?? fetch;
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.#key}`, Accept: 'application/json' };
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${this.#key}`,
+      Accept: reply === 'blob' ? 'text/csv, application/problem+json' : 'application/json',
+    };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await doFetch(path, {
       method,
@@ -319,7 +417,7 @@ export class Api {
       throw error;
     }
     if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
+    return (reply === 'blob' ? await response.blob() : await response.json()) as T;
   }
 
   /**
@@ -406,16 +504,29 @@ export class Api {
     return this.#request('GET', `/v1/kpis/challenger${query({ from, to })}`);
   }
 
-  startComparison({ versions, since, until, source }: ComparisonRequest): Promise<{ id: string }> {
+  startComparison({ versions, since, until, source, horizonDays, openAsLostAfterDays }: ComparisonRequest): Promise<{ id: string }> {
     return this.#request('POST', '/v1/comparisons', {
       versions,
       ...(since && { since }),
       ...(until && { until }),
       ...(source && { source }),
+      ...(horizonDays !== undefined && { horizonDays }),
+      ...(openAsLostAfterDays !== undefined && { openAsLostAfterDays }),
     });
   }
 
   comparison(id: string): Promise<Comparison> {
     return this.#request('GET', `/v1/comparisons/${encodeURIComponent(id)}`);
+  }
+
+  /** The leads that change between the baseline and the `diff`-th later version, as CSV, with the filter applied. */
+  changesCsv(id: string, diff: number, filter: ChangeFilter = {}): Promise<Blob> {
+    return this.#request(
+      'GET',
+      `/v1/comparisons/${encodeURIComponent(id)}/changes.csv${query({ diff, ...filter })}`,
+      undefined,
+      undefined,
+      'blob',
+    );
   }
 }

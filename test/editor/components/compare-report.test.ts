@@ -3,11 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import CompareReport from '../../../editor/src/lib/components/CompareReport.svelte';
 import { atThreshold } from '../../../engine/whatif';
 import Harness from './Harness.svelte';
-import { demoReport } from './fixtures';
+import { demoReport, reportWith } from './fixtures';
 
 const report = demoReport();
 const percent = (value: number | null, locale = 'en-GB') =>
   value === null ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(value);
+/** The table cells of the data table row, to their first character of the interval: "42%" of "42% (38–46%)". */
+const figure = (cell: string) => cell.split(' (')[0];
 
 beforeAll(() => {
   // jsdom has no canvas: the charts are skipped, their tables are what is tested here.
@@ -29,15 +31,35 @@ describe('CompareReport', () => {
   it('puts each version’s precision, recall and AUC in the chart’s data table', () => {
     render(Harness, { props: { component: CompareReport, props: { report } } });
     const [v1, v2] = report.versions;
-    expect(rowOf('precision-recall', 'Precision')).toEqual([
+    expect(rowOf('precision-recall', 'Precision').map(figure)).toEqual([
       'Precision',
       percent(v1!.classification.precision),
       percent(v2!.classification.precision),
     ]);
-    expect(rowOf('precision-recall', 'Recall')).toEqual(['Recall', percent(v1!.classification.recall), percent(v2!.classification.recall)]);
-    expect(rowOf('roc', 'AUC')[1]).toBe(
-      new Intl.NumberFormat('en-GB', { maximumFractionDigits: 3, minimumFractionDigits: 3 }).format(v1!.roc.auc!),
+    expect(rowOf('precision-recall', 'Recall').map(figure)).toEqual([
+      'Recall',
+      percent(v1!.classification.recall),
+      percent(v2!.classification.recall),
+    ]);
+    expect(figure(rowOf('roc', 'AUC')[1]!)).toBe(
+      new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2, minimumFractionDigits: 2 }).format(v1!.roc.auc!),
     );
+  });
+
+  it('shows every rate and AUC with its 95% interval', () => {
+    const exact = reportWith((r) => {
+      const v1 = r.versions[0]!;
+      Object.assign(v1.classification, { precision: 0.42, precisionInterval: { low: 0.38, high: 0.46 } });
+      Object.assign(v1.roc, { auc: 0.712, interval: { low: 0.664, high: 0.759 } });
+      Object.assign(v1.kpis.hotLeadConversion, { rate: 0.25, low: 0.181, high: 0.334 });
+    });
+    render(Harness, { props: { component: CompareReport, props: { report: exact } } });
+    expect(rowOf('precision-recall', 'Precision')[1]).toBe('42% (38–46%)');
+    expect(rowOf('roc', 'AUC')[1]).toBe('0.71 (0.66–0.76)');
+    const kpiRow = within(screen.getByTestId('table-kpis'))
+      .getAllByRole('row')
+      .find((row) => row.textContent?.includes('Hot-lead conversion'))!;
+    expect(kpiRow.querySelector('td')!.textContent).toContain('25% (18–33%)');
   });
 
   it('tabulates the funnel per version and stage', () => {
@@ -51,6 +73,7 @@ describe('CompareReport', () => {
     const changes = report.diffs[0]!.changes;
     expect(changes.length).toBeGreaterThan(0);
     const table = screen.getByTestId('changes-v2');
+    expect(within(table).getAllByRole('row')).toHaveLength(Math.min(changes.length, 25) + 1);
     const link = within(table).getByRole('link', { name: changes[0]!.leadId });
     expect(link.getAttribute('href')).toBe(`/leads/${changes[0]!.leadId}`);
   });
@@ -70,7 +93,7 @@ describe('CompareReport', () => {
   it('formats figures for Japanese readers', () => {
     render(Harness, { props: { component: CompareReport, locale: 'ja', props: { report } } });
     const v1 = report.versions[0]!;
-    expect(rowOf('precision-recall', '適合率')[1]).toBe(percent(v1.classification.precision, 'ja-JP'));
+    expect(figure(rowOf('precision-recall', '適合率')[1]!)).toBe(percent(v1.classification.precision, 'ja-JP'));
     expect(screen.getByRole('heading', { name: '引き継ぎしきい値を変えたら？' })).toBeTruthy();
   });
 });

@@ -34,3 +34,41 @@ export function demoReplay(leads = 80): ReplayResult {
 export function demoReport(result = demoReplay()): ComparisonReport {
   return { ...replayReport(result), whatIf: result.versions.map((_, i) => thresholdCurve(result, i)) };
 }
+
+/** A copy of `base` (the demo report by default) with `change` applied, for figures a test needs exactly. */
+export function reportWith(change: (report: ComparisonReport) => void, base: ComparisonReport = demoReport()): ComparisonReport {
+  const report = structuredClone(base);
+  change(report);
+  return report;
+}
+
+type Measure = ComparisonReport['diffs'][number]['verdict']['measures'][number];
+
+/** One measure of a verdict: from, to, difference, its interval and the verdict, in that order. */
+export function measure(
+  name: Measure['measure'],
+  [from, to, difference, low, high]: Array<number | null>,
+  verdict: Measure['verdict'],
+): Measure {
+  return {
+    measure: name,
+    from: from ?? null,
+    to: to ?? null,
+    difference: difference ?? null,
+    low: low ?? null,
+    high: high ?? null,
+    verdict,
+  };
+}
+
+/** The changed lead `leadId` as a diff lists it, with what moved it. */
+export function change(
+  leadId: string,
+  outcome: 'won' | 'lost' | null,
+  kinds: ComparisonReport['diffs'][number]['changes'][number]['kinds'],
+  thresholds: ComparisonReport['diffs'][number]['changes'][number]['thresholds'] = [],
+): ComparisonReport['diffs'][number]['changes'][number] {
+  const view = (score: number, band: 'hot' | 'warm' | 'cold', handedOff: boolean) =>
+    ({ score, band, handedOff, stage: handedOff ? 'mql' : 'inquiry' }) as const;
+  return { leadId, outcome, kinds, thresholds, from: view(55, 'warm', false), to: view(62, 'hot', true), rules: [] };
+}
