@@ -119,7 +119,7 @@ export function aucTable(suggestion: Suggestion): string {
       const range = interval.low === null || interval.high === null ? 'n/a' : `${fixed(interval.low)}–${fixed(interval.high)}`;
       return `${`  ${name}`.padEnd(width)}  ${fixed(auc).padStart(5)}  ${range.padStart(intervalHeading.length)}`;
     }),
-    `¹ each version at its hand-off within ${report.horizonDays} days of the lead's first activity, else after its last event within them; outcomes never applied`,
+    `¹ each version at its hand-off within ${report.horizonDays} days of the lead's first event, else after its last event within them; outcomes never applied`,
     `² on what each rule gave a lead where replay judges ${report.from}: the features it was fitted on`,
   ].join('\n');
 }

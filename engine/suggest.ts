@@ -37,7 +37,7 @@ export const SUGGEST_DEFAULTS = {
   seed: 1,
   /** Weight of the L2 penalty on standardised coefficients. */
   l2: 1,
-  /** Days after a lead's first activity within which a hand-off counts, as in replay. */
+  /** Days after a lead's first event (outcomes aside) within which a hand-off counts and after which it is judged, as in replay. */
   horizonDays: DEFAULT_HORIZON_DAYS,
   /** Points are scaled so that the largest rule gives this many (plus or minus). */
   largestPoints: 50,
