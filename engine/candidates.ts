@@ -230,7 +230,8 @@ function partition<T>(profiles: readonly LeadProfile[], read: (lead: LeadProfile
 
 /**
  * Every candidate rule, the parent's first (caps in points turned into caps
- * in times, since points will change), then new engagement rules by activity
+ * in times, since points will change; dropped where the parent takes points,
+ * which they never cap), then new engagement rules by activity
  * type in the parent's order, then new fit rules by attribute name. Rules
  * that count exactly what an earlier one counts are left out.
  */
@@ -264,6 +265,10 @@ export function candidateRules(
     if (caps?.maxPoints !== undefined && points > 0) {
       const maxTimes = Math.min(caps.maxTimes ?? Infinity, Math.ceil(caps.maxPoints / points));
       add({ ...rule, caps: { maxTimes } }, true);
+    } else if (caps?.maxPoints !== undefined) {
+      // The engine caps only points given, never points taken: the parent's cap never binds, and must not once points change sign.
+      const { caps: _caps, ...uncapped } = rule;
+      add(caps.maxTimes === undefined ? uncapped : { ...uncapped, caps: { maxTimes: caps.maxTimes } }, true);
     } else add(rule, true);
   }
   // New ids must not take a parent's id.

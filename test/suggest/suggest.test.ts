@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadRuleSet } from '../../engine/index';
+import { loadRuleSet, type RuleSetInput } from '../../engine/index';
 import { candidateRules } from '../../engine/candidates';
 import { replay } from '../../engine/replay';
 import { delongAuc } from '../../engine/stats';
@@ -114,6 +114,23 @@ describe('suggest: no look-ahead', () => {
     const attributeRules = rules.filter((rule) => readNames(rule.when).some((name) => name.includes('lead.attributes.')));
     expect(attributeRules.length).toBeGreaterThan(0);
     expect(attributeRules.every((rule) => rule.kind === 'fit' && !rule.on)).toBe(true);
+  });
+});
+
+describe('suggest: the parent’s rules as candidates', () => {
+  it('turns a cap in points into a cap in times, and drops it where the parent takes points (the engine never caps those)', () => {
+    const input = v1().definition as RuleSetInput;
+    const capped = structuredClone(input);
+    for (const rule of capped.scoring) {
+      if (rule.id === 'document-download') rule.caps = { maxPoints: 40 };
+      if (rule.id === 'unsubscribed') rule.caps = { maxPoints: 20 };
+    }
+    const loaded = loadRuleSet(capped);
+    if (!loaded.ok) throw new Error('the capped parent should load');
+    const candidates = candidateRules(loaded.ruleSet, history, new Set(history.map((event) => event.leadId)), new Set());
+    const caps = (id: string) => candidates.find((candidate) => candidate.rule.id === id)?.rule.caps;
+    expect(caps('document-download')).toEqual({ maxTimes: 3 });
+    expect(caps('unsubscribed')).toBeUndefined();
   });
 });
 
