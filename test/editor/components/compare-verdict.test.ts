@@ -95,14 +95,29 @@ describe('the notes banner', () => {
       r.versions[0]!.leads = { ...r.versions[0]!.leads, total: 800, open: 120 };
       r.notes = [
         { code: 'open-leads', message: '120 of 800 leads are open.' },
-        { code: 'shadow-later-versions', message: '3 live results were computed by a version active earlier.' },
+        { code: 'shadow-from-the-future', message: 'A note this editor does not know yet.' },
       ];
     }, base);
     show(noted);
     const items = within(screen.getByTestId('report-notes')).getAllByRole('listitem');
     expect(items.map((item) => item.textContent)).toEqual([
       '120 of 800 leads have no outcome (won or lost) yet: they count in hand-offs, not in precision, recall or AUC.',
-      '3 live results were computed by a version active earlier.',
+      'A note this editor does not know yet.',
+    ]);
+  });
+
+  it('words the notes of a shadow comparison in Japanese', () => {
+    const shadow = reportWith((r) => {
+      r.notes = [
+        { code: 'shadow-challenger-leads', message: 'Only leads the challenger has evaluated are compared.' },
+        { code: 'shadow-other-versions', message: '1204 live results were computed by a version active earlier, not by the one named.' },
+      ];
+    }, base);
+    show(shadow, 'ja');
+    const items = within(screen.getByTestId('report-notes')).getAllByRole('listitem');
+    expect(items.map((item) => item.textContent)).toEqual([
+      'チャレンジャーが評価したリードだけを比較しています。',
+      '1,204 件の実績結果は、指定したバージョンではなく、以前に有効だったバージョンで計算されています。',
     ]);
   });
 

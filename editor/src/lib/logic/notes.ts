@@ -31,6 +31,17 @@ export function noteText(t: Translate, f: Formatters, note: ReportNote, report: 
       return t('compare.note.fewResolved', { resolved: f.integer(leads.resolved), minSample: f.integer(options.minSample) });
     case 'auc-below-chance':
       return t('compare.note.aucBelowChance', { version: version.version, auc: aucText(f, version.roc.auc) });
+    case 'shadow-stored-results':
+      return t('compare.note.shadowStoredResults');
+    case 'shadow-challenger-leads':
+      return t('compare.note.shadowChallengerLeads');
+    case 'shadow-after-outcome':
+      return t('compare.note.shadowAfterOutcome');
+    case 'shadow-other-versions': {
+      // The count is only in the server's message: the report has no field for it.
+      const count = /^(\d+) /.exec(note.message)?.[1];
+      return count === undefined ? note.message : t('compare.note.shadowOtherVersions', { count: f.integer(Number(count)) });
+    }
     default:
       return note.message;
   }
