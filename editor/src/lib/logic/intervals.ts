@@ -49,9 +49,10 @@ export function signed(f: Formatters, value: number, digits: number): string {
   return new Intl.NumberFormat(f.tag, { signDisplay: 'exceptZero', maximumFractionDigits: digits }).format(value);
 }
 
-/** A difference of two rates in percentage points, signed: 0.063 → "+6.3". */
+/** A difference of two rates in percentage points, signed: 0.063 → "+6.3"; a small non-zero one keeps its sign, "−0.04". */
 export function points(f: Formatters, difference: number): string {
-  return signed(f, difference * 100, 1);
+  const value = difference * 100;
+  return signed(f, value, value !== 0 && Math.abs(value) < 0.05 ? 2 : 1);
 }
 
 /** A signed ratio as a percentage: −0.18 → "−18%". */
