@@ -3,7 +3,7 @@
  * database: the path a marketing editor, a sales lead and an admin take
  * together, from editing a rule to activating the new version.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,8 @@ let browser: Browser;
 let page: Page;
 const keys: Record<'editor' | 'sales' | 'admin' | 'ingest', string> = { editor: '', sales: '', admin: '', ingest: '' };
 const consoleErrors: string[] = [];
+/** The comparison the compare test runs, opened again at other screen widths. */
+let comparisonId = '';
 
 async function api<T>(path: string, key = keys.editor): Promise<T> {
   const response = await fetch(`${server.url}${path}`, { headers: { Authorization: `Bearer ${key}` } });
@@ -113,6 +115,8 @@ describe('the editor, end to end', () => {
     expect(new URL(page.url()).pathname).toBe('/dashboard');
     await page.getByTestId('kpi-hotLeadConversion').waitFor();
     await page.getByTestId('table-funnel').waitFor({ state: 'attached' });
+    // The live KPI counts other leads than the replayed one on the compare page, and says so.
+    expect(await page.getByTestId('kpi-scope-hotLeadConversion').textContent()).toContain('Live, last 90 days');
     await shot('dashboard');
   });
 
@@ -246,25 +250,54 @@ describe('the editor, end to end', () => {
     await shot('dashboard-challenger');
   });
 
-  it('runs a comparison and reads precision from the chart’s data table', async () => {
+  it('runs a comparison judged within the days asked, and opens the report with its verdict', async () => {
     await page.goto(`${server.url}/compare?versions=v1,v2`);
+    await page.getByLabel('Judge within (days)').fill('60');
     await page.getByTestId('run-comparison').click();
     await page.getByTestId('compare-report').waitFor({ timeout: 60_000 });
-    const id = new URL(page.url()).searchParams.get('id');
-    const comparison = await api<{ report: { versions: Array<{ version: string; classification: { precision: number | null } }> } }>(
-      `/v1/comparisons/${id}`,
+    comparisonId = new URL(page.url()).searchParams.get('id') ?? '';
+    const { report } = await api<{
+      report: {
+        options: { horizonDays: number };
+        versions: Array<{ version: string; classification: { precision: number | null } }>;
+        diffs: Array<{ verdict: { leads: number; resolved: number } }>;
+      };
+    }>(`/v1/comparisons/${comparisonId}`);
+    expect(report.options.horizonDays).toBe(60);
+
+    const verdict = page.getByTestId('verdict-v2');
+    expect(await verdict.getByTestId('verdict-sentence').textContent()).toMatch(
+      /^\s*(v2 hands off|hand-offs of v2).*precision.*recall.*AUC.*\.\s*$/s,
     );
-    const expected = comparison.report.versions.map((v) =>
+    const count = new Intl.NumberFormat('en-GB');
+    const { leads, resolved } = report.diffs[0]!.verdict;
+    expect(await verdict.textContent()).toContain(`Judged on ${count.format(resolved)} of ${count.format(leads)} leads`);
+    expect(await verdict.textContent()).toContain('within 60 days');
+
+    // Each precision in the chart's table is the report's, with its interval after it.
+    const expected = report.versions.map((v) =>
       v.classification.precision === null
-        ? '–'
+        ? 'unknown'
         : new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 1 }).format(v.classification.precision),
     );
     const precision = page
       .getByTestId('table-precision-recall')
       .locator('tr', { has: page.locator('th', { hasText: /^Precision$/ }) })
       .locator('td');
-    expect(await precision.allTextContents()).toEqual(expected);
+    expect((await precision.allTextContents()).map((cell) => cell.split(' (')[0])).toEqual(expected);
     await shot('compare');
+  });
+
+  it('downloads the changed leads as CSV with the filters of the list', async () => {
+    const list = page.getByTestId('changed-leads-v2');
+    await list.getByLabel('Change').selectOption('band');
+    const matching = Number((await list.getByRole('status').textContent())!.match(/^\s*([\d,]+) of/)![1]!.replace(/,/g, ''));
+    const [download] = await Promise.all([page.waitForEvent('download'), list.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('changed-leads-v1-v2-band.csv');
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines.length - 1).toBe(matching);
   });
 
   it('opens a lead’s hand-off summary and timeline', async () => {
@@ -329,6 +362,10 @@ describe('the editor, end to end', () => {
         ).toBeLessThanOrEqual(0);
       }
     }
+    await page.goto(`${server.url}/compare?id=${comparisonId}`);
+    await page.getByTestId('verdict-v2').waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth'), 'a comparison report').toBeLessThanOrEqual(0);
+    await shot('compare-400');
     await page.goto(`${server.url}/dashboard`);
     await page.getByTestId('table-funnel').waitFor({ state: 'attached' });
     await shot('dashboard-400');
