@@ -117,5 +117,18 @@ describe.runIf(PG_URL)('three servers on one PostgreSQL database', () => {
     for (const e of [...stored].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))) newest.set(e.leadId, e.id);
     const rows = await queryRows<{ id: string; last_event_id: string }>(workspace, 'select id, last_event_id from leads');
     for (const row of rows) expect(row.last_event_id, row.id).toBe(newest.get(row.id));
+    // About 10 s on a quiet 2-core machine; the margin is for a busy one.
+  }, 60_000);
+
+  it('applies 200 events for one lead, sent at once in any order to any server, each exactly once', async () => {
+    const hot = shuffled(
+      Array.from({ length: 200 }, (_, i) => event('hot', TYPES[i % TYPES.length]!, i * 90)),
+      41,
+    );
+    const replies = await Promise.all(hot.map((e, i) => call(servers[(i * 7) % SERVERS]!.url, 'POST', '/v1/events', { body: e })));
+    expect(replies.map((r) => r.status)).toEqual(hot.map(() => 201));
+    const { stored, recomputed } = await leadsAndRecomputation(workspace);
+    expect(stored.get('hot')!.eventCount).toBe(200);
+    expect(stored.get('hot')).toEqual(recomputed.get('hot'));
   });
 });
