@@ -15,6 +15,9 @@ import { TEAMS, type ActivationRecord, type Store, type Team } from './store/ind
 export const SYSTEM_ACTOR = 'system';
 
 export class Activation {
+  /** The newest activation record (either slot) the versions held here reflect. */
+  private applied = 0;
+
   private constructor(
     private readonly store: Store,
     private readonly files: RuleFiles,
@@ -49,7 +52,9 @@ export class Activation {
     }
     const challengerRecord = await store.read.latestActivation('challenger');
     const challenger = challengerRecord?.toVersion ? ((await files.get(challengerRecord.toVersion)) ?? null) : null;
-    return new Activation(store, files, active, challenger);
+    const activation = new Activation(store, files, active, challenger);
+    activation.applied = Math.max(recorded?.id ?? 0, challengerRecord?.id ?? 0);
+    return activation;
   }
 
   /**
@@ -74,6 +79,10 @@ export class Activation {
           : ((await this.files.get(challengerVersion)) ?? undefined);
     if (!active) throw new Error(`active rule set ${activeVersion} cannot be loaded from ${this.files.dir}`);
     if (challenger === undefined) throw new Error(`challenger rule set ${challengerVersion} cannot be loaded from ${this.files.dir}`);
+    // An activation through this server may have been applied while these were read: keep the newer.
+    const newest = Math.max(activeRecord?.id ?? 0, challengerRecord?.id ?? 0);
+    if (newest < this.applied) return;
+    this.applied = newest;
     this.current = active;
     this.shadow = challenger;
   }
@@ -108,8 +117,9 @@ export class Activation {
       activatedAt: at,
     });
     this.current = ruleSet;
+    this.applied = Math.max(this.applied, record.id);
     if (this.shadow?.version === version) {
-      await this.store.read.recordActivation({
+      const cleared = await this.store.read.recordActivation({
         slot: 'challenger',
         fromVersion: version,
         toVersion: null,
@@ -117,6 +127,7 @@ export class Activation {
         activatedAt: at,
       });
       this.shadow = null;
+      this.applied = Math.max(this.applied, cleared.id);
     }
     await this.store.settings.publish('activation');
     return record;
@@ -135,6 +146,7 @@ export class Activation {
       activatedAt: at,
     });
     this.shadow = ruleSet;
+    this.applied = Math.max(this.applied, record.id);
     await this.store.settings.publish('activation');
     return record;
   }
