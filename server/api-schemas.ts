@@ -138,9 +138,15 @@ export const leadDetail = z
         receivedAt: z.string(),
         properties: object,
         points: z.number().nullable(),
+        scoreBefore: z.number().nullable().describe('Total score before the event'),
         scoreAfter: z.number().nullable(),
         stageAfter: z.string().nullable(),
         rules: z.array(object),
+        fit: z.object({ before: z.number(), after: z.number() }).nullable().describe('Fit score before and after the event'),
+        decay: z
+          .object({ days: z.number(), removed: z.number() })
+          .nullable()
+          .describe('Engagement lost to decay since the last activity (`days` whole days)'),
         stageChanges: z.array(object),
         notes: z.array(z.string()),
       }),

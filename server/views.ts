@@ -21,7 +21,10 @@ export function leadView(state: LeadState) {
   };
 }
 
-/** One timeline entry: the event, the points it gave by rule, and the stage changes it caused. */
+/**
+ * One timeline entry: the event, the score before and after it, what made the difference (the points it
+ * gave by rule, the engagement decay lost since the last activity, fit recomputed), and the stage changes it caused.
+ */
 export function timelineEntry(row: StoredEventResult) {
   const explanation = row.explanation ? (JSON.parse(row.explanation) as Explanation) : null;
   return {
@@ -31,9 +34,12 @@ export function timelineEntry(row: StoredEventResult) {
     receivedAt: row.receivedAt,
     properties: row.event.properties,
     points: row.points,
+    scoreBefore: explanation?.score.before.total ?? null,
     scoreAfter: row.scoreAfter,
     stageAfter: row.stageAfter,
     rules: explanation?.rules ?? [],
+    fit: explanation ? { before: explanation.score.before.fit, after: explanation.score.after.fit } : null,
+    decay: explanation?.decay ? { days: explanation.decay.days, removed: explanation.decay.removed } : null,
     stageChanges: explanation?.stageChanges ?? [],
     notes: explanation?.notes ?? (explanation ? [] : ['event type unknown to the rule set that evaluated this lead; skipped']),
   };

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openBrowser, openTab, signIn } from './browser';
+import { openBrowser, openTab, shot, signIn } from './browser';
 import { ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 let server: EditorServer;
@@ -15,6 +15,18 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 const keys = { editor: '', sales: '' };
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${server.url}${path}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${keys.editor}`, 'Content-Type': 'application/json', ...init.headers },
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** A number as the editor shows it ("+1,234.5", "-56.39", "−3"). */
+const numberIn = (text: string | null) => Number((text ?? '').replace(/[−–]/g, '-').replace(/[^\d.+-]/g, ''));
 
 /** The rules page with the active version freshly loaded and no edits: the draft lives in the tab's memory and session storage. */
 async function freshRules(): Promise<void> {
@@ -66,5 +78,39 @@ describe('the event-type picker', () => {
 
     await page.getByRole('heading', { name: 'Scoring rules' }).click();
     await expect.poll(() => picker.getAttribute('open')).toBeNull();
+  });
+});
+
+describe('a lead’s timeline', () => {
+  /** A demo lead whose score fell while time passed. */
+  async function decayedLead(): Promise<string> {
+    const { leads } = await api<{ leads: Array<{ id: string }> }>('/v1/leads?limit=200');
+    for (const { id } of leads) {
+      const { timeline } = await api<{ timeline: Array<{ type: string; scoreAfter: number | null }> }>(`/v1/leads/${id}`);
+      const tick = timeline.findIndex((e, i) => e.type === 'tick' && i > 0 && (e.scoreAfter ?? 0) < (timeline[i - 1]!.scoreAfter ?? 0));
+      if (tick > 0) return id;
+    }
+    throw new Error('no demo lead lost points over time');
+  }
+
+  it('shows what decay took, rows that add up to the score, and no raw codes', async () => {
+    const id = await decayedLead();
+    await page.goto(`${server.url}/leads/${id}`);
+    const rows = page.getByTestId('timeline').locator('tbody tr');
+    await rows.first().waitFor();
+    const tick = page.getByTestId('timeline').locator('tbody tr[data-event-type="tick"]');
+    expect(numberIn(await tick.getByTestId('timeline-change').textContent())).toBeLessThan(0);
+    expect(await tick.getByTestId('timeline-rules').textContent()).toMatch(/Decay/);
+
+    // Newest first: each row's change takes the score from the row below it to its own.
+    const changes = (await rows.getByTestId('timeline-change').allTextContents()).map(numberIn);
+    const scores = (await rows.getByTestId('timeline-score').allTextContents()).map(numberIn);
+    const total = changes.reduce((sum, change) => sum + change, 0);
+    expect(total).toBeCloseTo(scores[0]!, 1);
+    expect(scores[0]).toBeCloseTo(numberIn(await page.getByTestId('lead-score').textContent()), 1);
+
+    const text = `${await page.getByTestId('timeline').textContent()} ${await page.locator('section', { has: page.getByRole('heading', { name: 'Sales outcomes' }) }).textContent()}`;
+    expect(text).not.toMatch(/\b[a-z]+(?:[_-][a-z]+)+\b/);
+    await shot(page, 'lead-timeline');
   });
 });
