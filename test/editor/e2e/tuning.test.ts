@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openBrowser, openTab, shot, signIn } from './browser';
+import { openBrowser, openTab, settled, shot, signIn } from './browser';
 import { ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 let server: EditorServer;
@@ -112,5 +112,24 @@ describe('a lead’s timeline', () => {
     const text = `${await page.getByTestId('timeline').textContent()} ${await page.locator('section', { has: page.getByRole('heading', { name: 'Sales outcomes' }) }).textContent()}`;
     expect(text).not.toMatch(/\b[a-z]+(?:[_-][a-z]+)+\b/);
     await shot(page, 'lead-timeline');
+  });
+});
+
+describe('the leads table', () => {
+  it('lets the leads table be sorted by score, both ways', async () => {
+    await page.goto(`${server.url}/leads`);
+    await settled(page);
+    const scores = async () =>
+      (await page.getByTestId('leads-table').locator('tbody tr td.num:nth-child(4)').allTextContents()).map(numberIn);
+    await page.getByRole('button', { name: 'Score' }).click();
+    expect(await page.getByRole('columnheader', { name: 'Score' }).getAttribute('aria-sort')).toBe('descending');
+    const down = await scores();
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    await page.getByRole('button', { name: 'Score' }).click();
+    expect(await page.getByRole('columnheader', { name: 'Score' }).getAttribute('aria-sort')).toBe('ascending');
+    const up = await scores();
+    expect(up).toEqual([...up].sort((a, b) => a - b));
+    expect(up[0]).toBeLessThan(up[up.length - 1]!);
+    await shot(page, 'leads-sorted');
   });
 });
