@@ -324,6 +324,12 @@ describe('the editor, end to end', () => {
     await page.goto(`${server.url}/rules`);
     await page.getByRole('heading', { name: 'スコアリングルール' }).waitFor();
     await shot('rules-ja');
+    await page.goto(`${server.url}/compare?id=${comparisonId}`);
+    await page.getByTestId('verdict-v2').waitFor();
+    expect(await page.getByTestId('verdict-sentence').textContent()).toMatch(
+      /^\s*v2 (の引き継ぎ|と v1 の引き継ぎ数).*適合率.*再現率.*AUC.*。\s*$/s,
+    );
+    await shot('compare-ja');
   });
 
   it('fits a narrow laptop screen without sideways scrolling', async () => {
