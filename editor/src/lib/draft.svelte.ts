@@ -28,7 +28,8 @@ export function normalisePath(path: string): string {
 }
 
 export class Draft {
-  base = $state<{ version: string; definition: RuleSetDefinition } | null>(null);
+  /** The stored version the draft started from; replaced whole, never edited. */
+  base = $state.raw<{ version: string; definition: RuleSetDefinition } | null>(null);
   rules = $state<RuleSetDefinition | null>(null);
   note = $state('');
   problems = $state<FieldError[]>([]);
@@ -40,12 +41,15 @@ export class Draft {
 
   /** Starts editing a copy of a stored version. */
   load(version: string, definition: RuleSetDefinition): void {
-    this.base = { version, definition };
-    this.rules = structuredClone(definition);
+    // A snapshot, not structuredClone: the definition may be a $state proxy, which cannot be cloned.
+    const copy = $state.snapshot(definition) as RuleSetDefinition;
+    this.base = { version, definition: copy };
+    this.rules = $state.snapshot(copy) as RuleSetDefinition;
     this.note = '';
     this.problems = [];
   }
 
+  /** Forgets every unsaved edit: back to the version the draft started from. */
   reset(): void {
     if (this.base) this.load(this.base.version, this.base.definition);
   }

@@ -16,6 +16,10 @@ let page: Page;
 let errors: string[];
 const keys = { editor: '', sales: '' };
 
+interface Definition {
+  scoring: Array<{ id: string; label: string; kind: string; on?: string[]; points: number; when?: unknown }>;
+}
+
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(`${server.url}${path}`, {
     ...init,
@@ -24,6 +28,8 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
+
+const definitionOf = async (version: string) => (await api<{ definition: Definition }>(`/v1/rulesets/${version}`)).definition;
 
 /** A number as the editor shows it ("+1,234.5", "-56.39", "−3"). */
 const numberIn = (text: string | null) => Number((text ?? '').replace(/[−–]/g, '-').replace(/[^\d.+-]/g, ''));
@@ -78,6 +84,59 @@ describe('the event-type picker', () => {
 
     await page.getByRole('heading', { name: 'Scoring rules' }).click();
     await expect.poll(() => picker.getAttribute('open')).toBeNull();
+  });
+});
+
+describe('the draft', () => {
+  it('discards unsaved edits', async () => {
+    await freshRules();
+    const points = scoringRows().first().locator('input[type=number]').first();
+    const original = await points.inputValue();
+    await points.fill('33');
+    await expect.poll(() => page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
+
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await expect.poll(() => points.inputValue()).toBe(original);
+    expect(await page.getByTestId('draft-status').textContent()).toBe('No changes yet');
+  });
+
+  it('asks before another version replaces unsaved edits, from “Edit a copy” and from “Start from version”', async () => {
+    const v1 = await definitionOf('v1');
+    const { version: copy } = await api<{ version: string }>('/v1/rulesets', {
+      method: 'POST',
+      body: JSON.stringify({
+        ...v1,
+        version: undefined,
+        createdAt: undefined,
+        author: undefined,
+        $schema: undefined,
+        parent: 'v1',
+        note: 'Emails worth more',
+        scoring: v1.scoring.map((rule, i) => (i === 0 ? { ...rule, points: rule.points + 7 } : rule)),
+      }),
+    });
+    await freshRules();
+    const points = scoringRows().first().locator('input[type=number]').first();
+    await points.fill('33');
+    await expect.poll(() => page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
+
+    await page.goto(`${server.url}/versions/${copy}`);
+    await page.getByRole('link', { name: 'Edit a copy' }).click();
+    const question = page.getByTestId('replace-draft');
+    await question.waitFor();
+    expect(await question.textContent()).toContain(`Starting from ${copy} would discard them.`);
+    await page.getByRole('button', { name: 'Keep my changes' }).click();
+    await expect.poll(() => question.count()).toBe(0);
+    expect(await points.inputValue()).toBe('33');
+    expect(await page.getByTestId('draft-base').textContent()).toContain('v1');
+    expect(new URL(page.url()).search).toBe('');
+
+    await page.getByLabel('Start from version').selectOption(copy);
+    await question.waitFor();
+    await page.getByRole('button', { name: `Discard them and start from ${copy}` }).click();
+    await expect.poll(() => page.getByTestId('draft-base').textContent()).toContain(copy);
+    await expect.poll(() => points.inputValue()).toBe(String(v1.scoring[0]!.points + 7));
+    expect(await page.getByTestId('draft-status').textContent()).toBe('No changes yet');
   });
 });
 
