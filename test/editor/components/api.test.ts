@@ -74,3 +74,29 @@ describe('API client', () => {
     },
   );
 });
+
+describe('comparisons', () => {
+  it('sends the judging horizon and the days after which open leads count as lost, and nothing it was not given', async () => {
+    const { fetch, calls } = server({ 'POST /v1/comparisons': { status: 202, body: { id: 'c1' } } });
+    const api = new Api('k', { fetch });
+    await api.startComparison({ versions: ['v1', 'v2'], horizonDays: 60, openAsLostAfterDays: 180 });
+    await api.startComparison({ versions: ['v1', 'v2'], horizonDays: 90, openAsLostAfterDays: undefined });
+    expect(calls.map(([, init]) => JSON.parse(init.body!))).toEqual([
+      { versions: ['v1', 'v2'], horizonDays: 60, openAsLostAfterDays: 180 },
+      { versions: ['v1', 'v2'], horizonDays: 90 },
+    ]);
+  });
+
+  it('fetches the changed leads as CSV with the key and the filter', async () => {
+    const csv = 'leadId,outcome\nlead-1,won\n';
+    const fetch = vi.fn(async () => new Response(csv, { status: 200, headers: { 'Content-Type': 'text/csv' } }));
+    const blob = await new Api('lf_secret', { fetch: fetch as unknown as typeof globalThis.fetch }).changesCsv('c 1', 0, {
+      outcome: 'won',
+      kind: 'hand-off',
+    });
+    const [path, init] = fetch.mock.calls[0]! as unknown as [string, { headers: Record<string, string> }];
+    expect(path).toBe('/v1/comparisons/c%201/changes.csv?diff=0&outcome=won&kind=hand-off');
+    expect(init.headers['Authorization']).toBe('Bearer lf_secret');
+    expect(await blob.text()).toBe(csv);
+  });
+});
