@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CompiledRuleSet, LeadChange, LeadView, VersionMetrics } from '../engine/index';
+import { verdictSentence, type CompiledRuleSet, type Interval, type LeadChange, type LeadView, type VersionMetrics } from '../engine/index';
 import { DEFAULT_DB_FILE } from '../server/config';
 import { ComparisonError, runComparison } from '../server/comparisons/run';
 import type { ComparisonReport } from '../server/comparisons/report';
@@ -16,7 +16,8 @@ import { CliError } from './io';
 import { startProgress } from './progress';
 
 const USAGE =
-  'usage: leadflow replay [--db <file|postgres://…>] [--rules-dir rules] --versions v1,v2 [--since ISO] [--until ISO] [--top 20] [--json]';
+  'usage: leadflow replay [--db <file|postgres://…>] [--rules-dir rules] --versions v1,v2 [--since ISO] [--until ISO] ' +
+  '[--horizon 90d] [--open-as-lost-after 90d] [--top 20] [--json]';
 /** Without a progress bar, one progress line per this many events. */
 const PROGRESS_EVERY = 250_000;
 const DEFAULT_TOP = 20;
@@ -24,6 +25,25 @@ const DEFAULT_TOP = 20;
 const count = new Intl.NumberFormat('en-US');
 const percent = (rate: number | null) => (rate === null ? '–' : `${(rate * 100).toFixed(1)}%`);
 const decimal = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
+/** "42.0% (38.1–46.0%)": a rate and its 95% interval. */
+const percentWithin = (rate: number | null, interval: Interval) =>
+  rate === null || interval.low === null || interval.high === null
+    ? percent(rate)
+    : `${percent(rate)} (${(interval.low * 100).toFixed(1)}–${percent(interval.high)})`;
+const decimalWithin = (value: number | null, interval: Interval) =>
+  value === null || interval.low === null || interval.high === null
+    ? decimal(value, 3)
+    : `${value.toFixed(3)} (${interval.low.toFixed(3)}–${interval.high.toFixed(3)})`;
+
+/** A number of days: "90d", "12w" or a plain number of days. */
+export function daysOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(d|w)?$/.exec(value.trim());
+  const days = match ? Number(match[1]) * (match[2] === 'w' ? 7 : 1) : NaN;
+  if (!(days > 0 && days <= 3650))
+    throw new CliError(`--${name} must be a positive number of days up to 3650, like 90d or 12w, not "${value}"`);
+  return days;
+}
 
 function isoOption(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -57,10 +77,10 @@ function table(rows: string[][], figures = true): string[] {
 
 const METRICS: Array<[string, (v: VersionMetrics) => string]> = [
   ['Hand-offs', (v) => count.format(v.handOffs)],
-  ['Precision', (v) => percent(v.classification.precision)],
-  ['Recall', (v) => percent(v.classification.recall)],
+  ['Precision', (v) => percentWithin(v.classification.precision, v.classification.precisionInterval)],
+  ['Recall', (v) => percentWithin(v.classification.recall, v.classification.recallInterval)],
   ['F1', (v) => decimal(v.classification.f1, 3)],
-  ['AUC', (v) => decimal(v.roc.auc, 3)],
+  ['AUC', (v) => decimalWithin(v.roc.auc, v.roc.interval)],
   ...v1Bands(),
   ['Top-decile lift', (v) => (v.lift[0]?.lift == null ? '–' : `${v.lift[0].lift.toFixed(2)}×`)],
   ['Median days to hand-off', (v) => decimal(v.medianDaysToHandOff, 1)],
@@ -76,7 +96,7 @@ function v1Bands(): Array<[string, (v: VersionMetrics) => string]> {
     `Conversion, ${band}`,
     (v) => {
       const row = v.bands.find((b) => b.band === band)!;
-      return `${percent(row.rate)} (${count.format(row.conversions)}/${count.format(row.leads)})`;
+      return `${percent(row.rate)} (${count.format(row.conversions)}/${count.format(row.leads)}${row.small ? ', few' : ''})`;
     },
   ]);
 }
@@ -94,12 +114,13 @@ function changeRows(changes: readonly LeadChange[], top: number, from: string, t
     )
     .slice(0, top);
   return [
-    ['Lead', 'Outcome', from, to, 'Rules (points)'],
+    ['Lead', 'Outcome', from, to, 'Thresholds', 'Rules (points)'],
     ...biggest.map((change) => [
       change.leadId,
       change.outcome ?? 'open',
       leadView(change.from),
       leadView(change.to),
+      change.thresholds.map((move) => `${move.threshold} ${move.from}→${move.to}`).join(', ') || '–',
       change.rules.map((rule) => `${rule.ruleId} ${rule.from}→${rule.to}`).join(', ') || '–',
     ]),
   ];
@@ -108,11 +129,16 @@ function changeRows(changes: readonly LeadChange[], top: number, from: string, t
 /** The report as text: the period, every version's metrics side by side, then the leads that change between the first two versions. */
 export function reportText(report: ComparisonReport, top: number): string {
   const first = report.versions[0]!;
-  const { period, events } = report;
+  const { period, events, options } = report;
+  const { won, lost, openCountedAsLost, open } = first.leads;
   const lines = [
     `Replayed ${count.format(events.read)} events from ${period.firstEventAt ?? '–'} to ${period.lastEventAt ?? '–'}` +
       (events.beforePeriod > 0 ? ` (${count.format(events.beforePeriod)} of leads first seen before ${period.since} left out)` : ''),
-    `${count.format(first.leads.total)} leads: ${count.format(first.leads.won)} won, ${count.format(first.leads.lost)} lost, ${count.format(first.leads.open)} open (open leads judged at ${period.endAt ?? '–'})`,
+    `${count.format(first.leads.total)} leads: ${count.format(won)} won, ${count.format(lost)} lost, ` +
+      (openCountedAsLost > 0 ? `${count.format(openCountedAsLost)} open counted as lost, ` : '') +
+      `${count.format(open)} open; each judged at its hand-off within ${options.horizonDays} days of its first activity, ` +
+      'else after its last event within them',
+    'Rates and AUCs with their 95% intervals; "few": fewer than ' + `${options.minSample} leads.`,
     '',
     ...table([['', ...report.versions.map((v) => v.version)], ...METRICS.map(([name, cell]) => [name, ...report.versions.map(cell)])]),
   ];
@@ -120,6 +146,8 @@ export function reportText(report: ComparisonReport, top: number): string {
     const skipped = Object.entries(types).map(([type, n]) => `${type} ${count.format(n)}`);
     if (skipped.length > 0) lines.push(`${report.versions[i]!.version} skipped event types it does not know: ${skipped.join(', ')}`);
   });
+  if (report.notes.length > 0) lines.push('', ...report.notes.map((note) => `Note: ${note.message}`));
+  for (const diff of report.diffs) lines.push('', verdictSentence(diff.to, diff.from, diff.verdict));
   const diff = report.diffs[0];
   if (diff) {
     lines.push(
@@ -146,6 +174,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
       versions: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
+      horizon: { type: 'string' },
+      'open-as-lost-after': { type: 'string' },
       top: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -153,6 +183,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (positionals.length > 0 || !values.versions) throw new CliError(USAGE);
   const since = isoOption('since', values.since);
   const until = isoOption('until', values.until);
+  const horizonDays = daysOption('horizon', values.horizon);
+  const openAsLostAfterDays = daysOption('open-as-lost-after', values['open-as-lost-after']);
   const top = values.top === undefined ? DEFAULT_TOP : Number(values.top);
   if (!Number.isSafeInteger(top) || top < 0) throw new CliError(`--top must be a whole number ≥ 0, not "${values.top}"`);
   const ruleSets = await loadVersions(new RuleFiles(resolve(values['rules-dir'] ?? defaultRulesDir())), values.versions);
@@ -162,7 +194,14 @@ export async function replayCommand(argv: string[]): Promise<number> {
   try {
     const json = await runComparison(
       store,
-      { source: 'replay', ruleSets, ...(since && { since }), ...(until && { until }) },
+      {
+        source: 'replay',
+        ruleSets,
+        ...(since && { since }),
+        ...(until && { until }),
+        ...(horizonDays !== undefined && { horizonDays }),
+        ...(openAsLostAfterDays !== undefined && { openAsLostAfterDays }),
+      },
       { onProgress: (done, total) => progress.update(done, { total, ...(done === total && { label: 'building the report' }) }) },
     );
     progress.stop();

@@ -9,11 +9,16 @@
 import type { LeadKeeper, LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { byCodeUnit } from './order';
+import { MS_PER_DAY } from './scoring';
 import { parseTime } from './time';
 import type { StageChange } from './types';
 
-/** Outcome codes of {@link LeadColumns.outcome}. */
-export const OUTCOME = { open: 0, won: 1, lost: 2 } as const;
+/**
+ * Outcome codes of {@link LeadColumns.outcome}. `openAsLost`: no outcome, but
+ * idle for longer than the report's `openAsLostAfterDays` before the end of
+ * the period, so counted as not converted (see {@link countOpenAsLost}).
+ */
+export const OUTCOME = { open: 0, won: 1, lost: 2, openAsLost: 3 } as const;
 
 export interface LeadColumns {
   /** Lead ids, in code-unit order. */
@@ -245,6 +250,23 @@ export function replayColumns(result: ReplayResult, indexes: readonly number[] =
   return builder.finish(head, (leadId) => {
     throw new Error(`lead "${leadId}" is twice in the replay`);
   });
+}
+
+/**
+ * The columns with every open lead idle for more than `days` before the end
+ * of the period (its last event other than an outcome that long before
+ * `period.endAt`) labelled {@link OUTCOME.openAsLost}: resolved, not won.
+ * Version columns are shared, lead columns copied.
+ */
+export function countOpenAsLost(columns: ReplayColumns, days: number | null): ReplayColumns {
+  const endAt = columns.period.endAt;
+  if (days === null || endAt === null) return columns;
+  const end = parseTime(endAt);
+  const { outcome, lastActivity } = columns.leads;
+  const labelled = outcome.slice();
+  for (let i = 0; i < labelled.length; i++)
+    if (labelled[i] === OUTCOME.open && end - lastActivity[i]! > days * MS_PER_DAY) labelled[i] = OUTCOME.openAsLost;
+  return { ...columns, leads: { ...columns.leads, outcome: labelled } };
 }
 
 /** Columns of some of the versions of `columns` (positions in it): lead columns copied, version columns shared. */

@@ -15,7 +15,7 @@ import type { Candidate } from './candidates';
 import { applyEvent, foldEvent, isKnownEventType } from './evaluate';
 import { byCodeUnit } from './order';
 import type { SparseRow } from './regression';
-import { DEFAULT_HORIZON_DAYS, OUTCOME_EVENT_TYPES, SALES_STAGES } from './replay';
+import { DEFAULT_HORIZON_DAYS, FEEDBACK_EVENT_TYPES, OUTCOME_EVENT_TYPES, SALES_STAGES } from './replay';
 import { formatProblem, loadRuleSet, type CompiledRuleSet } from './ruleset';
 import type { RuleSetInput } from './schema';
 import { MS_PER_DAY } from './scoring';
@@ -24,15 +24,6 @@ import type { LeadEvent, LeadState } from './types';
 
 const OUTCOME_TYPES: ReadonlySet<string> = new Set(Object.values(OUTCOME_EVENT_TYPES));
 const SALES_STAGE_SET: ReadonlySet<string> = new Set(SALES_STAGES);
-/** As in replay: a sales stage that sales' own feedback causes is not the version's hand-off. */
-const FEEDBACK_TYPES: ReadonlySet<string> = new Set([
-  'sales_accepted',
-  'sales_rejected',
-  'sales_qualified',
-  'deal_won',
-  'deal_lost',
-  'disqualified',
-]);
 
 /** A history cut where replay judges a version. */
 export interface JudgedHistory {
@@ -85,7 +76,7 @@ export function judgedHistory(version: CompiledRuleSet, events: readonly LeadEve
     const { state, stageChanges } = foldEvent(version, cut.state, event);
     cut.state = state;
     judged.push(event);
-    cut.judged = stageChanges.some((change) => SALES_STAGE_SET.has(change.to) && !FEEDBACK_TYPES.has(change.trigger));
+    cut.judged = stageChanges.some((change) => SALES_STAGE_SET.has(change.to) && !FEEDBACK_EVENT_TYPES.has(change.trigger));
   }
   return { events: judged, outcomes, leadIds: [...cuts.keys()].sort(byCodeUnit) };
 }

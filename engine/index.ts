@@ -48,7 +48,7 @@ export type {
   WebinarRecord,
 } from './types';
 export { byCodeUnit } from './order';
-export { replay, replayShare, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES, DEFAULT_HORIZON_DAYS } from './replay';
+export { replay, replayShare, ReplayError, SALES_STAGES, OUTCOME_EVENT_TYPES, FEEDBACK_EVENT_TYPES, DEFAULT_HORIZON_DAYS } from './replay';
 export { MS_PER_DAY } from './scoring';
 export type {
   ReplayOptions,
@@ -62,9 +62,17 @@ export type {
   Outcome,
   ScoreHigh,
 } from './replay';
-export { replayReport, versionMetrics, columnMetrics, isoWeek } from './metrics';
+export { replayReport, versionMetrics, columnMetrics, isoWeek, reportOptions, DEFAULT_MIN_SAMPLE } from './metrics';
+export type { ReportOptions } from './metrics';
+export { reportNotes } from './notes';
+export type { ReportNote } from './notes';
+export { pairedVerdict, verdictSentence } from './verdict';
+export type { Verdict, VerdictMeasure, VerdictKind } from './verdict';
+export { wilson, delongAuc, pairedDelong } from './stats';
+export type { Interval } from './stats';
 export {
   ColumnsBuilder,
+  countOpenAsLost,
   replayColumns,
   selectVersions,
   mergeColumns,
@@ -75,8 +83,8 @@ export {
   KPI,
 } from './columns';
 export type { ReplayColumns, LeadColumns, VersionColumns } from './columns';
-export { compareVersions, diffColumns } from './compare';
-export type { VersionDiff, LeadChange, LeadView } from './compare';
+export { compareVersions, diffColumns, changesCsv, filterChanges } from './compare';
+export type { VersionDiff, LeadChange, LeadView, ChangeKind, ChangeFilter, ThresholdMove } from './compare';
 export type {
   ReplayReport,
   VersionMetrics,

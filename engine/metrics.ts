@@ -4,15 +4,19 @@
  * pure and deterministic: same replay, same numbers, same order.
  *
  * Labelled metrics (precision, recall, conversion rates, lift, AUC) use only
- * resolved leads, those whose outcome (won or lost) is known in the period:
- * an open lead is neither a success nor a failure yet.
+ * resolved leads, those whose outcome (won or lost) is known in the period,
+ * and, when the report says so, open leads idle for long enough (counted as
+ * not converted): any other open lead is neither a success nor a failure yet.
+ * Every rate and AUC comes with its 95% interval and the count it rests on.
  */
 import { parseTime } from './time';
-import { KPI, kpiFlags, bandAt, OUTCOME, replayColumns, type ReplayColumns } from './columns';
+import { KPI, kpiFlags, bandAt, countOpenAsLost, OUTCOME, replayColumns, type ReplayColumns } from './columns';
 import { diffColumns, type VersionDiff } from './compare';
 import type { LeadReplay, ReplayResult, VersionRecord } from './replay';
 import { BANDS, STAGES, type Band, type Stage } from './schema';
 import { MS_PER_DAY } from './scoring';
+import { delongAuc, wilson, type Interval } from './stats';
+import { reportNotes, type ReportNote } from './notes';
 
 const MS_PER_WEEK = 7 * MS_PER_DAY;
 const DECILES = 10;
@@ -22,15 +26,29 @@ export function ratio(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : numerator / denominator;
 }
 
-/** A rate with what it was computed from, so a reader can check it. */
+/** Fewer leads than this under a rate or a bar, by default, and it is marked as resting on few leads. */
+export const DEFAULT_MIN_SAMPLE = 30;
+
+/** How a report labels and flags what it measures. */
+export interface ReportOptions {
+  /** Open leads idle for longer than this many days before the end of the period count as not converted; null: left out. */
+  openAsLostAfterDays?: number | null;
+  /** Fewer leads than this under a figure and it is marked small; default {@link DEFAULT_MIN_SAMPLE}. */
+  minSample?: number;
+}
+
+/** A rate with what it was computed from, and its 95% interval (Wilson), so a reader can check it and weigh it. */
 export interface Rate {
   numerator: number;
   denominator: number;
   rate: number | null;
+  low: number | null;
+  high: number | null;
 }
 
 function rate(numerator: number, denominator: number): Rate {
-  return { numerator, denominator, rate: ratio(numerator, denominator) };
+  const { low, high } = wilson(numerator, denominator);
+  return { numerator, denominator, rate: ratio(numerator, denominator), low, high };
 }
 
 /** A lead as the labelled metrics see it: the judged score and band, whether it was handed over, whether it was won. */
@@ -52,6 +70,9 @@ export interface Classification {
   recall: number | null;
   /** Harmonic mean of precision and recall. */
   f1: number | null;
+  /** 95% intervals (Wilson) of precision and recall. */
+  precisionInterval: Interval;
+  recallInterval: Interval;
 }
 
 /** Precision, recall and F1 of "handed to sales" as a prediction of "won". */
@@ -66,7 +87,15 @@ export function classification(leads: Iterable<Pick<ScoredLead, 'handedOff' | 'w
     else if (won) fn++;
     else tn++;
   }
-  return { truePositives: tp, falsePositives: fp, falseNegatives: fn, trueNegatives: tn, ...precisionRecall(tp, fp, fn) };
+  return {
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    trueNegatives: tn,
+    ...precisionRecall(tp, fp, fn),
+    precisionInterval: wilson(tp, tp + fp),
+    recallInterval: wilson(tp, tp + fn),
+  };
 }
 
 /** Precision, recall and F1 from counts of true positives, false positives and false negatives. */
@@ -77,7 +106,19 @@ export function precisionRecall(tp: number, fp: number, fn: number): Pick<Classi
   return { precision, recall, f1 };
 }
 
-export interface BandConversion {
+/** Marks of a rate drawn from a count of leads: its 95% interval, and whether the count is under the minimum sample. */
+interface Weighed {
+  low: number | null;
+  high: number | null;
+  /** Drawn from fewer leads than the report's minimum sample. */
+  small: boolean;
+}
+
+function weighed(conversions: number, leads: number, minSample: number): Weighed {
+  return { ...wilson(conversions, leads), small: leads < minSample };
+}
+
+export interface BandConversion extends Weighed {
   band: Band;
   leads: number;
   conversions: number;
@@ -85,18 +126,20 @@ export interface BandConversion {
 }
 
 /** Conversion rate of resolved leads by the band they were judged in, hot, warm, cold. */
-export function bandConversion(leads: Iterable<Pick<ScoredLead, 'band' | 'won'>>): BandConversion[] {
-  const rows = BANDS.map((band) => ({ band, leads: 0, conversions: 0, rate: null as number | null }));
+export function bandConversion(leads: Iterable<Pick<ScoredLead, 'band' | 'won'>>, minSample = DEFAULT_MIN_SAMPLE): BandConversion[] {
+  const counts = BANDS.map(() => ({ leads: 0, conversions: 0 }));
   for (const lead of leads) {
-    const row = rows[BANDS.indexOf(lead.band)]!;
+    const row = counts[BANDS.indexOf(lead.band)]!;
     row.leads++;
     if (lead.won) row.conversions++;
   }
-  for (const row of rows) row.rate = ratio(row.conversions, row.leads);
-  return rows;
+  return BANDS.map((band, i) => {
+    const { leads: n, conversions } = counts[i]!;
+    return { band, leads: n, conversions, rate: ratio(conversions, n), ...weighed(conversions, n, minSample) };
+  });
 }
 
-export interface LiftRow {
+export interface LiftRow extends Weighed {
   /** 1 holds the highest scores. */
   decile: number;
   leads: number;
@@ -118,7 +161,7 @@ function byScoreDescending<T extends { score: number }>(leads: Iterable<T>): T[]
  * equal scores goes whole into the decile where it starts, so a decile may be
  * larger than a tenth, or empty, when many leads share a score.
  */
-export function liftTable(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>): LiftRow[] {
+export function liftTable(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>, minSample = DEFAULT_MIN_SAMPLE): LiftRow[] {
   const ranked = byScoreDescending(leads);
   const rows: LiftRow[] = Array.from({ length: DECILES }, (_, i) => ({
     decile: i + 1,
@@ -128,6 +171,9 @@ export function liftTable(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>): L
     lift: null,
     minScore: null,
     maxScore: null,
+    low: null,
+    high: null,
+    small: true,
   }));
   let row = rows[0]!;
   ranked.forEach((lead, position) => {
@@ -141,6 +187,7 @@ export function liftTable(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>): L
   for (const r of rows) {
     r.rate = ratio(r.conversions, r.leads);
     r.lift = r.rate === null || !baseRate ? null : r.rate / baseRate;
+    Object.assign(r, weighed(r.conversions, r.leads, minSample));
   }
   return rows;
 }
@@ -155,6 +202,13 @@ export interface RocPoint {
 export interface Roc {
   /** Probability that a random won lead scores above a random lost one, ties counting half; null without both. */
   auc: number | null;
+  /**
+   * 95% interval of the AUC: DeLong's, widened to a Wilson interval over the
+   * smaller class when that class is under the minimum sample or DeLong's
+   * variance vanishes (classes perfectly separated), a certainty a handful
+   * of leads cannot give.
+   */
+  interval: Interval;
   points: RocPoint[];
 }
 
@@ -162,11 +216,11 @@ export interface Roc {
  * ROC AUC by the Mann–Whitney formula with tied scores given their average
  * rank, and the ROC curve with one point per distinct score (highest first).
  */
-export function roc(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>): Roc {
+export function roc(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>, minSample = DEFAULT_MIN_SAMPLE): Roc {
   const ranked = byScoreDescending(leads);
   const positives = ranked.filter((lead) => lead.won).length;
   const negatives = ranked.length - positives;
-  if (positives === 0 || negatives === 0) return { auc: null, points: [] };
+  if (positives === 0 || negatives === 0) return { auc: null, interval: { low: null, high: null }, points: [] };
 
   const points: RocPoint[] = [{ threshold: null, falsePositiveRate: 0, truePositiveRate: 0 }];
   // Ranks ascend from the lowest score; walking from the highest, a tie group at positions [start, end) has ranks n-end+1 … n-start.
@@ -188,7 +242,17 @@ export function roc(leads: Iterable<Pick<ScoredLead, 'score' | 'won'>>): Roc {
     start = end;
   }
   const auc = (rankSumOfPositives - (positives * (positives + 1)) / 2) / (positives * negatives);
-  return { auc, points };
+  const { interval, variance } = delongAuc(
+    ranked.map((lead) => lead.score),
+    ranked.map((lead) => lead.won),
+  );
+  const smaller = Math.min(positives, negatives);
+  if (variance === 0 || smaller < minSample) {
+    const floor = wilson(auc * smaller, smaller);
+    interval.low = Math.min(interval.low ?? 1, floor.low!);
+    interval.high = Math.max(interval.high ?? 0, floor.high!);
+  }
+  return { auc, interval, points };
 }
 
 /** The middle value (the mean of the two middle values for an even count); null for none. */
@@ -298,13 +362,18 @@ export function seedKpis(records: ReadonlyArray<{ record: VersionRecord; lead: L
 
 export interface VersionMetrics {
   version: string;
-  /** Leads first seen in the period; resolved = won + lost; open = no outcome yet. */
-  leads: { total: number; resolved: number; won: number; lost: number; open: number };
+  /**
+   * Leads first seen in the period; resolved = won + lost + openCountedAsLost
+   * (open leads idle past the report's `openAsLostAfterDays`); open = the
+   * other leads without an outcome, left out of every labelled metric.
+   */
+  leads: { total: number; resolved: number; won: number; lost: number; openCountedAsLost: number; open: number };
   /** Leads whose history enters each stage at least once in the period. */
   stages: Record<Stage, number>;
   handOffs: number;
   classification: Classification;
   baseRate: number | null;
+  baseRateInterval: Interval;
   bands: BandConversion[];
   lift: LiftRow[];
   roc: Roc;
@@ -315,12 +384,18 @@ export interface VersionMetrics {
 }
 
 /** Every metric of one version of a replay. */
-export function versionMetrics(result: ReplayResult, index: number): VersionMetrics {
-  return columnMetrics(replayColumns(result, [index]), 0);
+export function versionMetrics(result: ReplayResult, index: number, options: ReportOptions = {}): VersionMetrics {
+  return columnMetrics(countOpenAsLost(replayColumns(result, [index]), options.openAsLostAfterDays ?? null), 0, options);
 }
 
-/** Every metric of the version at `index` of a replay's columns. */
-export function columnMetrics(columns: ReplayColumns, index: number): VersionMetrics {
+/**
+ * Every metric of the version at `index` of a replay's columns, whose open
+ * leads are already labelled as the report counts them ({@link countOpenAsLost}).
+ * Without any lost lead, precision (and F1) are unknown rather than 100%: every
+ * hand-off would count as right only because nothing could be wrong.
+ */
+export function columnMetrics(columns: ReplayColumns, index: number, options: ReportOptions = {}): VersionMetrics {
+  const minSample = options.minSample ?? DEFAULT_MIN_SAMPLE;
   const v = columns.versions[index];
   if (v === undefined) throw new RangeError(`no version at index ${index} (columns hold ${columns.versions.length})`);
   const { firstTouch, outcome } = columns.leads;
@@ -333,6 +408,7 @@ export function columnMetrics(columns: ReplayColumns, index: number): VersionMet
   const kpis = new KpiTally();
   const hot = BANDS.indexOf('hot');
   let won = 0;
+  let openAsLost = 0;
   for (let i = 0; i < total; i++) {
     const reached = v.reached[i]!;
     for (let s = 0; reached >> s; s++) if ((reached >> s) & 1) reachedCounts[s]!++;
@@ -340,6 +416,7 @@ export function columnMetrics(columns: ReplayColumns, index: number): VersionMet
     const isWon = outcome[i] === OUTCOME.won;
     if (outcome[i] !== OUTCOME.open) {
       if (isWon) won++;
+      if (outcome[i] === OUTCOME.openAsLost) openAsLost++;
       scored.push({ score: v.score[i]!, band: bandAt(v, i), handedOff, won: isWon });
     }
     if (handedOff) {
@@ -349,17 +426,27 @@ export function columnMetrics(columns: ReplayColumns, index: number): VersionMet
     kpis.add(v.kpis[i]!, handedOff && v.handOffBand[i] === hot, isWon);
   }
   STAGES.forEach((stage, s) => (stages[stage] = reachedCounts[s]!));
+  const judged = classification(scored);
+  if (won === scored.length) Object.assign(judged, { precision: null, f1: null, precisionInterval: { low: null, high: null } });
 
   return {
     version: v.version,
-    leads: { total, resolved: scored.length, won, lost: scored.length - won, open: total - scored.length },
+    leads: {
+      total,
+      resolved: scored.length,
+      won,
+      lost: scored.length - won - openAsLost,
+      openCountedAsLost: openAsLost,
+      open: total - scored.length,
+    },
     stages,
     handOffs: handOffTimes.length,
-    classification: classification(scored),
+    classification: judged,
     baseRate: ratio(won, scored.length),
-    bands: bandConversion(scored),
-    lift: liftTable(scored),
-    roc: roc(scored),
+    baseRateInterval: wilson(won, scored.length),
+    bands: bandConversion(scored, minSample),
+    lift: liftTable(scored, minSample),
+    roc: roc(scored, minSample),
     medianDaysToHandOff: median(daysToHandOff),
     kpis: kpis.kpis(),
     workload: workload(handOffTimes, periodWeeks(columns.period)),
@@ -368,19 +455,36 @@ export function columnMetrics(columns: ReplayColumns, index: number): VersionMet
 
 export interface ReplayReport {
   period: ReplayResult['period'];
+  /** How leads were judged and counted. */
+  options: { horizonDays: number; openAsLostAfterDays: number | null; minSample: number };
   events: ReplayResult['events'];
   versions: VersionMetrics[];
-  /** Each later version against the first (the baseline). */
+  /** Each later version against the first (the baseline), with a verdict per measure. */
   diffs: VersionDiff[];
+  /** What a reader must know to weigh the figures: open leads, missing outcomes, small samples, AUCs below chance. */
+  notes: ReportNote[];
 }
 
-/** The whole comparison of a replay: every version's metrics, and each version against the first. */
-export function replayReport(result: ReplayResult): ReplayReport {
-  const columns = replayColumns(result);
+/** The options a report states, defaults filled in. */
+export function reportOptions(columns: Pick<ReplayColumns, 'horizonDays'>, options: ReportOptions = {}): ReplayReport['options'] {
+  return {
+    horizonDays: columns.horizonDays,
+    openAsLostAfterDays: options.openAsLostAfterDays ?? null,
+    minSample: options.minSample ?? DEFAULT_MIN_SAMPLE,
+  };
+}
+
+/** The whole comparison of a replay: every version's metrics, each version against the first, and the notes on them. */
+export function replayReport(result: ReplayResult, options: ReportOptions = {}): ReplayReport {
+  const columns = countOpenAsLost(replayColumns(result), options.openAsLostAfterDays ?? null);
+  const versions = columns.versions.map((_, i) => columnMetrics(columns, i, options));
+  const stated = reportOptions(columns, options);
   return {
     period: result.period,
+    options: stated,
     events: result.events,
-    versions: columns.versions.map((_, i) => columnMetrics(columns, i)),
+    versions,
     diffs: columns.versions.slice(1).map((to) => diffColumns(columns.leads, columns.versions[0]!, to)),
+    notes: reportNotes(versions, stated),
   };
 }

@@ -37,7 +37,7 @@ export const OUTCOME_EVENT_TYPES = { won: 'deal_won', lost: 'deal_lost' } as con
  * (they move stages where the version allows), but a stage they cause is never
  * the version's hand-off: that would credit a version with sales' own work.
  */
-const FEEDBACK_EVENT_TYPES: ReadonlySet<string> = new Set([
+export const FEEDBACK_EVENT_TYPES: ReadonlySet<string> = new Set([
   'sales_accepted',
   'sales_rejected',
   'sales_qualified',

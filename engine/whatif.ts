@@ -5,8 +5,8 @@
  * threshold is a binary search, fast enough for a slider.
  *
  * Semantics: at threshold t a lead counts as handed over, at the first time
- * its score after an activity event reached t, before its outcome and within
- * the period. This is the default hand-off rule ("score reaches the MQL
+ * its score after an activity event reached t, within the lead's horizon
+ * (outcome events never applied) and within the period. This is the default hand-off rule ("score reaches the MQL
  * threshold on activity") with two simplifications, both exact at the
  * version's own threshold for leads that follow that rule:
  * - stage guards are ignored: a lead whose stage would have blocked the
@@ -91,8 +91,8 @@ export function thresholdCurve(result: ReplayResult, index: number): ThresholdCu
   return columnCurve(replayColumns(result, [index]), 0);
 }
 
-/** The code of a lead's highest step, by the lead's OUTCOME code (open, won, lost). */
-const HIGHEST_STEP: readonly number[] = [OPEN, WON, LOST];
+/** The code of a lead's highest step, by the lead's OUTCOME code (open, won, lost, open counted as lost). */
+const HIGHEST_STEP: readonly number[] = [OPEN, WON, LOST, LOST];
 
 /**
  * The threshold curve of the version at `index` of a replay's columns. Each

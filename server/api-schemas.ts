@@ -232,7 +232,21 @@ export const comparisonBody = z
       .max(MAX_COMPARED_VERSIONS)
       .describe('The versions to compare, the baseline first'),
     since: isoTime.optional().describe('Only leads first seen at or after this time'),
-    until: isoTime.optional().describe('Events at or after this time are left out; open leads are judged at this time'),
+    until: isoTime.optional().describe('Events at or after this time are left out; the period ends here'),
+    horizonDays: z
+      .number()
+      .positive()
+      .max(3650)
+      .optional()
+      .describe(
+        "Days after a lead's first activity within which a version's hand-off counts; a lead never handed over is judged after its last event within them (default 90)",
+      ),
+    openAsLostAfterDays: z
+      .number()
+      .positive()
+      .max(3650)
+      .optional()
+      .describe('Count leads without an outcome, idle for longer than this many days before the end of the period, as not converted'),
     source: z
       .enum(COMPARISON_SOURCES)
       .default('replay')
@@ -246,6 +260,17 @@ export const comparisonBody = z
   .openapi('ComparisonRequest');
 export const comparisonStarted = z.object({ id: z.string() }).openapi('ComparisonStarted');
 export const comparisonIdParams = z.object({ id: z.string().min(1).max(100) });
+export const changesQuery = z.object({
+  diff: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_COMPARED_VERSIONS)
+    .default(0)
+    .describe('Which difference: 0 is the second version against the first'),
+  outcome: z.enum(['won', 'lost', 'open']).optional().describe('Only leads with this outcome (open: no recorded outcome)'),
+  kind: z.enum(['band', 'hand-off', 'stage']).optional().describe('Only leads with this kind of change'),
+});
 export const comparisonReply = z
   .object({
     id: z.string(),
@@ -255,13 +280,15 @@ export const comparisonReply = z
     source: z.enum(COMPARISON_SOURCES),
     since: z.string().nullable(),
     until: z.string().nullable(),
+    horizonDays: z.number().nullable(),
+    openAsLostAfterDays: z.number().nullable(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     error: z.string().optional(),
     report: object
       .optional()
       .describe(
-        'Once done: period, events, per-version metrics (`versions`), each later version against the first (`diffs`), per-version threshold what-if curves (`whatIf`), and `notes`',
+        'Once done: period, `options` (horizon, open leads counted as lost, minimum sample), events, per-version metrics with 95% intervals (`versions`), each later version against the first with a paired verdict per measure (`diffs`), per-version threshold what-if curves (`whatIf`), and `notes` (`{ code, message, version? }`: open leads, missing outcomes, small samples, AUC below chance)',
       ),
   })
   .openapi('Comparison');

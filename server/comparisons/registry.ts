@@ -26,6 +26,9 @@ export interface Comparison {
   source: ComparisonSource;
   since: string | null;
   until: string | null;
+  /** The judgement horizon asked for (null: the engine's default, stated in the report's options). */
+  horizonDays: number | null;
+  openAsLostAfterDays: number | null;
   startedAt: string;
   finishedAt: string | null;
   error?: string;
@@ -61,6 +64,8 @@ export class Comparisons {
       source: request.source,
       since: request.since ?? null,
       until: request.until ?? null,
+      horizonDays: request.horizonDays ?? null,
+      openAsLostAfterDays: request.openAsLostAfterDays ?? null,
       startedAt: this.now().toISOString(),
       finishedAt: null,
     };

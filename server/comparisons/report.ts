@@ -14,8 +14,13 @@
 import {
   columnCurve,
   columnMetrics,
+  countOpenAsLost,
   diffColumns,
   replayColumns,
+  reportNotes,
+  reportOptions,
+  type ReportNote,
+  type ReportOptions,
   type ReplayColumns,
   type ReplayReport,
   type ReplayResult,
@@ -33,8 +38,6 @@ export interface ComparisonReport extends ReplayReport {
   source: ComparisonSource;
   /** One threshold what-if curve per version, in the order of `versions`. */
   whatIf: ThresholdCurve[];
-  /** What the figures could not take into account, in words (shadow comparisons). */
-  notes: string[];
 }
 
 /** The report's share of some of the versions, from the columns of the whole history. */
@@ -60,11 +63,14 @@ function leadSummary(columns: ReplayColumns): ReportPart['leads'] {
   return { count: ids.length, first: ids[0] ?? null, last: ids[ids.length - 1] ?? null };
 }
 
-/** The part of the report of the versions at `indexes`, whose columns `columns` holds (in that order). */
-export function reportPart(columns: ReplayColumns, indexes: readonly number[]): ReportPart {
+/**
+ * The part of the report of the versions at `indexes`, whose columns `columns`
+ * holds (in that order), its open leads labelled as the report counts them.
+ */
+export function reportPart(columns: ReplayColumns, indexes: readonly number[], options: ReportOptions = {}): ReportPart {
   return {
     indexes: [...indexes],
-    metrics: indexes.map((_, i) => columnMetrics(columns, i)),
+    metrics: indexes.map((_, i) => columnMetrics(columns, i, options)),
     whatIf: indexes.map((_, i) => columnCurve(columns, i)),
     unknownTypes: columns.events.unknownTypes,
     columns: columns.versions,
@@ -74,13 +80,15 @@ export function reportPart(columns: ReplayColumns, indexes: readonly number[]): 
 
 /**
  * The report from the parts of every version; `columns` are any of the
- * parts' columns (all read the same history: same period, events and leads).
+ * parts' columns (all read the same history: same period, events and leads,
+ * labelled alike). `notes` come before the report's own.
  */
 export function assembleReport(
   source: ComparisonSource,
   columns: ReplayColumns,
   parts: readonly ReportPart[],
-  notes: string[] = [],
+  options: ReportOptions = {},
+  notes: ReportNote[] = [],
 ): ComparisonReport {
   const count = parts.reduce((sum, part) => sum + part.indexes.length, 0);
   const versions = new Array<VersionMetrics>(count);
@@ -102,21 +110,27 @@ export function assembleReport(
   }
   const events = { ...columns.events, unknownTypes };
   const diffs = judged.slice(1).map((to) => diffColumns(columns.leads, judged[0]!, to));
-  return { source, period: columns.period, events, versions, diffs, whatIf, notes };
+  const stated = reportOptions(columns, options);
+  return {
+    source,
+    period: columns.period,
+    options: stated,
+    events,
+    versions,
+    diffs,
+    whatIf,
+    notes: [...notes, ...reportNotes(versions, stated)],
+  };
 }
 
 /** The report of a result holding every version. Deterministic. */
-export function comparisonReport(result: ReplayResult, source: ComparisonSource, notes: string[] = []): ComparisonReport {
-  const columns = replayColumns(result);
-  return assembleReport(
-    source,
-    columns,
-    [
-      reportPart(
-        columns,
-        result.versions.map((_, i) => i),
-      ),
-    ],
-    notes,
-  );
+export function comparisonReport(
+  result: ReplayResult,
+  source: ComparisonSource,
+  options: ReportOptions = {},
+  notes: ReportNote[] = [],
+): ComparisonReport {
+  const columns = countOpenAsLost(replayColumns(result), options.openAsLostAfterDays ?? null);
+  const indexes = result.versions.map((_, i) => i);
+  return assembleReport(source, columns, [reportPart(columns, indexes, options)], options, notes);
 }

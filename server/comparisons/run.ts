@@ -23,8 +23,12 @@ export interface ComparisonRequest {
   ruleSets: CompiledRuleSet[];
   /** Only leads first seen at or after this time. */
   since?: string;
-  /** Events at or after this time are not read; open leads are judged then. */
+  /** Events at or after this time are not read. */
   until?: string;
+  /** Days after a lead's first event within which a hand-off counts and after which it is judged (engine default when absent). */
+  horizonDays?: number;
+  /** Open leads idle for longer than this many days before the end of the period count as not converted. */
+  openAsLostAfterDays?: number;
   /** Shadow source: the version evaluated in shadow (the others' results are the live ones). */
   challenger?: string;
 }
@@ -100,6 +104,8 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       owners,
       ...(request.since !== undefined && { since: request.since }),
       ...(request.until !== undefined && { until: request.until }),
+      ...(request.horizonDays !== undefined && { horizonDays: request.horizonDays }),
+      ...(request.openAsLostAfterDays !== undefined && { openAsLostAfterDays: request.openAsLostAfterDays }),
       ...(request.challenger !== undefined && { challenger: request.challenger }),
       pages: channel.receiver,
       peers,

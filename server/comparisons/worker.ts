@@ -21,6 +21,7 @@ import { parentPort } from 'node:worker_threads';
 import {
   columnBuffers,
   ColumnsBuilder,
+  countOpenAsLost,
   loadRuleSetOrThrow,
   mergeColumns,
   replayShare,
@@ -31,6 +32,8 @@ import {
   type ReplayColumns,
   type ReplayOptions,
   type ReplayResult,
+  type ReportNote,
+  type ReportOptions,
   type RuleSetDefinition,
 } from '../../engine/index';
 import { post, receive, type ChannelEnd } from './channel';
@@ -64,6 +67,8 @@ export interface WorkerInput {
   owners: number[][];
   since?: string;
   until?: string;
+  horizonDays?: number;
+  openAsLostAfterDays?: number;
   /** Shadow source: which version's results are the challenger's; the others' are the live results. */
   challenger?: string;
   /** Where pages of history arrive. */
@@ -123,7 +128,7 @@ function* events(): Generator<LeadEvent> {
   }
 }
 
-function foldShadow(ruleSets: CompiledRuleSet[], options: ReplayOptions): { result: ReplayResult; notes: string[] } {
+function foldShadow(ruleSets: CompiledRuleSet[], options: ReplayOptions): { result: ReplayResult; notes: ReportNote[] } {
   const shadowIndex = ruleSets.findIndex((ruleSet) => ruleSet.version === input.challenger);
   const fold = new StoredResultsFold(ruleSets, options);
   let otherVersions = 0;
@@ -143,13 +148,28 @@ function foldShadow(ruleSets: CompiledRuleSet[], options: ReplayOptions): { resu
       });
     }
   }
-  const notes = [
-    'Built from stored results: live results as each event was evaluated on arrival, challenger results from shadow evaluation.',
-    'Only leads the challenger has evaluated are compared.',
-    'Open leads are judged on their score after their last event, without decay to the end of the period.',
+  const notes: ReportNote[] = [
+    {
+      code: 'shadow-stored-results',
+      message: 'Built from stored results: live results as each event was evaluated on arrival, challenger results from shadow evaluation.',
+    },
+    { code: 'shadow-challenger-leads', message: 'Only leads the challenger has evaluated are compared.' },
+    {
+      code: 'shadow-after-outcome',
+      message: 'An event after an outcome within the horizon was evaluated live with the outcome applied; a replay leaves the outcome out.',
+    },
   ];
-  if (otherVersions > 0) notes.push(`${otherVersions} live results were computed by a version active earlier, not by the one named.`);
+  if (otherVersions > 0)
+    notes.push({
+      code: 'shadow-other-versions',
+      message: `${otherVersions} live results were computed by a version active earlier, not by the one named.`,
+    });
   return { result: fold.result(), notes };
+}
+
+/** How the report counts open leads, from the job. */
+function reportOptions(): ReportOptions {
+  return { openAsLostAfterDays: input.openAsLostAfterDays ?? null };
 }
 
 /** The peers' next message each, in worker order. */
@@ -191,21 +211,26 @@ function replayPart(ruleSets: CompiledRuleSet[], options: ReplayOptions): { colu
   }
   const mine = input.owners[input.worker]!;
   if (mine.length === 0) return null;
-  const columns = mergeColumns([selectVersions(replayed, mine), ...fromPeers<ReplayColumns>(others)]);
-  return { columns, part: reportPart(columns, mine) };
+  const merged = mergeColumns([selectVersions(replayed, mine), ...fromPeers<ReplayColumns>(others)]);
+  const columns = countOpenAsLost(merged, input.openAsLostAfterDays ?? null);
+  return { columns, part: reportPart(columns, mine, reportOptions()) };
 }
 
 /** Runs this worker's share; returns the report when this worker assembles it, null when its part went to the one that does. */
 function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
   const ruleSets = input.definitions.map((definition) => loadRuleSetOrThrow(definition));
-  const options = { ...(input.since !== undefined && { since: input.since }), ...(input.until !== undefined && { until: input.until }) };
+  const options = {
+    ...(input.since !== undefined && { since: input.since }),
+    ...(input.until !== undefined && { until: input.until }),
+    ...(input.horizonDays !== undefined && { horizonDays: input.horizonDays }),
+  };
   send({ type: 'ready' });
   const started = performance.now();
   let report: ComparisonReport;
   if (input.source === 'shadow') {
     const { result, notes } = foldShadow(ruleSets, options);
     folded = performance.now();
-    report = comparisonReport(result, 'shadow', notes);
+    report = comparisonReport(result, 'shadow', reportOptions(), notes);
   } else {
     const replayed = replayPart(ruleSets, options);
     if (!replayed) return null;
@@ -214,7 +239,7 @@ function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
       return null;
     }
     const owners = input.owners.flatMap((indexes, w) => (w !== 0 && indexes.length > 0 ? [w] : []));
-    report = assembleReport('replay', replayed.columns, [replayed.part, ...fromPeers<ReportPart>(owners)]);
+    report = assembleReport('replay', replayed.columns, [replayed.part, ...fromPeers<ReportPart>(owners)], reportOptions());
   }
   const reported = performance.now();
   const json = JSON.stringify(report);

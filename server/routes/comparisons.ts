@@ -4,8 +4,8 @@
  * stored as events arrived), then followed by id until the report is ready.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { CompiledRuleSet } from '../../engine/index';
-import { comparisonBody, comparisonIdParams, comparisonReply, comparisonStarted } from '../api-schemas';
+import { changesCsv, type CompiledRuleSet, type VersionDiff } from '../../engine/index';
+import { changesQuery, comparisonBody, comparisonIdParams, comparisonReply, comparisonStarted } from '../api-schemas';
 import type { Comparison } from '../comparisons/registry';
 import type { AppEnv, Services } from '../context';
 import { route } from '../http';
@@ -78,6 +78,8 @@ export function comparisonRoutes(app: OpenAPIHono<AppEnv>): void {
         ruleSets,
         ...(body.since !== undefined && { since: normaliseTime(body.since) }),
         ...(body.until !== undefined && { until: normaliseTime(body.until) }),
+        ...(body.horizonDays !== undefined && { horizonDays: body.horizonDays }),
+        ...(body.openAsLostAfterDays !== undefined && { openAsLostAfterDays: body.openAsLostAfterDays }),
         ...(challenger !== undefined && { challenger }),
       });
       c.header('Location', `/v1/comparisons/${comparison.id}`);
@@ -105,6 +107,41 @@ export function comparisonRoutes(app: OpenAPIHono<AppEnv>): void {
       const comparison = c.var.services.comparisons.get(params.id);
       if (!comparison) throw notFound(`No comparison "${params.id}" (finished ones are kept in memory, the last 20, until a restart).`);
       return c.body(replyText(comparison), 200, { 'Content-Type': 'application/json' });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/comparisons/{id}/changes.csv',
+      tag: 'Comparisons',
+      summary: 'The leads that change between two versions, as CSV',
+      description:
+        "One row per changed lead of a finished comparison: outcome, kinds of change, each version's judged score, band, hand-off and final stage, the thresholds that moved it and the per-rule point differences (at the same moment for both versions). Filter by `outcome` and `kind`.",
+      roles: ['editor', 'sales'],
+      params: comparisonIdParams,
+      query: changesQuery,
+      responses: {
+        200: { description: 'text/csv, header line first' },
+        404: { description: 'No such comparison, or no such difference' },
+        409: { description: 'The comparison is not done' },
+      },
+    },
+    (c, { params, query }) => {
+      const comparison = c.var.services.comparisons.get(params.id);
+      if (!comparison) throw notFound(`No comparison "${params.id}" (finished ones are kept in memory, the last 20, until a restart).`);
+      if (comparison.report === undefined)
+        throw conflict(`Comparison "${params.id}" is ${comparison.status}: its changed leads are known once it is done.`);
+      const { diffs } = JSON.parse(comparison.report) as { diffs: VersionDiff[] };
+      const diff = diffs[query.diff];
+      if (!diff) throw notFound(`Comparison "${params.id}" has ${diffs.length} difference(s); diff=${query.diff} is none of them.`);
+      const filter = { ...(query.outcome && { outcome: query.outcome }), ...(query.kind && { kind: query.kind }) };
+      const name = `changes-${diff.from}-${diff.to}.csv`.replace(/[^\w.-]/g, '_');
+      return c.body(changesCsv(diff, filter), 200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="${name}"`,
+      });
     },
   );
 }

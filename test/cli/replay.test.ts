@@ -25,7 +25,7 @@ describe('leadflow replay --json', () => {
     expect(report.source).toBe('replay');
     expect(report.events).toEqual({ read: 13, beforePeriod: 0, unknownTypes: [{}, {}] });
     const [v1, v2] = report.versions;
-    expect(v1.leads).toEqual({ total: 5, resolved: 4, won: 2, lost: 2, open: 1 });
+    expect(v1.leads).toEqual({ total: 5, resolved: 4, won: 2, lost: 2, openCountedAsLost: 0, open: 1 });
     // v1 hands over a only; v2 hands over a, c and d.
     expect([v1.handOffs, v2.handOffs]).toEqual([1, 3]);
     expect(v1.classification).toMatchObject({
@@ -61,7 +61,7 @@ describe('leadflow replay --json', () => {
     expect([v1.lift[0].lift, v2.lift[0].lift]).toEqual([2, 2]);
     expect(v1.workload).toMatchObject({ weeks: [{ week: '2024-W01', handOffs: 1 }], meanPerWeek: 1, peakPerWeek: 1 });
     expect(v2.workload).toMatchObject({ weeks: [{ week: '2024-W01', handOffs: 3 }], meanPerWeek: 3, peakPerWeek: 3 });
-    expect(v1.kpis.hotLeadConversion).toEqual({ numerator: 1, denominator: 1, rate: 1 });
+    expect(v1.kpis.hotLeadConversion).toMatchObject({ numerator: 1, denominator: 1, rate: 1 });
     const [diff] = report.diffs;
     expect(diff.changes.map((c: any) => c.leadId)).toEqual(['a', 'c', 'd']);
     expect(diff).toMatchObject({ from: 'v1', to: 'v2', leads: 5, bandChanged: 1, handOffChanged: 2, stageChanged: 2 });
@@ -95,16 +95,37 @@ describe('leadflow replay (table)', () => {
     const lines = stdout.split('\n');
     const row = (name: string) => lines.find((line) => line.startsWith(name))?.replace(/\s+/g, ' ');
     expect(lines[0]).toBe('Replayed 13 events from 2024-01-01T09:00:00.000Z to 2024-01-01T12:00:00.000Z');
-    expect(lines[1]).toBe('5 leads: 2 won, 2 lost, 1 open (open leads judged at 2024-01-01T12:00:00.000Z)');
+    expect(lines[1]).toBe(
+      '5 leads: 2 won, 2 lost, 1 open; each judged at its hand-off within 90 days of its first activity, else after its last event within them',
+    );
     expect(row('Hand-offs ')).toBe('Hand-offs 1 3');
-    expect(row('Precision')).toBe('Precision 100.0% 66.7%');
-    expect(row('Recall')).toBe('Recall 50.0% 100.0%');
+    // Wilson intervals: 1 of 1 is 100% (20.7–100%); 2 of 3 is 66.7% (20.8–93.9%); 1 of 2 is 50% (9.5–90.5%); 2 of 2 is 100% (34.2–100%).
+    expect(row('Precision')).toBe('Precision 100.0% (20.7–100.0%) 66.7% (20.8–93.9%)');
+    expect(row('Recall')).toBe('Recall 50.0% (9.5–90.5%) 100.0% (34.2–100.0%)');
     expect(row('F1')).toBe('F1 0.667 0.800');
-    expect(row('AUC')).toBe('AUC 1.000 0.875');
-    expect(row('Conversion, warm')).toBe('Conversion, warm 50.0% (1/2) 66.7% (2/3)');
+    // Two won and two lost leads: no AUC from them can be narrower than a Wilson interval over two leads.
+    expect(row('AUC')).toBe('AUC 1.000 (0.342–1.000) 0.875 (0.264–1.000)');
+    expect(row('Conversion, warm')).toBe('Conversion, warm 50.0% (1/2, few) 66.7% (2/3, few)');
     expect(row('Top-decile lift')).toBe('Top-decile lift 2.00× 2.00×');
+    expect(stdout).toContain('Note: Only 4 leads are resolved, fewer than 30');
+    expect(stdout).toContain('v2 against v1 on 4 resolved of 5 leads: no detectable difference in hand-offs (+200%');
+    expect(stdout).toContain('no detectable difference in precision (−33.3 points');
     expect(stdout).toContain('v1 → v2: 3 of 5 leads change (band 1, hand-off 2, final stage 2)');
-    expect(row('  a ')).toBe(' a won 60 hot, handed off, mql 30 warm, handed off, mql –');
+    // a is judged at each version's hand-off, 60 under v1, 30 under v2: the MQL threshold moved it, no rule did.
+    expect(row('  a ')).toBe(' a won 60 hot, handed off, mql 30 warm, handed off, mql mql 60→30 –');
+  });
+
+  it('counts open leads idle long enough as lost, and judges within the horizon asked for', async () => {
+    // Every event falls within three hours: with --open-as-lost-after 0.1 (2.4 hours) the lead open since 09:00 counts as lost.
+    const { code, stdout, stderr } = await replay('--versions', 'v1,v2', '--json', '--horizon', '30d', '--open-as-lost-after', '0.1');
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.options).toEqual({ horizonDays: 30, openAsLostAfterDays: 0.1, minSample: 30 });
+    expect(report.versions[0].leads).toMatchObject({ resolved: 5, lost: 2, openCountedAsLost: 1, open: 0 });
+    expect(report.notes.map((note: any) => note.code)).toContain('open-as-lost');
+    const bad = await replay('--versions', 'v1,v2', '--horizon', 'soon');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('--horizon must be a positive number of days up to 3650, like 90d or 12w, not "soon"');
   });
 
   it('explains what is wrong with its arguments', async () => {

