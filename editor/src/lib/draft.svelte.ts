@@ -1,11 +1,15 @@
 /**
  * The rule set being edited: a copy of a stored version, the note for the
  * version it will become, and the problems the server found in it (from the
- * live preview or from saving), each kept under its JSON path. Shared by the
+ * live preview or from saving) and the mistakes the editor finds in its
+ * conditions itself, each kept under its JSON path. Shared by the
  * rules pages through a context, so switching tabs keeps the edits.
  */
 import { getContext, setContext } from 'svelte';
 import type { FieldError, RuleSetDefinition } from './api';
+import type { Translate } from './i18n/translate';
+import { checkRuleSet, describeCheck } from './logic/check';
+import { problemMessage } from './logic/problems';
 
 const KEY = Symbol('draft');
 /** Unsaved edits survive a reload of the tab. */
@@ -32,9 +36,24 @@ export class Draft {
   base = $state.raw<{ version: string; definition: RuleSetDefinition } | null>(null);
   rules = $state<RuleSetDefinition | null>(null);
   note = $state('');
+  /** The server's problems with the draft, as it reported them. */
   problems = $state<FieldError[]>([]);
+  readonly #t: Translate;
+
+  constructor(t: Translate) {
+    this.#t = t;
+  }
 
   readonly payload = $derived(this.rules ? ruleSetPayload($state.snapshot(this.rules) as RuleSetDefinition) : null);
+  /** Mistakes in the draft's conditions that the server would accept (misspelled fields, text for numbers). */
+  readonly checks = $derived(this.rules ? checkRuleSet(this.rules) : []);
+
+  /** Everything wrong with the draft, in the user's words: the server's problems, then the draft's own checks. */
+  readonly allProblems = $derived<FieldError[]>([
+    ...this.problems.map((p) => ({ path: p.path, message: problemMessage(p, this.#t) })),
+    ...this.checks.map(({ path, check }) => ({ path, message: describeCheck(check, this.#t, this.rules?.eventTypes ?? []) })),
+  ]);
+
   readonly dirty = $derived(
     this.base !== null && this.payload !== null && JSON.stringify(this.payload) !== JSON.stringify(ruleSetPayload(this.base.definition)),
   );
@@ -84,12 +103,21 @@ export class Draft {
     this.problems = errors.map((e) => ({ path: normalisePath(e.path), message: e.message }));
   }
 
-  /** The message for exactly this path, if the server found a problem there. */
-  errorAt = (path: string): string | undefined => this.problems.find((p) => p.path === path)?.message;
+  /**
+   * The server's first problem at or under a condition's path: what a condition builder shows below its
+   * rows, which show the draft's own checks themselves.
+   */
+  serverErrorUnder = (prefix: string): string | undefined => {
+    const problem = this.problems.find((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`));
+    return problem && problemMessage(problem, this.#t);
+  };
+
+  /** The message for exactly this path, if the draft has a problem there. */
+  errorAt = (path: string): string | undefined => this.allProblems.find((p) => p.path === path)?.message;
 
   /** Problems at or under a path (a condition's own path and its inner parts). */
   errorsUnder = (prefix: string): FieldError[] =>
-    this.problems.filter((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`));
+    this.allProblems.filter((p) => p.path === prefix || p.path.startsWith(`${prefix}.`) || p.path.startsWith(`${prefix}[`));
 }
 
 export function setDraft(draft: Draft): Draft {

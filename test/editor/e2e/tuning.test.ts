@@ -140,6 +140,100 @@ describe('the draft', () => {
   });
 });
 
+describe('a new fit rule', () => {
+  it('is created from scratch: add a rule, make it fit, give it a condition and save', async () => {
+    await freshRules();
+    const before = (await definitionOf('v1')).scoring.length;
+    await page.getByRole('button', { name: '+ Add scoring rule' }).click();
+    const row = scoringRows().nth(before);
+    await row.getByRole('textbox', { name: `Rule ${before + 1}` }).fill('Large company');
+    await row.getByLabel('Kind').selectOption('fit');
+    await row.getByRole('spinbutton', { name: 'Points for “Large company”' }).fill('15');
+    // A new rule opens with its condition builder.
+    const builder = page.getByRole('group', { name: 'Condition: Large company' });
+    await builder.getByRole('button', { name: '+ Add condition' }).click();
+    await builder.getByLabel('Field', { exact: true }).selectOption({ label: 'Company size (employees)' });
+    await builder.getByLabel('Operator').selectOption({ label: 'is at least' });
+    await builder.getByLabel('Value', { exact: true }).fill('200');
+    await expect.poll(() => page.getByTestId('condition-words').textContent()).toBe('Company size (employees) ≥ 200');
+
+    await page.getByLabel('Note for this version').fill('Large companies fit better');
+    await page.getByTestId('save-version').click();
+    await page.waitForURL(/\/versions\/v\d+\?saved=1/);
+    const saved = new URL(page.url()).pathname.split('/').pop()!;
+    const rule = (await definitionOf(saved)).scoring.find((r) => r.label === 'Large company');
+    expect(rule).toEqual({
+      id: expect.any(String),
+      label: 'Large company',
+      kind: 'fit',
+      points: 15,
+      when: { '>=': [{ var: 'lead.attributes.companySize' }, 200] },
+    });
+  });
+
+  it('says in words, not in validator terms, that an engagement rule needs an event type', async () => {
+    await freshRules();
+    await page.getByRole('button', { name: '+ Add scoring rule' }).click();
+    const picker = scoringRows().last().locator('details.picker');
+    await picker.locator('summary').click();
+    await picker.locator('fieldset').getByText('Email opened', { exact: true }).click();
+    const problems = page.getByTestId('draft-problems');
+    await expect.poll(() => problems.textContent()).toContain('Choose at least one event type.');
+    expect(await problems.textContent()).not.toContain('Too small');
+  });
+});
+
+describe('conditions', () => {
+  async function firstConditionRow() {
+    await freshRules();
+    await scoringRows().first().getByRole('button', { name: 'Edit condition' }).click();
+    const builder = page.getByTestId('condition-builder');
+    await builder.getByRole('button', { name: '+ Add condition' }).first().click();
+    const condition = builder.getByTestId('condition-row').last();
+    await condition.getByLabel('Field', { exact: true }).selectOption({ label: 'Company size (employees)' });
+    await condition.getByLabel('Operator').selectOption({ label: 'is greater than' });
+    return condition;
+  }
+
+  it('refuses an empty number instead of comparing with ""', async () => {
+    const condition = await firstConditionRow();
+    const value = condition.getByLabel('Value', { exact: true });
+    await value.fill('50');
+    await value.fill('');
+    expect(await value.getAttribute('aria-invalid')).toBe('true');
+    expect((await condition.getByRole('alert').textContent())?.trim()).toBe('Enter a number.');
+    expect(await page.getByTestId('save-version').isDisabled()).toBe(true);
+    expect(await page.getByTestId('draft-problems').textContent()).toContain('Enter a number.');
+
+    await value.fill('75');
+    await expect.poll(() => condition.getByRole('alert').count()).toBe(0);
+    expect(await page.getByTestId('save-version').isDisabled()).toBe(false);
+  });
+
+  it('keeps the operator when “Other field…” is chosen, and offers the field meant for a misspelled one', async () => {
+    const condition = await firstConditionRow();
+    await condition.getByLabel('Value', { exact: true }).fill('50');
+    await condition.getByLabel('Field', { exact: true }).selectOption({ label: 'Other field…' });
+    expect(await condition.getByLabel('Operator').inputValue()).toBe('>');
+
+    const path = condition.getByLabel('Field path');
+    await path.fill('lead.attributes.companySise');
+    await path.press('Enter');
+    await expect.poll(() => condition.getByRole('alert').textContent()).toContain('“lead.attributes.companySise” is not a field');
+    expect(await condition.getByLabel('Operator').inputValue()).toBe('>');
+    expect(await page.getByTestId('save-version').isDisabled()).toBe(true);
+    await condition.getByRole('button', { name: 'Use Company size (employees)' }).click();
+    await expect.poll(() => condition.getByLabel('Field', { exact: true }).inputValue()).toBe('lead.attributes.companySize');
+    expect(await condition.getByRole('alert').count()).toBe(0);
+    expect(await condition.getByLabel('Value', { exact: true }).inputValue()).toBe('50');
+
+    await condition.getByLabel('Field', { exact: true }).selectOption({ label: 'Other field…' });
+    await path.fill('score.');
+    await path.press('Enter');
+    await expect.poll(() => condition.getByRole('alert').textContent()).toContain('“score.” is not a field');
+  });
+});
+
 describe('a lead’s timeline', () => {
   /** A demo lead whose score fell while time passed. */
   async function decayedLead(): Promise<string> {

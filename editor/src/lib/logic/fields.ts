@@ -49,7 +49,39 @@ const STATIC_FIELDS: ReadonlyArray<{ path: string; type: FieldType; group: Field
   { path: 'timing.recycleLostAfterDays', type: 'number', group: 'limits' },
 ];
 
-const COUNT_PREFIX = 'history.counts.';
+export const COUNT_PREFIX = 'history.counts.';
+export const ATTRIBUTE_PREFIX = 'lead.attributes.';
+export const PROPERTY_PREFIX = 'event.properties.';
+
+/** Paths every condition can read besides the catalogue's: the whole objects, times and ids. */
+const OTHER_PATHS = [
+  'now',
+  'event',
+  'event.id',
+  'event.occurredAt',
+  'event.properties',
+  'lead',
+  'lead.id',
+  'lead.attributes',
+  'score',
+  'history',
+  'history.counts',
+  'history.firstSeenAt',
+  'history.lastActivityAt',
+  'history.lastDealAt',
+  'thresholds',
+  'timing',
+];
+
+/** Every path a condition can read, for a rule set with these event types and leads with these attributes. */
+export function knownPaths(eventTypes: ReadonlyArray<{ type: string }>, attributes: readonly string[] = []): Set<string> {
+  return new Set([
+    ...STATIC_FIELDS.map((f) => f.path),
+    ...OTHER_PATHS,
+    ...eventTypes.map((e) => `${COUNT_PREFIX}${e.type}`),
+    ...attributes.map((name) => `${ATTRIBUTE_PREFIX}${name}`),
+  ]);
+}
 
 /** The name of an event type: translated for the types the product knows, else the rule set's label, else the type. */
 export function eventTypeLabel(type: string, t: Translate, eventTypes: ReadonlyArray<{ type: string; label: string }> = []): string {
@@ -77,6 +109,11 @@ export function fieldCatalogue(t: Translate, eventTypes: ReadonlyArray<{ type: s
     fields.push({ path, type: 'number', group: 'history', label: fieldLabel(path, t, eventTypes) });
   }
   return fields;
+}
+
+/** Whether the catalogue knows `path` as a number. */
+export function isNumberField(path: string): boolean {
+  return STATIC_FIELDS.some((f) => f.path === path && f.type === 'number');
 }
 
 /** A field's type: from the catalogue, else guessed from the path (counts and days are numbers). */

@@ -20,6 +20,20 @@ export function newRoutingRule(taken: readonly string[], label: string): Routing
   return { id: freeId('route', taken), label, queue: 'sales-development', approach: 'email', when: { '==': [{ var: 'band' }, 'hot'] } };
 }
 
+/**
+ * Changes a rule's kind with what goes with it: a fit rule scores who the lead is, so it applies to no
+ * event type and has no caps; an engagement rule needs an event type, and starts on the first one.
+ */
+export function setKind(rule: ScoringRule, kind: ScoringRule['kind'], firstEventType: string | undefined): void {
+  rule.kind = kind;
+  if (kind === 'fit') {
+    delete rule.on;
+    delete rule.caps;
+  } else if (!rule.on || rule.on.length === 0) {
+    rule.on = firstEventType ? [firstEventType] : [];
+  }
+}
+
 /** Sets or clears (empty input) a cap; the caps object goes away with its last cap. */
 export function setCap(rule: ScoringRule, cap: 'maxTimes' | 'maxPoints', text: string): void {
   const value = text.trim() === '' ? undefined : Number(text);
