@@ -286,3 +286,56 @@ describe('the leads table', () => {
     await shot(page, 'leads-sorted');
   });
 });
+
+describe('the rules pages for other roles and on a phone', () => {
+  it('shows rule names whole', async () => {
+    await freshRules();
+    const labels = scoringRows().locator('td.label-cell').getByRole('textbox');
+    const cut = await labels.evaluateAll((inputs) =>
+      inputs
+        .filter((input) => input.scrollWidth > input.clientWidth + 1 || input.scrollHeight > input.clientHeight + 1)
+        .map((input) => input.id),
+    );
+    expect(cut).toEqual([]);
+    await shot(page, 'rules-scoring-1280');
+  });
+
+  it('shows sales the rules without buttons it cannot use', async () => {
+    await signIn(page, server.url, keys.sales);
+    await page.goto(`${server.url}/rules`);
+    await page.getByTestId('scoring-table').waitFor();
+    expect(await page.getByRole('button', { name: /^(Move up|Move down): / }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Remove rule/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^\+ Add/ }).count()).toBe(0);
+    await shot(page, 'rules-read-only');
+  });
+
+  it('fits the scoring table and the save bar on a 400 px phone', async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    try {
+      await freshRules();
+      const points = scoringRows().first().getByRole('spinbutton').first();
+      await points.fill('21');
+      const box = (await points.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(400);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+
+      await page.evaluate('window.scrollTo(0, 0)');
+      const bar = (await page.getByRole('form', { name: 'Save as new version' }).boundingBox())!;
+      const covered = Math.max(0, Math.min(bar.y + bar.height, 800) - Math.max(bar.y, 0));
+      expect(covered).toBeLessThanOrEqual(800 * 0.1);
+      await shot(page, 'rules-scoring-400');
+      for (const [path, name] of [
+        ['/leads', 'leads-400'],
+        [`/leads/${(await api<{ leads: Array<{ id: string }> }>('/v1/leads?limit=1')).leads[0]!.id}`, 'lead-400'],
+      ] as const) {
+        await page.goto(`${server.url}${path}`);
+        await settled(page);
+        await shot(page, name);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});
