@@ -124,6 +124,8 @@ describe('POST /v1/comparisons', () => {
       [{ versions: ['v1', 'v2'], since: 'yesterday' }, 400, 'since'],
       [{ versions: ['v1', 'v2'], since: '2024-02-01T00:00:00Z', until: '2024-01-01T00:00:00Z' }, 400, 'until'],
       [{ versions: ['v1', 'v2'], source: 'crystal-ball' }, 400, 'source'],
+      [{ versions: ['v1', 'v2'], horizonDays: 0 }, 400, 'horizonDays'],
+      [{ versions: ['v1', 'v2'], openAsLostAfterDays: 'soon' }, 400, 'openAsLostAfterDays'],
       [{ versions: ['v1', 'v2'], source: 'shadow' }, 409, ''],
     ];
     for (const [body, status, path] of cases) {
@@ -142,6 +144,38 @@ describe('POST /v1/comparisons', () => {
     const unknown = await server.call('GET', '/v1/comparisons/no-such-id', { key: editorKey });
     expect(unknown.status).toBe(404);
     expect(unknown.type).toContain('application/problem+json');
+  });
+
+  it('judges within the horizon asked for and counts long-idle open leads as lost', async () => {
+    const { body } = (await follow((await start({ versions: ['v1', 'v2'], horizonDays: 30, openAsLostAfterDays: 0.1 })).body.id)).at(-1)!;
+    expect(body).toMatchObject({ horizonDays: 30, openAsLostAfterDays: 0.1 });
+    expect(body.report.options).toEqual({ horizonDays: 30, openAsLostAfterDays: 0.1, minSample: 30 });
+    // Every event falls within three hours: the lead open since 09:00 was idle for more than 0.1 day (2.4 hours) at 12:00.
+    expect(body.report.versions[0].leads).toMatchObject({ resolved: 5, openCountedAsLost: 1, open: 0 });
+    expect(body.report.notes[0].code).toBe('open-as-lost');
+  });
+
+  it('exports the changed leads as CSV, filtered by outcome and kind of change', async () => {
+    const { id } = (await start({ versions: ['v1', 'v2'] })).body;
+    await follow(id);
+    const csv = (query = '') =>
+      fetch(`${server.url}/v1/comparisons/${id}/changes.csv${query}`, { headers: { Authorization: `Bearer ${salesKey}` } });
+    const all = await csv();
+    expect(all.status).toBe(200);
+    expect(all.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(all.headers.get('content-disposition')).toBe('attachment; filename="changes-v1-v2.csv"');
+    const lines = (await all.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'leadId,outcome,changes,fromScore,fromBand,fromHandedOff,fromStage,toScore,toBand,toHandedOff,toStage,thresholds,rules',
+    );
+    expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(['a', 'c', 'd']);
+    const won = (await (await csv('?outcome=won&kind=hand-off')).text()).trimEnd().split('\r\n');
+    expect(won.slice(1).every((line) => line.split(',')[1] === 'won' && line.split(',')[2]!.includes('hand-off'))).toBe(true);
+    expect(won.length).toBeLessThan(lines.length);
+    expect((await csv('?diff=1')).status).toBe(404);
+    expect((await csv('?kind=colour')).status).toBe(400);
+    const denied = await fetch(`${server.url}/v1/comparisons/${id}/changes.csv`, { headers: { Authorization: `Bearer ${ingestKey}` } });
+    expect(denied.status).toBe(403);
   });
 
   it('is described in the OpenAPI document', async () => {
