@@ -66,9 +66,10 @@ export function postgresSettingsChannel(db: Kysely<Database>, listenUrl: string,
           if (client !== next || stopped) return;
           client = undefined;
           next.removeAllListeners('notification');
+          // The connection is already broken; closing it can only fail the same way.
           void next.end().catch(() => {});
           if (error) process.emitWarning(`settings listener lost its connection: ${error.message}`);
-          retry = setTimeout(() => void connect().catch(() => lost()), RECONNECT_MS);
+          retry = setTimeout(() => void connect(), RECONNECT_MS);
           retry.unref();
         };
         client = next;

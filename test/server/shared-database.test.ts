@@ -68,6 +68,34 @@ describe.runIf(PG_URL)('shared settings on two servers', () => {
     }
   });
 
+  it('reads everything again when its listener reconnects, and hears notices after', async () => {
+    const store = await openStore(second.db);
+    const heard: string[] = [];
+    let reconnected!: () => void;
+    const missedAgain = new Promise<void>((resolve) => (reconnected = resolve));
+    let keysHeard!: () => void;
+    const keysAgain = new Promise<void>((resolve) => (keysHeard = resolve));
+    const stop = await store.settings.subscribe((change) => {
+      heard.push(change);
+      if (change === 'missed' && heard.filter((c) => c === 'missed').length === 2) reconnected();
+      if (change === 'keys' && heard.includes('missed', 1)) keysHeard();
+    });
+    try {
+      // Every listener on this database loses its connection (the servers' too).
+      await queryRows(
+        second,
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'listen %'",
+      );
+      await missedAgain;
+      await first.key('sales');
+      await keysAgain;
+      expect(heard.slice(0, 2)).toEqual(['missed', 'missed']);
+    } finally {
+      await stop();
+      await store.close();
+    }
+  });
+
   it('takes up a challenger set through the other server', async () => {
     const v1 = JSON.parse(readFileSync(join(first.rulesDir, 'v1.json'), 'utf8'));
     writeFileSync(join(first.rulesDir, 'v2.json'), JSON.stringify({ ...v1, version: 'v2', note: 'challenger' }), { flag: 'wx' });
