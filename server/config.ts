@@ -70,7 +70,7 @@ export const KEPT_COMPARISONS = 20;
  * Attempts of an ingestion transaction that loses to another writer (a
  * deadlock or serialization failure, a busy SQLite file, the same event id
  * stored first), and the pause before the second (doubling, with jitter):
- * about 1.5 s in all before the client gets 503 with Retry-After.
+ * about 1.3 s in all before the client gets 503 with Retry-After.
  */
 export const INGEST_RETRY = { attempts: 8, firstPauseMs: 10 } as const;
 /** Retry-After (seconds) of a 503 for a database contended through every attempt. */
