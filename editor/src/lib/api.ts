@@ -15,7 +15,11 @@ import type {
   Stage,
   StageChange,
 } from '../../../engine/index';
-import type { ReplayReport } from '../../../engine/metrics';
+import type { ChangeKind, LeadChange, ThresholdMove, VersionDiff } from '../../../engine/compare';
+import type { ReplayReport, VersionMetrics } from '../../../engine/metrics';
+import type { ReportNote } from '../../../engine/notes';
+import type { Interval } from '../../../engine/stats';
+import type { Verdict, VerdictMeasure } from '../../../engine/verdict';
 import type { ThresholdCurve } from '../../../engine/whatif';
 
 export type { Band, Explanation, HandOffSummary, RuleSetChange, RuleSetDefinition, RuleSetInput, Stage, StageChange };
@@ -242,91 +246,21 @@ export interface ChallengerKpis {
 
 export type ComparisonSource = 'replay' | 'shadow';
 
-/** A 95% interval; a bound is null when the data cannot give it. */
-export interface Interval {
-  low: number | null;
-  high: number | null;
-}
+export type { Interval, ReportNote, Verdict, VerdictMeasure };
 
-/** A figure with its interval, `small` when drawn from fewer leads than the report's `options.minSample`. */
-export interface SampledFigure extends Interval {
-  small: boolean;
-}
+/** How a comparison judged and counted leads: horizon, open leads counted as lost, minimum sample. */
+export type ComparisonOptions = ReplayReport['options'];
+/** One version's metrics, each rate with its 95% interval; `precision` is null when no lead was lost. */
+export type ReportVersion = VersionMetrics;
+/** A later version against the baseline: the changed leads and the paired verdict per measure. */
+export type ReportDiff = VersionDiff;
+export type ThresholdName = ThresholdMove['threshold'];
+export type { ChangeKind, LeadChange };
 
-/** What the figures could not take into account, by code; `message` is the server's English text. */
-export interface ReportNote {
-  code: string;
-  message: string;
-  /** The version the note is about, when it is about one. */
-  version?: string;
-}
-
-export interface ComparisonOptions {
-  /** A version's hand-off counts within this many days after the lead's first activity. */
-  horizonDays: number;
-  /** Open leads older than this count as lost; null: open leads are left out. */
-  openAsLostAfterDays: number | null;
-  /** Figures drawn from fewer leads are marked as small samples. */
-  minSample: number;
-}
-
-export type VerdictMeasureName = 'handOffs' | 'precision' | 'recall' | 'auc';
-export type MeasureVerdict = 'better' | 'worse' | 'fewer' | 'more' | 'no-difference' | 'unknown';
-
-/**
- * One measure of a version against the baseline. For hand-offs, `from` and `to` are counts and
- * `difference`, `low`, `high` the relative change (to / from − 1) and its interval; for the
- * others, rates and the paired difference to − from with its 95% interval.
- */
-export interface VerdictMeasure extends Interval {
-  measure: VerdictMeasureName;
-  from: number | null;
-  to: number | null;
-  difference: number | null;
-  verdict: MeasureVerdict;
-}
-
-export interface Verdict {
-  leads: number;
-  /** Leads with a known outcome, on which both versions are judged. */
-  resolved: number;
-  measures: VerdictMeasure[];
-}
-
-export type ChangeKind = 'band' | 'hand-off' | 'stage';
-export type ThresholdName = 'mql' | 'hot' | 'warm';
-
-type EngineVersion = ReplayReport['versions'][number];
-type EngineDiff = ReplayReport['diffs'][number];
-
-/** One version's metrics, each rate with its interval. */
-export type ReportVersion = Omit<EngineVersion, 'leads' | 'classification' | 'bands' | 'lift' | 'roc' | 'kpis'> & {
-  leads: EngineVersion['leads'] & { openCountedAsLost: number };
-  /** `precision` is null when no lead was lost: it cannot be measured, whatever the hand-offs. */
-  classification: EngineVersion['classification'] & { precisionInterval: Interval; recallInterval: Interval };
-  baseRateInterval: Interval;
-  bands: Array<EngineVersion['bands'][number] & SampledFigure>;
-  lift: Array<EngineVersion['lift'][number] & SampledFigure>;
-  roc: EngineVersion['roc'] & { interval: Interval };
-  kpis: { [K in keyof EngineVersion['kpis']]: EngineVersion['kpis'][K] & Interval };
-};
-
-export type LeadChange = EngineDiff['changes'][number] & {
-  kinds: ChangeKind[];
-  /** The thresholds whose change moved this lead. */
-  thresholds: Array<{ threshold: ThresholdName; from: number; to: number }>;
-};
-
-export type ReportDiff = Omit<EngineDiff, 'changes'> & { verdict: Verdict; changes: LeadChange[] };
-
-/** The replay report: every version's metrics and each later version against the first, with the threshold what-if curves. */
-export type ComparisonReport = Omit<ReplayReport, 'versions' | 'diffs'> & {
-  versions: ReportVersion[];
-  diffs: ReportDiff[];
-  options: ComparisonOptions;
+/** The replay report: every version's metrics and each later version against the first, with the threshold what-if curves and the notes. */
+export type ComparisonReport = ReplayReport & {
   whatIf?: ThresholdCurve[];
   source?: ComparisonSource;
-  notes?: ReportNote[];
 };
 
 export interface ComparisonRequest {
