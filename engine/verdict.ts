@@ -116,6 +116,7 @@ export function pairedVerdict(leads: LeadColumns, from: VersionColumns, to: Vers
   };
 }
 
+const count = new Intl.NumberFormat('en-US');
 const percent = (value: number) => `${Math.round(value * 100)}%`;
 const points = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value * 100).toFixed(1)} points`;
 
@@ -143,7 +144,7 @@ export function verdictSentence(version: string, baseline: string, verdict: Verd
       ? `${word} ${name} (${size}, 95% interval ${range})`
       : `${name} ${word} (${size}, 95% interval ${range})`;
   });
-  return `${version} against ${baseline} on ${verdict.resolved} resolved of ${verdict.leads} leads: ${parts.join('; ')}.`;
+  return `${version} against ${baseline} on ${count.format(verdict.resolved)} resolved of ${count.format(verdict.leads)} leads: ${parts.join('; ')}.`;
 }
 
 function signedPercent(value: number): string {
