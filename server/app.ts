@@ -10,6 +10,7 @@ import type { AppEnv, Services } from './context';
 import { BUSY_RETRY_AFTER_SECONDS } from './config';
 import { ApiProblem, problemResponse } from './problem';
 import { StoreBusyError } from './store/index';
+import { attributeRoutes } from './routes/attributes';
 import { comparisonRoutes } from './routes/comparisons';
 import { docRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
@@ -61,6 +62,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   healthRoutes(app);
   eventRoutes(app);
   leadRoutes(app);
+  attributeRoutes(app);
   feedbackRoutes(app);
   evaluateRoutes(app);
   ruleSetRoutes(app);
