@@ -8,6 +8,16 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
+/** A number of days: "90d", "12w" or a plain number of days. */
+export function daysOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(d|w)?$/.exec(value.trim());
+  const days = match ? Number(match[1]) * (match[2] === 'w' ? 7 : 1) : NaN;
+  if (!(days > 0 && days <= 3650))
+    throw new CliError(`--${name} must be a positive number of days up to 3650, like 90d or 12w, not "${value}"`);
+  return days;
+}
+
 export function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');

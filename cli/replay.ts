@@ -12,7 +12,7 @@ import type { ComparisonReport } from '../server/comparisons/report';
 import { defaultRulesDir } from '../server/index';
 import { RuleFiles } from '../server/rule-files';
 import { openStore } from '../server/store/index';
-import { CliError } from './io';
+import { CliError, daysOption } from './io';
 import { startProgress } from './progress';
 
 const USAGE =
@@ -34,16 +34,6 @@ const decimalWithin = (value: number | null, interval: Interval) =>
   value === null || interval.low === null || interval.high === null
     ? decimal(value, 3)
     : `${value.toFixed(3)} (${interval.low.toFixed(3)}–${interval.high.toFixed(3)})`;
-
-/** A number of days: "90d", "12w" or a plain number of days. */
-export function daysOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const match = /^(\d+(?:\.\d+)?)\s*(d|w)?$/.exec(value.trim());
-  const days = match ? Number(match[1]) * (match[2] === 'w' ? 7 : 1) : NaN;
-  if (!(days > 0 && days <= 3650))
-    throw new CliError(`--${name} must be a positive number of days up to 3650, like 90d or 12w, not "${value}"`);
-  return days;
-}
 
 function isoOption(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;

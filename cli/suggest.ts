@@ -12,11 +12,11 @@ import { suggestRuleSet, SuggestError, SUGGEST_DEFAULTS, type Suggestion } from 
 import type { AucEstimate } from '../engine/stats';
 import { DATA_SET_ADAPTERS, collect, historyOf, sortByTime, type DataSetFormat } from '../server/import/index';
 import { RuleFiles } from '../server/rule-files';
-import { CliError, readEvents, readText } from './io';
+import { CliError, daysOption, readEvents, readText } from './io';
 
 const USAGE = `usage: leadflow suggest --from <version> [--rules-dir rules]
          (--events <file.jsonl> | --format x-education|bank-marketing --input <file> | --db <file|postgres://…>)
-         [--hold-out ${SUGGEST_DEFAULTS.holdOut}] [--seed ${SUGGEST_DEFAULTS.seed}] [--l2 ${SUGGEST_DEFAULTS.l2}] [--horizon-days ${SUGGEST_DEFAULTS.horizonDays}]
+         [--hold-out ${SUGGEST_DEFAULTS.holdOut}] [--seed ${SUGGEST_DEFAULTS.seed}] [--l2 ${SUGGEST_DEFAULTS.l2}] [--horizon ${SUGGEST_DEFAULTS.horizonDays}d]
          [--ignore <name,…>] [--out <file>]`;
 
 /** Leads read from the store per query when the history comes from a database. */
@@ -32,7 +32,7 @@ const OPTIONS = {
   'hold-out': { type: 'string' },
   seed: { type: 'string' },
   l2: { type: 'string' },
-  'horizon-days': { type: 'string' },
+  horizon: { type: 'string' },
   ignore: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -142,7 +142,7 @@ export async function suggestCommand(argv: string[]): Promise<number> {
   const holdOut = numberOption('hold-out', values['hold-out'], (v) => v > 0 && v < 1);
   const seed = numberOption('seed', values.seed, Number.isSafeInteger);
   const l2 = numberOption('l2', values.l2, (v) => v >= 0);
-  const horizonDays = numberOption('horizon-days', values['horizon-days'], (v) => v > 0);
+  const horizonDays = daysOption('horizon', values.horizon);
   const { events, source } = await readHistory(values);
   if (events.length === 0) throw new CliError('the history is empty');
 

@@ -62,11 +62,13 @@ describe('leadflow suggest', () => {
     expect(text).toMatch(/v2 \(suggested points\)\s+0\.\d{3}\s+0\.\d{3}–0\.\d{3}/);
   });
 
-  it('passes --horizon-days to every replay and says so', async () => {
-    expect(await suggest('--from', 'v1', '--events', writeEvents(history), '--horizon-days', '20')).toBe(0);
+  it('passes --horizon to every replay and says so', async () => {
+    expect(await suggest('--from', 'v1', '--events', writeEvents(history), '--horizon', '20d')).toBe(0);
     expect(output.join('\n')).toContain('judged with a 20-day horizon');
     expect(JSON.parse(file('v2.json')).note).toContain('20-day horizon');
-    await expect(suggest('--from', 'v1', '--events', writeEvents(history), '--horizon-days', '0')).rejects.toThrow(/--horizon-days/);
+    await expect(suggest('--from', 'v1', '--events', writeEvents(history), '--horizon', '0')).rejects.toThrow(
+      /--horizon must be a positive number of days/,
+    );
   });
 
   it('refuses a history with only won deals: exit 1, the cause and the fix on stderr, no file written', async () => {
