@@ -15,19 +15,18 @@ export function noteText(t: Translate, f: Formatters, note: ReportNote, report: 
   const options = report.options;
   switch (note.code) {
     case 'open-leads':
-      return t(options?.openAsLostAfterDays ? 'compare.note.openLeadsCounted' : 'compare.note.openLeads', {
+      return t(options.openAsLostAfterDays ? 'compare.note.openLeadsCounted' : 'compare.note.openLeads', {
         open: f.integer(leads.open),
         total: f.integer(leads.total),
       });
     case 'open-as-lost':
-      if (!options?.openAsLostAfterDays) return note.message;
+      if (!options.openAsLostAfterDays) return note.message;
       return t('compare.note.openAsLost', { count: f.integer(leads.openCountedAsLost), days: f.integer(options.openAsLostAfterDays) });
     case 'no-lost-outcomes':
       return t('compare.note.noLost');
     case 'no-won-outcomes':
       return t('compare.note.noWon');
     case 'few-resolved':
-      if (!options) return note.message;
       return t('compare.note.fewResolved', { resolved: f.integer(leads.resolved), minSample: f.integer(options.minSample) });
     case 'auc-below-chance':
       return t('compare.note.aucBelowChance', { version: version.version, auc: aucText(f, version.roc.auc) });

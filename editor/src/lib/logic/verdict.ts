@@ -33,7 +33,7 @@ export function unknownReason(measure: VerdictMeasure, report: ComparisonReport,
   if (measure.measure !== 'recall' && lost === 0) return 'compare.why.noLost';
   if (measure.measure !== 'precision' && won === 0) return 'compare.why.noWon';
   if (measure.measure === 'precision' && (measure.from === null || measure.to === null)) return 'compare.why.noHandOffs';
-  if (diff.verdict.resolved < (report.options?.minSample ?? 0)) return 'compare.why.fewResolved';
+  if (diff.verdict.resolved < report.options.minSample) return 'compare.why.fewResolved';
   return 'compare.why.generic';
 }
 
@@ -47,12 +47,15 @@ function intervalOf(
   return m.low === null || m.high === null ? '' : t(key, { low: format(m.low), high: format(m.high) });
 }
 
+const wholePercent = (f: Formatters, value: number) =>
+  new Intl.NumberFormat(f.tag, { style: 'percent', maximumFractionDigits: 0 }).format(value);
+
 /** "(±5%)" when the interval sits evenly around the change, else "(95% interval −23% to −13%)". */
 function relativeSpread(t: Translate, f: Formatters, m: VerdictMeasure & { difference: number }): string {
   if (m.low === null || m.high === null) return '';
   const below = Math.round((m.difference - m.low) * 100);
   const above = Math.round((m.high - m.difference) * 100);
-  if (below === above) return t('compare.verdict.plusMinus', { margin: signedPercent(f, above / 100).replace(/^\+/, '') });
+  if (below === above) return t('compare.verdict.plusMinus', { margin: wholePercent(f, above / 100) });
   return intervalOf(t, (value) => signedPercent(f, value), m, 'compare.verdict.range');
 }
 
@@ -62,7 +65,7 @@ function handOffText(t: Translate, f: Formatters, m: VerdictMeasure, diff: Repor
     return t('compare.verdict.handOffs.unknown', { ...names, why: t(unknownReason(m, report, diff), names) });
   }
   const sized = { ...m, difference: m.difference };
-  const size = new Intl.NumberFormat(f.tag, { style: 'percent', maximumFractionDigits: 0 }).format(Math.abs(m.difference));
+  const size = wholePercent(f, Math.abs(m.difference));
   const spread = relativeSpread(t, f, sized);
   if (m.verdict === 'fewer' || m.verdict === 'more') {
     return t(`compare.verdict.handOffs.${m.verdict}`, { ...names, size, spread });
