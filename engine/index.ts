@@ -7,6 +7,8 @@ export { loadRuleSet, loadRuleSetOrThrow, formatProblem, RuleSetError } from './
 export type { CompiledRuleSet, LoadResult, Problem } from './ruleset';
 export { evaluate, evaluateBatch, applyEvent, foldEvent, cloneState, scoreAt, isKnownEventType, EvaluationError } from './evaluate';
 export type { FoldResult } from './evaluate';
+export { nextTimeChange, tickEvent } from './clock';
+export type { TimeChange } from './clock';
 export {
   evaluateLogic,
   compileLogic,

@@ -1,0 +1,145 @@
+/**
+ * When time alone next changes a lead: the moment a time-triggered transition
+ * becomes enabled (dormant after N days, lost recycled after N days) or decay
+ * takes the score across a band. Pure: it reads the state and the rule set,
+ * never a clock, and the answer is checked by evaluating a `tick` at that
+ * moment with the same engine that applies it, so what it predicts is what
+ * the tick does.
+ *
+ * Guards are JSON-Logic, so the moment is found among candidate times rather
+ * than solved for: each time the guards count days from (the last activity,
+ * the stage entry, the last deal) plus each number of days they may compare
+ * with (the rule set's timing values and the numbers written in time guards),
+ * and each whole day on which decay carries the score or engagement across a
+ * band, a threshold or such a number. A guard that counts days from something
+ * else (an attribute's date through `days_since`) is not foreseen; it is still
+ * checked at the lead's next event.
+ */
+import { evaluate } from './evaluate';
+import type { CompiledRuleSet } from './ruleset';
+import { TRIGGER_TIME } from './schema';
+import { MS_PER_DAY, decayEngagement, round2 } from './scoring';
+import { iso, parseTime } from './time';
+import type { LeadEvent, LeadState } from './types';
+
+/** What the next time-based change is due to: a stage change or a band change (or both). */
+export interface TimeChange {
+  /** When it is due (ISO 8601). */
+  at: string;
+  /** The stage and band a tick at that moment leaves. */
+  stage: LeadState['stage'];
+  band: LeadState['band'];
+}
+
+/** Decay is followed this many days at most (far past any threshold a half-life of days can reach). */
+const MAX_DECAY_DAYS = 100_000;
+
+/** Numbers in a JSON-Logic rule, the values a guard may compare day counts or scores with. */
+function numbersIn(logic: unknown, into: Set<number>): void {
+  if (typeof logic === 'number' && Number.isFinite(logic)) into.add(logic);
+  else if (Array.isArray(logic)) for (const item of logic) numbersIn(item, into);
+  else if (logic && typeof logic === 'object') for (const value of Object.values(logic)) numbersIn(value, into);
+}
+
+/** The numbers the time guards of each rule set compare with, found once per rule set. */
+const guardNumbers = new WeakMap<CompiledRuleSet, number[]>();
+
+function numbersOfTimeGuards(ruleSet: CompiledRuleSet): number[] {
+  let numbers = guardNumbers.get(ruleSet);
+  if (!numbers) {
+    const found = new Set<number>();
+    const { timing, thresholds } = ruleSet.definition.lifecycle;
+    for (const value of [...Object.values(timing), ...Object.values(thresholds)]) found.add(value);
+    for (const transition of ruleSet.definition.lifecycle.transitions) {
+      if (transition.on.includes(TRIGGER_TIME)) numbersIn(transition.when, found);
+    }
+    numbers = [...found].sort((a, b) => a - b);
+    guardNumbers.set(ruleSet, numbers);
+  }
+  return numbers;
+}
+
+/**
+ * The first whole day after `fromDay` (days since the last activity) on which
+ * `value(day)` falls on the other side of `threshold` than on `fromDay`, or
+ * null. Decay moves engagement one way only, so a bisection finds it.
+ */
+function firstCrossing(value: (day: number) => number, threshold: number, fromDay: number, lastDay: number): number | null {
+  const above = value(fromDay) >= threshold;
+  if (lastDay <= fromDay || value(lastDay) >= threshold === above) return null;
+  let low = fromDay;
+  let high = lastDay;
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (value(middle) >= threshold === above) low = middle;
+    else high = middle;
+  }
+  return high;
+}
+
+/** The day decay stops changing engagement (it has reached 0 at 2 decimals), counted from the last activity. */
+function lastDecayDay(engagement: number, halfLifeDays: number): number {
+  const days = Math.ceil(halfLifeDays * Math.log2(Math.abs(engagement) / 0.005)) + 1;
+  return Math.min(Math.max(days, 1), MAX_DECAY_DAYS);
+}
+
+/** Candidate times (epoch ms) after `asOf` at which time alone may change the lead. */
+function candidateTimes(ruleSet: CompiledRuleSet, state: LeadState, asOf: number): { times: number[]; overdue: boolean } {
+  const times = new Set<number>();
+  let overdue = false;
+  const numbers = numbersOfTimeGuards(ruleSet);
+  const add = (time: number) => {
+    if (time > asOf) times.add(time);
+    else overdue = true;
+  };
+
+  if (ruleSet.lifecycle.candidates(state.stage, TRIGGER_TIME).length > 0) {
+    const origins = [state.lastActivityAt ?? state.firstSeenAt, state.stageEnteredAt, state.lastDealAt];
+    for (const origin of origins) {
+      if (origin === null) continue;
+      const from = parseTime(origin);
+      for (const days of numbers) if (days >= 0) add(from + days * MS_PER_DAY);
+    }
+  }
+
+  const halfLife = ruleSet.definition.decay.halfLifeDays;
+  const base = state.engagementAtLastActivity;
+  if (halfLife !== null && base !== 0 && state.lastActivityAt !== null) {
+    const lastActivity = parseTime(state.lastActivityAt);
+    const fromDay = Math.max(0, Math.floor((asOf - lastActivity) / MS_PER_DAY));
+    const lastDay = lastDecayDay(base, halfLife);
+    const engagement = (day: number) => decayEngagement(base, day, halfLife);
+    const total = (day: number) => round2(state.score.fit + engagement(day));
+    const { hot, warm } = ruleSet.definition.bands;
+    for (const threshold of new Set([hot, warm, ...numbers])) {
+      for (const value of [total, engagement]) {
+        const day = firstCrossing(value, threshold, fromDay, lastDay);
+        if (day !== null) add(lastActivity + day * MS_PER_DAY);
+      }
+    }
+  }
+  return { times: [...times].sort((a, b) => a - b), overdue };
+}
+
+/** A tick at `at` for this lead; its id is unique per lead, time and position in the lead's history. */
+export function tickEvent(state: Pick<LeadState, 'leadId' | 'eventCount'>, at: string): LeadEvent {
+  return { id: `tick:${state.leadId}:${at}:${state.eventCount}`, leadId: state.leadId, type: 'tick', occurredAt: at, properties: {} };
+}
+
+/**
+ * The next moment time alone changes the lead's stage or band, with what a
+ * tick then does; null when nothing will change without another event. A
+ * moment at or before the state's `asOf` (a change already due, as after
+ * another rule set was activated) is reported as `asOf`.
+ */
+export function nextTimeChange(ruleSet: CompiledRuleSet, state: LeadState): TimeChange | null {
+  const asOf = parseTime(state.asOf);
+  const { times, overdue } = candidateTimes(ruleSet, state, asOf);
+  if (overdue) times.unshift(asOf);
+  for (const time of times) {
+    const at = time === asOf ? state.asOf : iso(time);
+    const after = evaluate(ruleSet, state, tickEvent(state, at)).state;
+    if (after.stage !== state.stage || after.band !== state.band) return { at, stage: after.stage, band: after.band };
+  }
+  return null;
+}
