@@ -149,6 +149,12 @@ export interface LeadFilter {
   cursor?: string | undefined;
 }
 
+/** The attributes recently updated leads have (GET /v1/attributes). */
+export interface AttributeList {
+  leads: number;
+  attributes: Array<{ name: string; leads: number; type: 'number' | 'text' | 'boolean' | 'other' }>;
+}
+
 export interface LeadPage {
   leads: LeadRow[];
   nextCursor: string | null;
@@ -416,6 +422,10 @@ export class Api {
 
   evaluate(request: EvaluateRequest, signal?: AbortSignal): Promise<EvaluateReply> {
     return this.#request('POST', '/v1/evaluate', request, signal);
+  }
+
+  attributes(): Promise<AttributeList> {
+    return this.#request('GET', '/v1/attributes');
   }
 
   leads(filter: LeadFilter = {}): Promise<LeadPage> {

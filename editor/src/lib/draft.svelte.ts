@@ -8,7 +8,8 @@
 import { getContext, setContext } from 'svelte';
 import type { FieldError, RuleSetDefinition } from './api';
 import type { Translate } from './i18n/translate';
-import { checkRuleSet, describeCheck } from './logic/check';
+import { attributesRead, checkRuleSet, describeCheck, fieldContext } from './logic/check';
+import { fieldCatalogue, type KnownAttribute } from './logic/fields';
 import { problemMessage } from './logic/problems';
 
 const KEY = Symbol('draft');
@@ -45,8 +46,26 @@ export class Draft {
   }
 
   readonly payload = $derived(this.rules ? ruleSetPayload($state.snapshot(this.rules) as RuleSetDefinition) : null);
+  /** The attributes stored leads have (GET /v1/attributes), once the rules pages have read them. */
+  storedAttributes = $state.raw<readonly KnownAttribute[]>([]);
+
+  /**
+   * Attributes a condition may read without looking misspelled: those stored leads have and those the
+   * stored version's conditions read. Not the draft's own, or a typo would vouch for itself.
+   */
+  readonly knownAttributes = $derived.by((): KnownAttribute[] => {
+    const known = [...this.storedAttributes];
+    for (const name of this.base ? attributesRead(this.base.definition) : []) {
+      if (!known.some((a) => a.name === name)) known.push({ name, type: 'other' });
+    }
+    return known;
+  });
+
+  /** Every field the draft's conditions can offer and read. */
+  readonly fields = $derived.by(() => (this.rules ? fieldCatalogue(this.#t, this.rules.eventTypes, this.knownAttributes) : []));
+
   /** Mistakes in the draft's conditions that the server would accept (misspelled fields, text for numbers). */
-  readonly checks = $derived(this.rules ? checkRuleSet(this.rules) : []);
+  readonly checks = $derived(this.rules ? checkRuleSet(this.rules, fieldContext(this.fields)) : []);
 
   /** Everything wrong with the draft, in the user's words: the server's problems, then the draft's own checks. */
   readonly allProblems = $derived<FieldError[]>([

@@ -14,7 +14,7 @@ let browser: Browser;
 /** A new tab for each test, signed in as the editor; the errors it logged fail the test. */
 let page: Page;
 let errors: string[];
-const keys = { editor: '', sales: '' };
+const keys = { editor: '', sales: '', ingest: '' };
 
 interface Definition {
   scoring: Array<{ id: string; label: string; kind: string; on?: string[]; points: number; when?: unknown }>;
@@ -50,6 +50,7 @@ beforeAll(async () => {
   server = await startEditorServer();
   keys.editor = await server.key('editor', 'Olivia Ops');
   keys.sales = await server.key('sales', 'Sam Sales');
+  keys.ingest = await server.key('ingest', 'CRM sync');
   browser = await openBrowser();
 });
 
@@ -231,6 +232,41 @@ describe('conditions', () => {
     await path.fill('score.');
     await path.press('Enter');
     await expect.poll(() => condition.getByRole('alert').textContent()).toContain('“score.” is not a field');
+  });
+  it('knows the attributes stored leads have: offers them, spots a misspelling of one and wants a number for a numeric one', async () => {
+    const response = await fetch(`${server.url}/v1/leads/crm-1/attributes`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${keys.ingest}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ attributes: { annualRevenue: 1_200_000 } }),
+    });
+    expect(response.status).toBe(201);
+    const condition = await firstConditionRow();
+    const field = condition.getByLabel('Field', { exact: true });
+    await field.selectOption({ label: 'Lead attribute “annualRevenue”' });
+    await condition.getByLabel('Operator').selectOption({ label: 'is at least' });
+    await condition.getByLabel('Value', { exact: true }).fill('');
+    await expect.poll(async () => (await condition.getByRole('alert').textContent())?.trim()).toBe('Enter a number.');
+    await condition.getByLabel('Value', { exact: true }).fill('1000000');
+
+    await field.selectOption({ label: 'Other field…' });
+    const path = condition.getByLabel('Field path');
+    await path.fill('lead.attributes.anualRevenue');
+    await path.press('Enter');
+    await expect.poll(() => condition.getByRole('alert').textContent()).toContain('“lead.attributes.anualRevenue” is not a field');
+    await condition.getByRole('button', { name: 'Use Lead attribute “annualRevenue”' }).click();
+    await expect.poll(() => field.inputValue()).toBe('lead.attributes.annualRevenue');
+    expect(await condition.getByRole('alert').count()).toBe(0);
+    await shot(page, 'rules-condition-attributes');
+  });
+
+  it('takes an attribute no lead has yet, and not like any known one, as a new attribute', async () => {
+    const condition = await firstConditionRow();
+    await condition.getByLabel('Field', { exact: true }).selectOption({ label: 'Other field…' });
+    const path = condition.getByLabel('Field path');
+    await path.fill('lead.attributes.fiscalYearEnd');
+    await path.press('Enter');
+    await expect.poll(() => condition.getByLabel('Field', { exact: true }).inputValue()).toBe('__other__');
+    expect(await condition.getByRole('alert').count()).toBe(0);
   });
 });
 

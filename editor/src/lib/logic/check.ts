@@ -6,9 +6,23 @@
  */
 import type { RuleSetDefinition } from '../api';
 import type { Translate } from '../i18n/translate';
-import { ATTRIBUTE_PREFIX, COUNT_PREFIX, PROPERTY_PREFIX, fieldLabel, isNumberField, knownPaths } from './fields';
+import { ATTRIBUTE_PREFIX, COUNT_PREFIX, OTHER_PATHS, PROPERTY_PREFIX, fieldLabel, type FieldInfo } from './fields';
 
 export type ConditionCheck = { kind: 'unknownField'; field: string; suggestion: string | null } | { kind: 'notANumber'; field: string };
+
+/** What conditions are checked against: every path they can read, and those that hold numbers. */
+export interface FieldContext {
+  known: ReadonlySet<string>;
+  numbers: ReadonlySet<string>;
+}
+
+/** The context of a field catalogue (the fixed fields, event-type counts and known attributes). */
+export function fieldContext(fields: readonly FieldInfo[]): FieldContext {
+  return {
+    known: new Set([...OTHER_PATHS, ...fields.map((f) => f.path)]),
+    numbers: new Set(fields.filter((f) => f.type === 'number').map((f) => f.path)),
+  };
+}
 
 const COMPARISONS = new Set(['==', '!=', '>', '>=', '<', '<=']);
 const ORDERINGS = new Set(['>', '>=', '<', '<=']);
@@ -66,9 +80,9 @@ export function checkField(path: string, known: ReadonlySet<string>): ConditionC
 }
 
 /** Whether comparing `field` with `value` needs a number that `value` is not. */
-export function needsNumber(field: string, operator: string, value: unknown): boolean {
+export function needsNumber(field: string, operator: string, value: unknown, numbers: ReadonlySet<string>): boolean {
   if (typeof value !== 'string') return false;
-  if (isNumberField(field) || field.startsWith(COUNT_PREFIX)) return true;
+  if (numbers.has(field) || field.startsWith(COUNT_PREFIX)) return true;
   return ORDERINGS.has(operator) && value.trim() === '';
 }
 
@@ -79,8 +93,23 @@ function varPath(logic: unknown): string | null {
   return typeof path === 'string' ? path : null;
 }
 
+/** The lead attributes a rule set's conditions read, by name. */
+export function attributesRead(rules: RuleSetDefinition): string[] {
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const path = varPath(node);
+    if (path?.startsWith(ATTRIBUTE_PREFIX) && validName(path.slice(ATTRIBUTE_PREFIX.length)))
+      names.add(path.slice(ATTRIBUTE_PREFIX.length));
+    Object.values(node).forEach(visit);
+  };
+  [...rules.scoring, ...rules.lifecycle.transitions, ...rules.routing.rules].forEach((item) => visit(item.when));
+  return [...names];
+}
+
 /** Every mistake in one JSON-Logic condition, in reading order. */
-export function checkLogic(logic: unknown, known: ReadonlySet<string>): ConditionCheck[] {
+export function checkLogic(logic: unknown, { known, numbers }: FieldContext): ConditionCheck[] {
   const found: ConditionCheck[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
@@ -95,7 +124,7 @@ export function checkLogic(logic: unknown, known: ReadonlySet<string>): Conditio
         continue;
       }
       const left = COMPARISONS.has(op) && args.length === 2 ? varPath(args[0]) : null;
-      if (left !== null && needsNumber(left, op, args[1])) found.push({ kind: 'notANumber', field: left });
+      if (left !== null && needsNumber(left, op, args[1], numbers)) found.push({ kind: 'notANumber', field: left });
       args.forEach(visit);
     }
   };
@@ -110,9 +139,8 @@ export interface RuleSetCheck {
 }
 
 /** Every mistake in the conditions of a rule set: scoring rules, lifecycle guards and routing rules. */
-export function checkRuleSet(rules: RuleSetDefinition, attributes: readonly string[] = []): RuleSetCheck[] {
-  const known = knownPaths(rules.eventTypes, attributes);
-  const at = (path: string, logic: unknown) => checkLogic(logic, known).map((check) => ({ path, check }));
+export function checkRuleSet(rules: RuleSetDefinition, context: FieldContext): RuleSetCheck[] {
+  const at = (path: string, logic: unknown) => checkLogic(logic, context).map((check) => ({ path, check }));
   return [
     ...rules.scoring.flatMap((rule, i) => at(`scoring[${i}].when`, rule.when)),
     ...rules.lifecycle.transitions.flatMap((transition, i) => at(`lifecycle.transitions[${i}].when`, transition.when)),

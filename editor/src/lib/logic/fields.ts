@@ -54,7 +54,7 @@ export const ATTRIBUTE_PREFIX = 'lead.attributes.';
 export const PROPERTY_PREFIX = 'event.properties.';
 
 /** Paths every condition can read besides the catalogue's: the whole objects, times and ids. */
-const OTHER_PATHS = [
+export const OTHER_PATHS: readonly string[] = [
   'now',
   'event',
   'event.id',
@@ -73,14 +73,11 @@ const OTHER_PATHS = [
   'timing',
 ];
 
-/** Every path a condition can read, for a rule set with these event types and leads with these attributes. */
-export function knownPaths(eventTypes: ReadonlyArray<{ type: string }>, attributes: readonly string[] = []): Set<string> {
-  return new Set([
-    ...STATIC_FIELDS.map((f) => f.path),
-    ...OTHER_PATHS,
-    ...eventTypes.map((e) => `${COUNT_PREFIX}${e.type}`),
-    ...attributes.map((name) => `${ATTRIBUTE_PREFIX}${name}`),
-  ]);
+/** A lead attribute known beyond the catalogue's: seen in stored leads or read by the stored rule set. */
+export interface KnownAttribute {
+  name: string;
+  /** The type most of its values have; 'other' for lists and objects. */
+  type: 'number' | 'text' | 'boolean' | 'other';
 }
 
 /** The name of an event type: translated for the types the product knows, else the rule set's label, else the type. */
@@ -101,19 +98,26 @@ export function fieldLabel(path: string, t: Translate, eventTypes: ReadonlyArray
   return path;
 }
 
-/** Every field offered in the builder: the fixed ones and a count per event type of the rule set. */
-export function fieldCatalogue(t: Translate, eventTypes: ReadonlyArray<{ type: string; label: string }>): FieldInfo[] {
+/**
+ * Every field offered in the builder: the fixed ones, a count per event type of the rule set, and the
+ * other attributes leads are known to have (lists and objects left out: no condition of the form reads them).
+ */
+export function fieldCatalogue(
+  t: Translate,
+  eventTypes: ReadonlyArray<{ type: string; label: string }>,
+  attributes: readonly KnownAttribute[] = [],
+): FieldInfo[] {
   const fields: FieldInfo[] = STATIC_FIELDS.map((f) => ({ ...f, label: fieldLabel(f.path, t, eventTypes) }));
   for (const { type } of eventTypes) {
     const path = `${COUNT_PREFIX}${type}`;
     fields.push({ path, type: 'number', group: 'history', label: fieldLabel(path, t, eventTypes) });
   }
+  for (const { name, type } of attributes) {
+    const path = `${ATTRIBUTE_PREFIX}${name}`;
+    if (type === 'other' || fields.some((f) => f.path === path)) continue;
+    fields.push({ path, type, group: 'lead', label: fieldLabel(path, t, eventTypes) });
+  }
   return fields;
-}
-
-/** Whether the catalogue knows `path` as a number. */
-export function isNumberField(path: string): boolean {
-  return STATIC_FIELDS.some((f) => f.path === path && f.type === 'number');
 }
 
 /** A field's type: from the catalogue, else guessed from the path (counts and days are numbers). */
