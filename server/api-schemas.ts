@@ -7,10 +7,14 @@ import { BANDS, STAGES, leadEventSchema, type Stage } from '../engine/index';
 import { COMPARISON_SOURCES } from './comparisons/report';
 import { MAX_BATCH_EVENTS, MAX_COMPARED_VERSIONS, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from './config';
 import { LOSS_REASONS, REJECTION_REASONS } from './feedback';
+import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from './limits';
 import { KPI_DEFINITIONS } from './kpis';
 import { ROLES, TEAMS } from './store/index';
 
 const isoTime = z.iso.datetime({ offset: true });
+const PAYLOAD_LIMITS = `at most ${MAX_PROPERTIES_DEPTH} levels of objects and arrays (the top object counts as one), at most ${MAX_PROPERTIES_BYTES} bytes as JSON, finite numbers only.`;
+/** Limits checked on every event before anything is stored (limits.ts). */
+const INPUT_LIMITS = `\`id\`, \`leadId\` and \`type\`: well-formed Unicode with a visible character and no control characters. \`occurredAt\`: an instant from 0001-01-01 to 9999-12-31 UTC once its offset is applied. \`properties\`: ${PAYLOAD_LIMITS}`;
 const object = z.record(z.string(), z.unknown());
 
 export const problemSchema = z
@@ -26,7 +30,7 @@ export const problemSchema = z
 
 // Rebuilt from the engine's shape so it carries OpenAPI metadata (schemas made before the OpenAPI extension loaded cannot).
 export const leadEventBody = z.strictObject(leadEventSchema.shape).openapi('LeadEvent', {
-  description: 'An activity or system event. `id` is the idempotency key; `type` must be known to the active rule set or the engine.',
+  description: `An activity or system event. \`id\` is the idempotency key (unique across leads); \`type\` must be known to the active rule set or the engine. ${INPUT_LIMITS}`,
   example: { id: 'evt-1', leadId: 'lead-42', type: 'email_click', occurredAt: '2026-11-20T09:30:00Z', properties: { campaign: 'autumn' } },
 });
 
@@ -86,7 +90,9 @@ export const leadIdParams = z.object({ id: z.string().min(1).max(200) });
 
 export const attributesBody = z
   .object({
-    attributes: object.describe('Merged into the lead attributes (company, industry, role, companySize, pastDeals, …)'),
+    attributes: object.describe(
+      `Merged into the lead attributes (company, industry, role, companySize, pastDeals, …); limited like an event's \`properties\`: ${PAYLOAD_LIMITS}`,
+    ),
     eventId: z.string().min(1).max(200).optional().describe('Idempotency key; generated when absent'),
     occurredAt: isoTime.optional().describe('Defaults to the time of receipt'),
   })

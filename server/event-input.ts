@@ -1,9 +1,12 @@
 /**
  * Checking an incoming event before anything is stored: the engine's event
  * schema, a real instant, and a type the active rule set (or the engine)
- * knows. Times are normalised to UTC so stored order is time order.
+ * knows. Times are normalised to UTC so stored order is time order. The
+ * limits of limits.ts apply too: an event that passes here can be stored, so
+ * it cannot fail a transaction it shares with other requests.
  */
 import { isKnownEventType, leadEventSchema, type CompiledRuleSet, type LeadEvent } from '../engine/index';
+import { identifierProblem, instantProblem, payloadProblems } from './limits';
 import { zodErrors, type FieldError } from './problem';
 
 export type EventCheck = { ok: true; event: LeadEvent } | { ok: false; errors: FieldError[] };
@@ -15,7 +18,14 @@ export function checkEvent(raw: unknown, ruleSet: CompiledRuleSet, prefix = ''):
   const event = parsed.data;
   const time = Date.parse(event.occurredAt);
   const errors: FieldError[] = [];
-  if (Number.isNaN(time)) errors.push({ path: fieldPath(prefix, 'occurredAt'), message: `not a real time: "${event.occurredAt}"` });
+  for (const field of ['id', 'leadId', 'type'] as const) {
+    const problem = identifierProblem(event[field]);
+    if (problem) errors.push({ path: fieldPath(prefix, field), message: problem });
+  }
+  const timeProblem = instantProblem(time);
+  if (timeProblem) errors.push({ path: fieldPath(prefix, 'occurredAt'), message: `${timeProblem}: "${event.occurredAt}"` });
+  errors.push(...payloadProblems(event.properties, fieldPath(prefix, 'properties')));
+  if (errors.length > 0) return { ok: false, errors };
   if (!isKnownEventType(ruleSet, event.type)) {
     errors.push({
       path: fieldPath(prefix, 'type'),

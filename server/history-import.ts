@@ -130,7 +130,7 @@ export async function storeHistory(
       const result = await services.ingestion.ingestWithin(queries, submissions);
       summary.ruleSetVersion = result.ruleSetVersion;
       result.events.forEach((ingested, i) => {
-        if (ingested.status === 'duplicate') {
+        if (ingested.status !== 'stored') {
           summary.duplicates++;
           return;
         }

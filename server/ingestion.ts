@@ -18,6 +18,7 @@ import {
   leadFilterValues,
   retryContended,
   stageChangeRecord,
+  StoreBusyError,
   type EventWrite,
   type LeadWrite,
   type OutcomeRecord,
@@ -30,7 +31,8 @@ import {
   type StoredLead,
 } from './store/index';
 
-export type EventStatus = 'stored' | 'duplicate';
+/** `conflict`: the id is already used by an event of another lead; nothing is stored and neither lead is shown. */
+export type EventStatus = 'stored' | 'duplicate' | 'conflict';
 
 export interface IngestedEvent {
   eventId: string;
@@ -108,9 +110,21 @@ export class Ingestion {
       this.ingest(group.map((w) => w.submission)).then(
         (result) =>
           group.forEach((w, i) => w.resolve({ status: result.events[i]!.status, lead: result.leads.get(w.submission.event.leadId) })),
-        (error: unknown) => group.forEach((w) => w.reject(error)),
+        (error: unknown) => {
+          // Contention is no event's fault: every request gets the 503. Any other failure may be one event's:
+          // each runs again alone, so it fails only its own request.
+          if (group.length === 1 || error instanceof StoreBusyError) group.forEach((w) => w.reject(error));
+          else group.forEach((w) => this.ingestAlone(w));
+        },
       );
     }
+  }
+
+  private ingestAlone({ submission, resolve, reject }: Waiting): void {
+    this.ingest([submission]).then(
+      (result) => resolve({ status: result.events[0]!.status, lead: result.leads.get(submission.event.leadId) }),
+      reject,
+    );
   }
 
   /**
@@ -143,17 +157,19 @@ export class Ingestion {
   async ingestWithin(queries: Queries, submissions: readonly Submission[]): Promise<IngestResult> {
     const ruleSet = this.activation.active;
     const challenger = this.activation.challenger;
-    const stored = await queries.existingEventIds(submissions.map((s) => s.event.id));
-    const seen = new Set<string>();
+    const existingIds = await queries.existingEventIds(submissions.map((s) => s.event.id));
+    // Whose events those are: an id is a duplicate only for its own lead. Read only when there are any (rare).
+    const owners = existingIds.size > 0 ? await queries.eventLeadIds([...existingIds]) : new Map<string, string>();
     const statuses: IngestedEvent[] = [];
     const byLead = new Map<string, LeadEvent[]>();
     const senders = new Map<string, string | null>();
     for (const { event, recordedBy } of submissions) {
+      const owner = owners.get(event.id);
+      if (owner === undefined) owners.set(event.id, event.leadId);
+      const status: EventStatus = owner === undefined ? 'stored' : owner === event.leadId ? 'duplicate' : 'conflict';
+      statuses.push({ eventId: event.id, leadId: event.leadId, status });
+      if (status !== 'stored') continue;
       senders.set(event.id, recordedBy);
-      const duplicate = stored.has(event.id) || seen.has(event.id);
-      seen.add(event.id);
-      statuses.push({ eventId: event.id, leadId: event.leadId, status: duplicate ? 'duplicate' : 'stored' });
-      if (duplicate) continue;
       const list = byLead.get(event.leadId);
       if (list) list.push(event);
       else byLead.set(event.leadId, [event]);

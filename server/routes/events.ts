@@ -12,13 +12,14 @@ import { MAX_BATCH_BODY_BYTES } from '../config';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
 import { route } from '../http';
-import { invalid, type FieldError } from '../problem';
+import { conflict, invalid, type ApiProblem, type FieldError } from '../problem';
 import { leadView } from '../views';
 
 /** Stores and evaluates one validated event; the reply carries the lead's new state. */
 export async function ingestOne(c: Context<AppEnv>, event: LeadEvent): Promise<Response> {
   const { ingestion, store } = c.get('services');
   const { status, lead } = await ingestion.submit({ event, recordedBy: c.get('apiKey').name });
+  if (status === 'conflict') throw idTaken(event.id);
   if (status === 'stored' && lead) {
     // The explanation goes out as stored: its JSON was built once, for the event's row.
     const head = JSON.stringify({
@@ -44,6 +45,13 @@ export async function ingestOne(c: Context<AppEnv>, event: LeadEvent): Promise<R
   return c.json(body, 200);
 }
 
+/** An event id already used for another lead: named, and nothing of either lead shown. */
+function idTaken(eventId: string, path = 'id'): ApiProblem {
+  return conflict(`Event id "${eventId}" is already used by an event of another lead; event ids must be unique across leads.`, [
+    { path, message: 'already used by an event of another lead' },
+  ]);
+}
+
 export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
     app,
@@ -60,6 +68,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: {
         201: { description: 'Stored and evaluated', schema: eventReply },
         200: { description: 'Duplicate: already stored, nothing changed', schema: eventReply },
+        409: { description: 'The event id is already used by an event of another lead; nothing stored' },
       },
     },
     async (c, { body }) => {
@@ -77,7 +86,7 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       tag: 'Events',
       summary: 'Ingest up to 10,000 events',
       description:
-        'Every valid event is stored and evaluated in one transaction; each invalid one is reported by its index and nothing of it is stored. With no valid event the request fails as a whole.',
+        'Every valid event is stored and evaluated in one transaction; each invalid one, and each whose id is already used by an event of another lead, is reported by its index in `errors` and nothing of it is stored. With no valid event the request fails as a whole.',
       roles: ['ingest'],
       body: batchBody,
       docBody: batchDoc,
@@ -99,13 +108,18 @@ export function eventRoutes(app: OpenAPIHono<AppEnv>): void {
       });
       if (good.length === 0) throw invalid(errors, `None of the ${body.events.length} events is valid; nothing was stored.`);
       const result = await ingestion.ingest(good.map((event) => ({ event, recordedBy: c.get('apiKey').name })));
-      const results = result.events.map((e, i) => ({ index: indexes[i]!, eventId: e.eventId, status: e.status }));
+      const results: Array<{ index: number; eventId: string; status: 'stored' | 'duplicate' }> = [];
+      result.events.forEach((e, i) => {
+        const index = indexes[i]!;
+        if (e.status === 'conflict') errors.push(idTaken(e.eventId, `events[${index}].id`).errors[0]!);
+        else results.push({ index, eventId: e.eventId, status: e.status });
+      });
       const stored = results.filter((r) => r.status === 'stored').length;
       return c.json({
         received: body.events.length,
         stored,
         duplicates: results.length - stored,
-        rejected: body.events.length - good.length,
+        rejected: body.events.length - results.length,
         results,
         errors,
       });

@@ -137,6 +137,16 @@ export class Queries {
     return new Set(rows.map((row) => row.id));
   }
 
+  /** The lead of each of these stored events, by event id. */
+  async eventLeadIds(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['id', 'lead_id'])
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.lead_id]));
+  }
+
   async insertEvents(rows: readonly EventWrite[]): Promise<void> {
     await this.context.statements.insertEvents.run(this.db, rows);
   }

@@ -1,0 +1,84 @@
+/**
+ * Checks on what a client sends beyond its schema, made before anything is
+ * stored: a value that passes here can be serialised, stored on SQLite and
+ * PostgreSQL alike, and ordered by its text. Each check returns the problems
+ * it found with their paths, never throws.
+ */
+import type { FieldError } from './problem';
+
+/**
+ * Shape of an event's `properties` (and of a lead's attributes): levels of
+ * objects and arrays, the top object counting as one, and size as JSON.
+ * Checked before anything is stored, so a value that would exhaust the stack
+ * or bloat a row cannot reach a transaction shared with other requests.
+ */
+export const MAX_PROPERTIES_DEPTH = 32;
+export const MAX_PROPERTIES_BYTES = 64 * 1024;
+
+/** A lone UTF-16 surrogate (in `u` mode a well-formed pair is one code point, never Cs): altered when stored. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Control characters (NUL included): invisible, and refused by PostgreSQL in text. */
+const CONTROL = /\p{Cc}/u;
+/** Characters that show nothing alone: an id made only of these reads as empty. */
+const INVISIBLE = /^[\s\p{Cf}]*$/u;
+
+/** Problem with an identifier (event id, lead id, type): well-formed Unicode, no control characters, something visible. */
+export function identifierProblem(value: string): string | undefined {
+  if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (it has a lone surrogate)';
+  if (CONTROL.test(value)) return 'must not contain control characters';
+  if (INVISIBLE.test(value)) return 'must contain a visible character';
+  return undefined;
+}
+
+/** First instant stored times may have, and the first they may not: years 0001 to 9999 in UTC. */
+export const EARLIEST_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+export const TIME_AFTER_LAST = Date.parse('+010000-01-01T00:00:00.000Z');
+
+/**
+ * Problem with an instant (epoch ms): outside 0001–9999 UTC its ISO spelling
+ * has six-digit years, which would sort out of time order as text.
+ */
+export function instantProblem(time: number): string | undefined {
+  if (Number.isNaN(time)) return 'not a real time';
+  if (time < EARLIEST_TIME || time >= TIME_AFTER_LAST)
+    return 'must be between 0001-01-01 and 9999-12-31 in UTC (after applying the offset)';
+  return undefined;
+}
+
+/**
+ * Problems with a JSON object of free-form values (`properties`,
+ * attributes): nested at most {@link MAX_PROPERTIES_DEPTH} levels, at most
+ * {@link MAX_PROPERTIES_BYTES} as JSON, finite numbers only (a number too
+ * large for a double, like 1e999, arrives as Infinity and would be stored as null).
+ */
+export function payloadProblems(value: Record<string, unknown>, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const deepest = walk(value, path, 0, errors);
+  if (deepest > MAX_PROPERTIES_DEPTH) {
+    return [{ path, message: `nested deeper than ${MAX_PROPERTIES_DEPTH} levels` }];
+  }
+  if (errors.length > 0) return errors;
+  // Depth is bounded by now, so this cannot exhaust the stack.
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes > MAX_PROPERTIES_BYTES) errors.push({ path, message: `larger than ${MAX_PROPERTIES_BYTES} bytes as JSON (${bytes})` });
+  return errors;
+}
+
+/** Records non-finite numbers and returns the deepest level reached, stopping one past the limit. */
+function walk(value: unknown, path: string, depth: number, errors: FieldError[]): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) errors.push({ path, message: 'must be a finite number' });
+    return depth;
+  }
+  if (typeof value !== 'object' || value === null) return depth;
+  if (depth >= MAX_PROPERTIES_DEPTH) return depth + 1;
+  let deepest = depth;
+  const entries: Array<[string, unknown]> = Array.isArray(value)
+    ? value.map((item, i) => [`[${i}]`, item])
+    : Object.entries(value).map(([key, item]) => [`.${key}`, item]);
+  for (const [step, item] of entries) {
+    deepest = Math.max(deepest, walk(item, path + step, depth + 1, errors));
+    if (deepest > MAX_PROPERTIES_DEPTH) break;
+  }
+  return deepest;
+}
