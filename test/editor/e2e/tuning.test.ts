@@ -126,6 +126,7 @@ describe('the draft', () => {
     const question = page.getByTestId('replace-draft');
     await question.waitFor();
     expect(await question.textContent()).toContain(`Starting from ${copy} would discard them.`);
+    await shot(page, 'rules-replace-draft');
     await page.getByRole('button', { name: 'Keep my changes' }).click();
     await expect.poll(() => question.count()).toBe(0);
     expect(await points.inputValue()).toBe('33');
@@ -271,23 +272,23 @@ describe('conditions', () => {
 });
 
 describe('a lead’s timeline', () => {
-  /** A demo lead whose score fell while time passed. */
-  async function decayedLead(): Promise<string> {
+  /** A demo lead whose score fell while time passed, and the event (a tick) that says so. */
+  async function decayedLead(): Promise<{ id: string; tick: string }> {
     const { leads } = await api<{ leads: Array<{ id: string }> }>('/v1/leads?limit=200');
     for (const { id } of leads) {
-      const { timeline } = await api<{ timeline: Array<{ type: string; scoreAfter: number | null }> }>(`/v1/leads/${id}`);
-      const tick = timeline.findIndex((e, i) => e.type === 'tick' && i > 0 && (e.scoreAfter ?? 0) < (timeline[i - 1]!.scoreAfter ?? 0));
-      if (tick > 0) return id;
+      const { timeline } = await api<{ timeline: Array<{ eventId: string; type: string; scoreAfter: number | null }> }>(`/v1/leads/${id}`);
+      const tick = timeline.find((e, i) => e.type === 'tick' && i > 0 && (e.scoreAfter ?? 0) < (timeline[i - 1]!.scoreAfter ?? 0));
+      if (tick) return { id, tick: tick.eventId };
     }
     throw new Error('no demo lead lost points over time');
   }
 
   it('shows what decay took, rows that add up to the score, and no raw codes', async () => {
-    const id = await decayedLead();
+    const { id, tick: tickId } = await decayedLead();
     await page.goto(`${server.url}/leads/${id}`);
     const rows = page.getByTestId('timeline').locator('tbody tr');
     await rows.first().waitFor();
-    const tick = page.getByTestId('timeline').locator('tbody tr[data-event-type="tick"]');
+    const tick = page.getByTestId('timeline').locator(`tbody tr[data-event-id="${tickId}"]`);
     expect(numberIn(await tick.getByTestId('timeline-change').textContent())).toBeLessThan(0);
     expect(await tick.getByTestId('timeline-rules').textContent()).toMatch(/Decay/);
 
