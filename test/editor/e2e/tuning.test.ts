@@ -260,7 +260,7 @@ describe('conditions', () => {
     await shot(page, 'rules-condition-attributes');
   });
 
-  it('takes an attribute no lead has yet, and not like any known one, as a new attribute', async () => {
+  it('takes an attribute no lead has yet, and not like any known one, as a new attribute, keeping the operator', async () => {
     const condition = await firstConditionRow();
     await condition.getByLabel('Field', { exact: true }).selectOption({ label: 'Other field…' });
     const path = condition.getByLabel('Field path');
@@ -268,6 +268,8 @@ describe('conditions', () => {
     await path.press('Enter');
     await expect.poll(() => condition.getByLabel('Field', { exact: true }).inputValue()).toBe('__other__');
     expect(await condition.getByRole('alert').count()).toBe(0);
+    // A typed path's type is only guessed (this one as text): the operator chosen before stays.
+    expect(await condition.getByLabel('Operator').inputValue()).toBe('>');
   });
 });
 
