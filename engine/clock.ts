@@ -15,12 +15,12 @@
  * else (an attribute's date through `days_since`) is not foreseen; it is still
  * checked at the lead's next event.
  */
-import { evaluate } from './evaluate';
+import { evaluate, scoreAt, type ScoreBasis } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
-import { TRIGGER_TIME } from './schema';
-import { MS_PER_DAY, decayEngagement, round2 } from './scoring';
+import { TRIGGER_TIME, type Band } from './schema';
+import { MS_PER_DAY, bandOf, decayEngagement, round2 } from './scoring';
 import { iso, parseTime } from './time';
-import type { LeadEvent, LeadState } from './types';
+import type { LeadEvent, LeadState, Score } from './types';
 
 /** What the next time-based change is due to: a stage change or a band change (or both). */
 export interface TimeChange {
@@ -129,17 +129,29 @@ export function tickEvent(state: Pick<LeadState, 'leadId' | 'eventCount'>, at: s
 /**
  * The next moment time alone changes the lead's stage or band, with what a
  * tick then does; null when nothing will change without another event. A
- * moment at or before the state's `asOf` (a change already due, as after
- * another rule set was activated) is reported as `asOf`.
+ * change already due at the state's `asOf` (as after another rule set was
+ * activated) is reported 1 ms after it, so the tick comes after the event
+ * that left the state.
  */
 export function nextTimeChange(ruleSet: CompiledRuleSet, state: LeadState): TimeChange | null {
   const asOf = parseTime(state.asOf);
   const { times, overdue } = candidateTimes(ruleSet, state, asOf);
-  if (overdue) times.unshift(asOf);
+  // 1 ms after the newest event, so the tick sorts after it whatever its id (ticks at the same time would sort by id).
+  if (overdue && times[0] !== asOf + 1) times.unshift(asOf + 1);
   for (const time of times) {
-    const at = time === asOf ? state.asOf : iso(time);
+    const at = iso(time);
     const after = evaluate(ruleSet, state, tickEvent(state, at)).state;
     if (after.stage !== state.stage || after.band !== state.band) return { at, stage: after.stage, band: after.band };
   }
   return null;
+}
+
+/**
+ * The score and band a lead has at `time` (epoch ms) if nothing else happens:
+ * engagement decayed by whole days since its last activity, as the next event
+ * or tick would find it. For views of "now" between events.
+ */
+export function scoreAsOf(ruleSet: CompiledRuleSet, basis: ScoreBasis, time: number): { score: Score; band: Band } {
+  const score = scoreAt(ruleSet, basis, time);
+  return { score, band: bandOf(ruleSet, score.total) };
 }

@@ -6,8 +6,8 @@
 export { loadRuleSet, loadRuleSetOrThrow, formatProblem, RuleSetError } from './ruleset';
 export type { CompiledRuleSet, LoadResult, Problem } from './ruleset';
 export { evaluate, evaluateBatch, applyEvent, foldEvent, cloneState, scoreAt, isKnownEventType, EvaluationError } from './evaluate';
-export type { FoldResult } from './evaluate';
-export { nextTimeChange, tickEvent } from './clock';
+export type { FoldResult, ScoreBasis } from './evaluate';
+export { nextTimeChange, tickEvent, scoreAsOf } from './clock';
 export type { TimeChange } from './clock';
 export {
   evaluateLogic,

@@ -126,6 +126,8 @@ export const leadList = z
         lastEventAt: z.string(),
         createdAt: z.string(),
         updatedAt: z.string(),
+        scoreNow: z.number().describe('Total score as of now: engagement decayed since the last activity (`score` is the total at the last event)'),
+        bandNow: z.enum(BANDS).describe('Band of `scoreNow`'),
       }),
     ),
     nextCursor: z.string().nullable(),
@@ -135,6 +137,11 @@ export const leadList = z
 export const leadDetail = z
   .object({
     lead: leadView,
+    now: z
+      .object({ score, band: z.enum(BANDS) })
+      .describe(
+        'The score and band at the time of the request: engagement decayed by whole days since the last activity (`lead.score` is the score at the last event)',
+      ),
     explanation: explanation.nullable().describe('What the newest event did'),
     timeline: z.array(
       z.object({

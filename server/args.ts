@@ -1,10 +1,18 @@
-/** `leadflow serve` arguments: --port, --db, --rules-dir, --host, --demo. */
+/** `leadflow serve` arguments: --port, --db, --rules-dir, --host, --demo, --quiet, --tick-every. */
 import { parseArgs } from 'node:util';
 import type { ServeOptions } from './index';
 
 /** Thrown for a bad value; the code matches node's own argument errors so the CLI prints just the message. */
 class ServeArgumentError extends Error {
   readonly code = 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds of a duration such as `500ms`, `30s`, `1m`, `1h`; null if it is not one. */
+function durationMs(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  return match ? Math.round(Number(match[1]) * UNIT_MS[match[2]!]!) : null;
 }
 
 /** Turns `serve` arguments into {@link ServeOptions}; throws on unknown options or bad values. */
@@ -20,6 +28,7 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       host: { type: 'string' },
       demo: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
+      'tick-every': { type: 'string' },
     },
   });
   const options: ServeOptions = {};
@@ -37,5 +46,11 @@ export function parseServeArgs(argv: string[]): ServeOptions {
   if (values.host !== undefined) options.host = values.host;
   if (values.demo) options.demo = true;
   if (values.quiet) options.log = false;
+  if (values['tick-every'] !== undefined) {
+    const ms = durationMs(values['tick-every']);
+    if (ms === null || ms < 10 || ms > 86_400_000)
+      throw new ServeArgumentError(`--tick-every must be a duration from 10ms to 24h (500ms, 30s, 1m, 1h), not "${values['tick-every']}"`);
+    options.tickEveryMs = ms;
+  }
   return options;
 }

@@ -83,3 +83,15 @@ export const BUSY_RETRY_AFTER_SECONDS = 1;
  * go unseen. Notices make it well under a second otherwise.
  */
 export const SETTINGS_RECHECK_MS = 5_000;
+
+/**
+ * How often the scheduler looks for leads that time alone has changed
+ * (dormancy, recycling, decay across a band): the longest such a change waits
+ * to be applied (`serve --tick-every`). The tick itself is dated when the
+ * change was due, not when it was applied.
+ */
+export const DEFAULT_TICK_EVERY_MS = 60_000;
+/** Leads per scheduler transaction (one batch of ticks, each lead under its lead lock). */
+export const TICK_BATCH_LEADS = 200;
+/** Batches one scheduler run applies at most before it waits for its next turn (a catch-up after downtime spans several runs). */
+export const TICK_MAX_BATCHES_PER_RUN = 500;

@@ -8,7 +8,7 @@
  * loses to another writer (a deadlock, a busy database) runs again. Nothing
  * is acknowledged before that transaction commits.
  */
-import type { CompiledRuleSet, LeadEvent, LeadState } from '../engine/index';
+import { nextTimeChange, type CompiledRuleSet, type LeadEvent, type LeadState } from '../engine/index';
 import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
@@ -248,6 +248,8 @@ export class Ingestion {
         lastEventId: newest.id,
         createdAt: lead?.createdAt ?? now,
         updatedAt: now,
+        // Stored with the state so the scheduler finds the lead when time alone changes it (server/scheduler.ts).
+        dueAt: nextTimeChange(ruleSet, state)?.at ?? null,
       });
       const keptChanges = late || !lead ? 0 : lead.state.stageHistory.length;
       stageChanges.push(...stageChangeRecords(state, fold.applied, keptChanges));

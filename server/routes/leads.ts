@@ -1,7 +1,7 @@
 /** Reading leads (state, explanation, timeline, hand-off summary, filtered lists) and upserting their attributes. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
-import { handOffSummary, type Explanation } from '../../engine/index';
+import { handOffSummary, scoreAsOf, type Explanation } from '../../engine/index';
 import { anyObject, attributesBody, eventReply, leadDetail, leadIdParams, leadList, leadListQuery } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
@@ -46,10 +46,19 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
         throw invalid([{ path: 'query.minScore', message: `greater than maxScore (${filter.maxScore})` }]);
       }
       const after = cursor ? decodeCursor(cursor) : undefined;
-      const rows = await c.var.services.store.read.listLeads({ ...filter, after, limit: limit + 1 });
+      const { store, activation, now } = c.var.services;
+      const rows = await store.read.listLeads({ ...filter, after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      return c.json({ leads: page, nextCursor: rows.length > limit && last ? encodeCursor(last.updatedAt, last.id) : null });
+      const time = now().getTime();
+      const leads = page.map(({ decayBasis, ...row }) => {
+        // Rows written before the decay basis was stored show their score at the last event.
+        const current = decayBasis
+          ? scoreAsOf(activation.active, { ...decayBasis, score: { fit: decayBasis.fit } }, time)
+          : { score: { total: row.score }, band: row.band };
+        return { ...row, scoreNow: current.score.total, bandNow: current.band };
+      });
+      return c.json({ leads, nextCursor: rows.length > limit && last ? encodeCursor(last.updatedAt, last.id) : null });
     },
   );
 
@@ -71,8 +80,10 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       const events = await store.read.leadEvents(params.id);
       const newest = events.find((row) => row.event.id === lead.lastEventId);
       const outcomes = await store.read.outcomes({ leadId: params.id });
+      const { activation, now } = c.var.services;
       return c.json({
         lead: leadView(lead.state),
+        now: scoreAsOf(activation.active, lead.state, now().getTime()),
         explanation: newest?.explanation ? (JSON.parse(newest.explanation) as Explanation) : null,
         timeline: events.map(timelineEntry),
         stageHistory: lead.state.stageHistory,

@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { EventWrite, LeadWrite } from './queries';
 import type { OutcomeRecord, ShadowLead, ShadowResult, StageChangeRecord } from './records';
-import type { Database } from './schema';
+import { NEVER_DUE, type Database } from './schema';
 import { IdListQuery, RowsStatement } from './statements';
 
 /** `n` rows whose every column is a placeholder, for compiling a multi-row insert. */
@@ -72,6 +72,10 @@ const LEAD_COLUMNS = [
   'updated_at',
   'state',
   'revision',
+  'due_at',
+  'fit',
+  'engagement_base',
+  'last_activity_at',
 ] as const;
 /** Columns an existing lead's row takes from every write, besides the filter columns that changed. */
 const LEAD_UPDATED_COLUMNS = [
@@ -83,6 +87,10 @@ const LEAD_UPDATED_COLUMNS = [
   'updated_at',
   'state',
   'revision',
+  'due_at',
+  'fit',
+  'engagement_base',
+  'last_activity_at',
 ] as const;
 function leadCells({ write, revision, json }: RevisedLeadWrite, into: unknown[]): void {
   const { state } = write;
@@ -101,6 +109,10 @@ function leadCells({ write, revision, json }: RevisedLeadWrite, into: unknown[])
     write.updatedAt,
     json,
     revision,
+    write.dueAt === undefined ? null : (write.dueAt ?? NEVER_DUE),
+    state.score.fit,
+    state.engagementAtLastActivity,
+    state.lastActivityAt,
   );
 }
 

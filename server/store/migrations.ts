@@ -196,6 +196,23 @@ const leadRevision: Migration = {
   },
 };
 
+/**
+ * When time alone next changes each lead (null: not yet computed, as for rows
+ * written before this migration; the scheduler computes those), indexed for
+ * the scheduler; and what the score as of now is computed from (fit, the
+ * engagement at the last activity and its time), so lists show it without
+ * reading each lead's state.
+ */
+const leadTime: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('leads').addColumn('due_at', 'text').execute();
+    await db.schema.alterTable('leads').addColumn('fit', 'double precision').execute();
+    await db.schema.alterTable('leads').addColumn('engagement_base', 'double precision').execute();
+    await db.schema.alterTable('leads').addColumn('last_activity_at', 'text').execute();
+    await db.schema.createIndex('leads_due').on('leads').columns(['due_at']).execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -207,6 +224,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         ...(dialect === 'sqlite' && { '0004_covering_history_index': coveringHistoryIndex }),
         '0005_history_by_lead': historyByLead(dialect),
         '0006_lead_revision': leadRevision,
+        '0007_lead_time': leadTime,
       };
     },
   };

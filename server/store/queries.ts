@@ -47,6 +47,8 @@ export interface LeadWrite {
   lastEventId: string;
   createdAt: string;
   updatedAt: string;
+  /** When time alone next changes the lead; null: never without another event; left out: not computed (the scheduler will). */
+  dueAt?: string | null;
 }
 
 /** An event row to write or rewrite with what it did. */
@@ -280,6 +282,9 @@ export class Queries {
         'last_event_at',
         'created_at',
         'updated_at',
+        'fit',
+        'engagement_base',
+        'last_activity_at',
       ]);
     if (filter.stage) query = query.where('stage', '=', filter.stage);
     if (filter.band) query = query.where('band', '=', filter.band);
@@ -307,6 +312,10 @@ export class Queries {
       lastEventAt: row.last_event_at,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      decayBasis:
+        row.fit === null || row.engagement_base === null
+          ? null
+          : { fit: row.fit, engagementAtLastActivity: row.engagement_base, lastActivityAt: row.last_activity_at },
     }));
   }
 

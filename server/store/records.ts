@@ -135,4 +135,6 @@ export interface LeadSummaryRow {
   lastEventAt: string;
   createdAt: string;
   updatedAt: string;
+  /** What the score at a later time is computed from (null for a row written before these were stored). */
+  decayBasis: { fit: number; engagementAtLastActivity: number; lastActivityAt: string | null } | null;
 }

@@ -21,7 +21,16 @@ export interface LeadsTable {
   state: string;
   /** Unique to the write that stored this state (null before any such write): see LeadCache. */
   revision: string | null;
+  /** When time alone next changes the lead ({@link NEVER_DUE}: never without another event; null: not computed yet). */
+  due_at: string | null;
+  /** Fit, engagement right after the last activity, and that activity's time: the score as of any later time (null before 0007). */
+  fit: number | null;
+  engagement_base: number | null;
+  last_activity_at: string | null;
 }
+
+/** due_at of a lead that time alone never changes: after every real time, so `due_at <= now` never holds. */
+export const NEVER_DUE = '9999-12-31T23:59:59.999Z';
 
 export interface EventsTable {
   id: string;

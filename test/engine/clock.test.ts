@@ -57,10 +57,10 @@ describe('next time-based change', () => {
     expect(nextTimeChange(v1, state)).toBeNull();
   });
 
-  it('is due at once when the rule set makes a change already due', () => {
+  it('is due 1 ms after the newest event when the rule set makes a change already due', () => {
     const { state } = run(v1, [ev('email_click', 0), ev('sales_accepted', 50)]);
     const shorter = ruleSet((json) => (json['lifecycle'].timing.dormantAfterDays = 10));
-    expect(nextTimeChange(shorter, state)).toEqual({ at: state.asOf, stage: 'dormant', band: 'cold' });
+    expect(nextTimeChange(shorter, state)).toEqual({ at: later(state.asOf, 1 / MS_PER_DAY), stage: 'dormant', band: 'cold' });
   });
 
   it('moves nothing before the moment it names, and the tick then makes that change', () => {

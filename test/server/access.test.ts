@@ -33,6 +33,7 @@ const ENDPOINTS: Array<{ method: string; path: string; body?: unknown; allowed: 
   { method: 'GET', path: '/v1/leads', allowed: ['sales', 'editor', 'admin'] },
   { method: 'GET', path: '/v1/leads/acl', allowed: ['sales', 'editor', 'admin'] },
   { method: 'GET', path: '/v1/leads/acl/handoff', allowed: ['sales', 'editor', 'admin'] },
+  { method: 'GET', path: '/v1/attributes', allowed: ['sales', 'editor', 'admin'] },
   { method: 'POST', path: '/v1/leads/acl/reject', body: { reason: 'other' }, allowed: ['sales', 'admin'] },
   { method: 'GET', path: '/v1/kpis?from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z', allowed: ['sales', 'editor', 'admin'] },
   { method: 'GET', path: '/v1/kpis/challenger?from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z', allowed: ['sales', 'editor', 'admin'] },

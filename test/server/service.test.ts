@@ -109,8 +109,10 @@ describe('demo data', () => {
 
   it('loads about 200 leads with feedback and outcomes into an empty database, the same for the same anchor', async () => {
     const [a, b] = await Promise.all([tempWorkspace(), tempWorkspace()]);
-    const first = await startServer({ workspace: a, demo: true, demoAnchor: anchor });
-    const second = await startServer({ workspace: b, demo: true, demoAnchor: anchor });
+    // The servers' clock stands at the anchor: later, time-based rules would move the demo leads on (lost ones recycled, quiet ones dormant).
+    const now = () => new Date(anchor);
+    const first = await startServer({ workspace: a, demo: true, demoAnchor: anchor, now });
+    const second = await startServer({ workspace: b, demo: true, demoAnchor: anchor, now });
     try {
       const list = async (s: TestServer) =>
         (await s.call('GET', '/v1/leads?limit=500')).body.leads.map(

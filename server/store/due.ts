@@ -1,0 +1,51 @@
+/**
+ * The scheduler's reads and writes of `leads.due_at`: which leads time has
+ * changed by now, and due times computed without an event (see
+ * server/scheduler.ts). Ingestion writes due_at with every lead it writes.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { NEVER_DUE, type Database } from './schema';
+
+export { NEVER_DUE } from './schema';
+
+/**
+ * Up to `limit` leads whose due time has come by `now` (earliest first), or
+ * whose due time is not known yet (rows written before due times were
+ * stored), those first.
+ */
+export async function dueLeadIds(db: Kysely<Database> | Transaction<Database>, now: string, limit: number): Promise<string[]> {
+  const unknown = await db.selectFrom('leads').select('id').where('due_at', 'is', null).limit(limit).execute();
+  if (unknown.length >= limit) return unknown.map((row) => row.id);
+  const due = await db
+    .selectFrom('leads')
+    .select('id')
+    .where('due_at', '<=', now)
+    .orderBy('due_at')
+    .limit(limit - unknown.length)
+    .execute();
+  return [...unknown, ...due].map((row) => row.id);
+}
+
+/** Sets leads' due times (null: never without another event); the caller holds their lead locks. */
+export async function setDueTimes(
+  db: Transaction<Database> | Kysely<Database>,
+  rows: readonly { leadId: string; dueAt: string | null }[],
+): Promise<void> {
+  for (const { leadId, dueAt } of rows) {
+    await db
+      .updateTable('leads')
+      .set({ due_at: dueAt ?? NEVER_DUE })
+      .where('id', '=', leadId)
+      .execute();
+  }
+}
+
+/** The earliest due time of any lead, null when none is due ever (for tests and health). */
+export async function earliestDue(db: Kysely<Database> | Transaction<Database>): Promise<string | null> {
+  const row = await db
+    .selectFrom('leads')
+    .select(sql<string | null>`min(due_at)`.as('due'))
+    .where('due_at', '<', NEVER_DUE)
+    .executeTakeFirst();
+  return row?.due ?? null;
+}
