@@ -14,6 +14,8 @@ export {
   compileLogic,
   truthy,
   LogicError,
+  LogicBudgetError,
+  withLogicBudget,
   CUSTOM_OPERATIONS,
   MAX_LOGIC_DEPTH,
   MAX_LOGIC_NODES,

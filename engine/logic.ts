@@ -32,10 +32,39 @@ export const MAX_LOGIC_STEPS = 10_000_000;
 
 let stepsLeft = MAX_LOGIC_STEPS;
 
-/** Counts work against the current evaluation's budget. */
+/**
+ * A budget every evaluation inside {@link withLogicBudget} draws on, beside
+ * its own: the per-evaluation budget starts again for every rule on every
+ * event, so it alone does not bound a request that evaluates many of them.
+ */
+let shared: { left: number; limit: number } | null = null;
+
+/** Counts work against the current evaluation's budget (and the shared one, if any). */
 function spend(steps: number): void {
   stepsLeft -= steps;
   if (stepsLeft < 0) throw new LogicError(`evaluation exceeded ${MAX_LOGIC_STEPS} steps`);
+  if (shared) spendShared(steps);
+}
+
+function spendShared(steps: number): void {
+  shared!.left -= steps;
+  if (shared!.left < 0) throw new LogicBudgetError(shared!.limit);
+}
+
+/**
+ * Runs `work` with one budget of `steps` for every rule evaluated inside it:
+ * the loop work counted by each evaluation, plus each evaluation's size in
+ * nodes (so many small rules on many events count too). Throws
+ * {@link LogicBudgetError} when the budget runs out.
+ */
+export function withLogicBudget<T>(steps: number, work: () => T): T {
+  const outer = shared;
+  shared = { left: steps, limit: steps };
+  try {
+    return work();
+  } finally {
+    shared = outer;
+  }
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -190,6 +219,11 @@ function isLogic(value: unknown): value is Record<string, unknown> {
 class Compiler {
   problems: LogicProblem[] = [];
   private nodes = 0;
+
+  /** Nodes compiled so far. */
+  get size(): number {
+    return this.nodes;
+  }
 
   compile(rule: Logic, path: string, depth: number): CompiledLogic {
     this.nodes += 1;
@@ -367,6 +401,14 @@ export class LogicError extends Error {
   override name = 'LogicError';
 }
 
+/** The budget of {@link withLogicBudget} ran out. */
+export class LogicBudgetError extends LogicError {
+  override name = 'LogicBudgetError';
+  constructor(readonly limit: number) {
+    super(`evaluations exceeded their shared budget of ${limit} steps`);
+  }
+}
+
 /**
  * Compiles a rule. Problems (unknown operators, excessive depth or size) are
  * returned with their paths; the compiled function throws if it reaches one,
@@ -375,8 +417,10 @@ export class LogicError extends Error {
 export function compileLogic(rule: Logic, path = ''): { run: CompiledLogic; problems: LogicProblem[] } {
   const compiler = new Compiler();
   const root = compiler.compile(rule, path, 0);
+  const size = compiler.size;
   const run: CompiledLogic = (data) => {
     stepsLeft = MAX_LOGIC_STEPS;
+    if (shared) spendShared(size);
     return root(data);
   };
   return { run, problems: compiler.problems };

@@ -82,3 +82,17 @@ function walk(value: unknown, path: string, depth: number, errors: FieldError[])
   }
   return deepest;
 }
+
+/**
+ * One `POST /v1/evaluate` request: steps all its rule evaluations may take
+ * together (see engine/logic.ts; one condition may take up to
+ * MAX_LOGIC_STEPS on its own), its wall time on a worker thread, and that
+ * thread's heap. A request over a limit gets 422 naming it.
+ */
+export const EVALUATE_MAX_STEPS = 20_000_000;
+export const EVALUATE_MAX_MS = 5_000;
+export const EVALUATE_MAX_HEAP_MB = 256;
+/** Evaluation worker threads at most (and one fewer than the CPUs, so one stays with the requests). */
+export const EVALUATE_MAX_WORKERS = 2;
+/** Evaluations waiting for a worker at most; beyond, a request gets 503 with Retry-After. */
+export const EVALUATE_MAX_QUEUED = 64;

@@ -1,34 +1,42 @@
-/** Stateless evaluation: a rule set (stored or unsaved), a lead and events in; state and explanations out; nothing stored. */
-import type { OpenAPIHono } from '@hono/zod-openapi';
-import { handOffSummary, loadRuleSet, type CompiledRuleSet, type LeadEvent } from '../../engine/index';
+/**
+ * Stateless evaluation: a rule set (stored or unsaved), a lead and events in;
+ * state and explanations out; nothing stored. The work runs on the
+ * evaluation pool's worker threads, within the limits of limits.ts.
+ */
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import { evaluateBody, evaluateReply } from '../api-schemas';
-import { MAX_BATCH_BODY_BYTES } from '../config';
+import { BUSY_RETRY_AFTER_SECONDS, MAX_BATCH_BODY_BYTES } from '../config';
 import type { AppEnv, Services } from '../context';
-import { checkEvent } from '../event-input';
+import type { EvaluateJob } from '../evaluate-job';
+import { EvaluatePool, EvaluationRefused } from '../evaluate-pool';
 import { route } from '../http';
-import { applyInOrder, compareHistory } from '../lead-history';
-import { ApiProblem, invalid, notFound, type FieldError } from '../problem';
-import { leadView } from '../views';
+import { EVALUATE_MAX_HEAP_MB, EVALUATE_MAX_MS, EVALUATE_MAX_STEPS } from '../limits';
+import { ApiProblem, notFound } from '../problem';
 
-/** Metadata an unsaved rule set may leave out: it is never stored, so it needs no real version or author. */
-const PREVIEW_METADATA = { version: 'v1', parent: null, author: 'preview', note: '' };
-
-async function chooseRuleSet(services: Services, version: string | undefined, unsaved: unknown): Promise<CompiledRuleSet> {
-  if (unsaved !== undefined) {
-    const input =
-      unsaved && typeof unsaved === 'object' && !Array.isArray(unsaved)
-        ? { ...PREVIEW_METADATA, createdAt: services.now().toISOString(), ...unsaved }
-        : unsaved;
-    const loaded = loadRuleSet(input);
-    if (loaded.ok) return loaded.ruleSet;
-    const errors = loaded.problems.map((p) => ({ path: p.path ? `ruleSet.${p.path}` : 'ruleSet', message: p.message }));
-    throw new ApiProblem(400, 'invalid-rule-set', `The rule set has ${errors.length} problem${errors.length === 1 ? '' : 's'}.`, errors);
-  }
-  if (version === undefined) return services.activation.active;
-  const ruleSet = await services.files.get(version);
+/** Where the job finds its rule set: a stored version (compiled once per worker) or the unsaved one sent. */
+async function ruleSetSource(services: Services, version: string | undefined, unsaved: unknown): Promise<EvaluateJob['ruleSet']> {
+  if (unsaved !== undefined) return { unsaved };
+  const ruleSet = version === undefined ? services.activation.active : await services.files.get(version);
   if (!ruleSet) throw notFound(`No loadable rule set version "${version}".`);
-  return ruleSet;
+  return { key: `${services.files.dir}:${ruleSet.version}`, definition: ruleSet.definition };
 }
+
+/** The problem for a job over its time or memory, or refused for want of a worker. */
+function refusal(error: EvaluationRefused): ApiProblem {
+  if (error.reason === 'queue') {
+    return new ApiProblem(503, 'unavailable', `Too many evaluations are running or waiting (${error.message}); send the request again.`);
+  }
+  const limit = error.reason === 'time' ? { limit: 'time', maxMs: EVALUATE_MAX_MS } : { limit: 'memory', maxHeapMb: EVALUATE_MAX_HEAP_MB };
+  return new ApiProblem(
+    422,
+    'evaluation-limit',
+    `Stopped: ${error.message}, the limit for one evaluation request; evaluate fewer events or simpler conditions.`,
+    [{ path: 'events', message: error.message }],
+    limit,
+  );
+}
+
+let pool: EvaluatePool | undefined;
 
 export function evaluateRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
@@ -38,46 +46,39 @@ export function evaluateRoutes(app: OpenAPIHono<AppEnv>): void {
       path: '/v1/evaluate',
       tag: 'Evaluation',
       summary: 'Evaluate a lead without storing anything',
-      description:
-        'For live previews and callers who only want a score: events are applied in time order to a new lead with the given attributes.',
+      description: `For live previews and callers who only want a score: events are applied in time order to a new lead with the given attributes. Limits per request (422 \`evaluation-limit\` names the one passed, in \`limit\`): ${EVALUATE_MAX_STEPS} steps of rule evaluation for all the events together, ${EVALUATE_MAX_MS} ms, ${EVALUATE_MAX_HEAP_MB} MB of heap. Events and attributes are limited as in \`LeadEvent\`.`,
       roles: ['ingest', 'sales', 'editor'],
       body: evaluateBody,
       maxBody: MAX_BATCH_BODY_BYTES,
       responses: {
         200: { description: 'The state and what each event did', schema: evaluateReply },
         404: { description: 'No such version' },
+        422: { description: 'Over a limit of the request: steps, time or memory' },
+        503: { description: 'Too many evaluations running or waiting; send again after Retry-After' },
       },
     },
     async (c, { body }) => {
-      const ruleSet = await chooseRuleSet(c.var.services, body.version, body.ruleSet);
-      const events: LeadEvent[] = [];
-      const errors: FieldError[] = [];
-      body.events.forEach((e, index) => {
-        const raw = {
-          id: e.id ?? `preview-${index}`,
-          leadId: body.lead.id,
-          type: e.type,
-          occurredAt: e.occurredAt,
-          properties: e.properties,
-        };
-        const checked = checkEvent(raw, ruleSet, `events[${index}]`);
-        if (checked.ok) events.push(checked.event);
-        else errors.push(...checked.errors);
+      const { services } = c.var;
+      const job: EvaluateJob = {
+        ruleSet: await ruleSetSource(services, body.version, body.ruleSet),
+        now: services.now().toISOString(),
+        lead: body.lead,
+        events: body.events,
+        maxSteps: EVALUATE_MAX_STEPS,
+      };
+      pool ??= new EvaluatePool();
+      const outcome = await pool.run(job).catch((error: unknown) => {
+        if (error instanceof EvaluationRefused) {
+          if (error.reason === 'queue') c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+          throw refusal(error);
+        }
+        throw error;
       });
-      if (errors.length > 0) throw invalid(errors);
-      events.sort(compareHistory);
-      const first = events[0]?.occurredAt ?? c.var.services.now().toISOString();
-      const attributes =
-        Object.keys(body.lead.attributes).length > 0
-          ? [{ id: 'preview-attributes', leadId: body.lead.id, type: 'lead_updated', occurredAt: first, properties: body.lead.attributes }]
-          : [];
-      const fold = applyInOrder(ruleSet, null, [...attributes, ...events]);
-      return c.json({
-        ruleSetVersion: ruleSet.version,
-        lead: fold.state && leadView(fold.state),
-        explanations: fold.applied.slice(attributes.length).map((a) => a.explanation),
-        handOff: fold.state && handOffSummary(fold.state),
-      });
+      if (!outcome.ok) {
+        const { status, type, detail, errors, extra } = outcome.problem;
+        throw new ApiProblem(status, type, detail, errors, extra);
+      }
+      return c.json(outcome.reply as z.infer<typeof evaluateReply>);
     },
   );
 }
