@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { generateWorkload } from '../../bench/workload';
-import { ColumnsBuilder, KPI, kpiFlags, mergeColumns, replayColumns, type ReplayColumns } from '../../engine/columns';
+import { ColumnsBuilder, countOpenAsLost, KPI, kpiFlags, mergeColumns, replayColumns, type ReplayColumns } from '../../engine/columns';
 import { columnMetrics, replayReport, versionMetrics } from '../../engine/metrics';
 import { replay, ReplayError, replayShare, type ReplayShare } from '../../engine/replay';
 import { columnCurve, thresholdCurve } from '../../engine/whatif';
@@ -88,7 +88,7 @@ describe('a replay in shares', () => {
     );
   });
 
-  it('judges open leads at the end of the whole history, even in a share whose own events end earlier', () => {
+  it('ends the period at the last event of the whole history, even in a share whose own events end earlier', () => {
     const last = Math.max(...workload.map((event) => Date.parse(event.occurredAt)));
     const lastLeads = new Set(workload.filter((event) => Date.parse(event.occurredAt) === last).map((event) => event.leadId));
     const parts = split(workload, 2, (leadId) => (lastLeads.has(leadId) ? 1 : 0));
@@ -98,6 +98,12 @@ describe('a replay in shares', () => {
     expect(replayInShares(parts, {}, 'columns')).toEqual(expected);
     expect(JSON.stringify(versions().map((_, v) => columnMetrics(replayInShares(parts), v)))).toBe(
       JSON.stringify(versions().map((_, v) => versionMetrics(whole, v))),
+    );
+    // Open leads idle long enough count as lost by their idle time to the end of the whole period, not of the share.
+    const labelled = countOpenAsLost(replayInShares(parts), 30);
+    expect(columnMetrics(labelled, 0).leads.openCountedAsLost).toBeGreaterThan(0);
+    expect(JSON.stringify(versions().map((_, v) => columnMetrics(labelled, v)))).toBe(
+      JSON.stringify(versions().map((_, v) => versionMetrics(whole, v, { openAsLostAfterDays: 30 }))),
     );
   });
 
