@@ -126,7 +126,9 @@ export const leadList = z
         lastEventAt: z.string(),
         createdAt: z.string(),
         updatedAt: z.string(),
-        scoreNow: z.number().describe('Total score as of now: engagement decayed since the last activity (`score` is the total at the last event)'),
+        scoreNow: z
+          .number()
+          .describe('Total score as of now: engagement decayed since the last activity (`score` is the total at the last event)'),
         bandNow: z.enum(BANDS).describe('Band of `scoreNow`'),
       }),
     ),
