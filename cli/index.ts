@@ -45,10 +45,10 @@ const rulesDiff: Command = (argv) => {
 };
 
 const serve: Command = async (argv) => {
-  const { parseServeArgs, serve: start, DatabaseInUseError } = await import('../server/index');
+  const { parseServeArgs, serve: start, DatabaseInUseError, WeakAdminKeyError } = await import('../server/index');
   const server = await start(parseServeArgs(argv)).catch((error: unknown) => {
     // Not a crash: the message says what to do.
-    throw error instanceof DatabaseInUseError ? new CliError(error.message) : error;
+    throw error instanceof DatabaseInUseError || error instanceof WeakAdminKeyError ? new CliError(error.message) : error;
   });
   console.log(`Leadflow listening on ${server.url}`);
   return new Promise<number>(() => {});

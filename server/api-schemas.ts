@@ -308,10 +308,23 @@ export const comparisonReply = z
   })
   .openapi('Comparison');
 
-export const keyBody = z.object({ name: z.string().min(1).max(200), role: z.enum(ROLES) }).openapi('NewApiKey');
+export const keyBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    role: z.enum(ROLES),
+    expiresAt: isoTime.optional().describe('When the key stops working (a future time); default never. An expired key gets 401.'),
+  })
+  .openapi('NewApiKey');
 export const keyIdParams = z.object({ id: z.string().min(1).max(100) });
 export const keyView = z
-  .object({ id: z.string(), name: z.string(), role: z.enum(ROLES), createdAt: z.string(), revokedAt: z.string().nullable() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+  })
   .openapi('ApiKey');
 
 export const kpiQuery = z.object({

@@ -4,12 +4,25 @@
  */
 import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { KEY_CACHE_SIZE, KEY_CACHE_TTL_MS } from './config';
+import { KEY_CACHE_SIZE, KEY_CACHE_TTL_MS, MIN_ADMIN_KEY_LENGTH } from './config';
 import { ApiProblem } from './problem';
 import { isUniqueViolation, type ApiKeyRecord, type Role, type Store } from './store/index';
 import type { AppEnv } from './context';
 
 const KEY_PREFIX = 'lf_';
+/** The name of the admin key taken from LEADFLOW_ADMIN_KEY: a new one given there replaces the keys of this name. */
+const ENV_ADMIN_NAME = 'admin (from LEADFLOW_ADMIN_KEY)';
+
+/** The operator's admin key is too short to be safe; the server does not start. */
+export class WeakAdminKeyError extends Error {
+  override name = 'WeakAdminKeyError';
+  constructor(length: number) {
+    super(
+      `LEADFLOW_ADMIN_KEY has ${length} characters; an admin key needs at least ${MIN_ADMIN_KEY_LENGTH}. ` +
+        'Use a long random key (for example: openssl rand -base64 32), or leave it unset to have one generated.',
+    );
+  }
+}
 
 export function hashKey(key: string): string {
   // The one-shot hash: a quarter of the cost of a Hash object, paid on every request.
@@ -46,9 +59,14 @@ export class KeyRing {
     return record;
   }
 
-  /** Creates a key; the plain key is returned here and never again. */
-  async create(name: string, role: Role, at: string, key = generateKey()): Promise<{ record: ApiKeyRecord; key: string }> {
-    const record: ApiKeyRecord = { id: randomUUID(), name, role, createdAt: at, revokedAt: null };
+  /** Creates a key (one that expires at `expiresAt`, if given); the plain key is returned here and never again. */
+  async create(
+    name: string,
+    role: Role,
+    at: string,
+    { key = generateKey(), expiresAt = null }: { key?: string; expiresAt?: string | null } = {},
+  ): Promise<{ record: ApiKeyRecord; key: string }> {
+    const record: ApiKeyRecord = { id: randomUUID(), name, role, createdAt: at, revokedAt: null, expiresAt };
     await this.store.read.insertKey(record, hashKey(key));
     this.cache.delete(hashKey(key));
     await this.store.settings.publish('keys');
@@ -71,14 +89,19 @@ export class KeyRing {
 
   /**
    * Makes sure an admin can get in: a key given by the operator is added if
-   * new; with none given and no admin key stored, one is generated. Returns a
-   * generated key (to print once), else undefined.
+   * new, and replaces the one given before (revoked); with none given and no
+   * admin key stored, one is generated. Returns a generated key (to print
+   * once), else undefined. Throws {@link WeakAdminKeyError} for a short key.
    */
   async ensureAdmin(given: string | undefined, at: string): Promise<string | undefined> {
-    if (given) {
+    if (given !== undefined && given !== '') {
+      if (given.length < MIN_ADMIN_KEY_LENGTH) throw new WeakAdminKeyError(given.length);
       if (!(await this.store.read.keyByHash(hashKey(given)))) {
+        for (const old of await this.store.read.listKeys()) {
+          if (old.name === ENV_ADMIN_NAME && old.role === 'admin' && old.revokedAt === null) await this.revoke(old.id, at);
+        }
         // Servers starting together on a new database each add it: the first one stands.
-        await this.create('admin (from LEADFLOW_ADMIN_KEY)', 'admin', at, given).catch((error: unknown) => {
+        await this.create(ENV_ADMIN_NAME, 'admin', at, { key: given }).catch((error: unknown) => {
           if (!isUniqueViolation(error)) throw error;
         });
       }
@@ -105,6 +128,13 @@ export function requireRole(...roles: Role[]): (c: Context<AppEnv>) => Promise<v
       c.header('WWW-Authenticate', 'Bearer realm="leadflow"');
       throw new ApiProblem(401, 'unauthorized', match ? 'The API key is not valid.' : 'Send an API key as "Authorization: Bearer <key>".', [
         { path: 'headers.authorization', message: match ? 'unknown or revoked key' : 'missing bearer key' },
+      ]);
+    }
+    // Compared as instants: both are ISO times from Date, but a stored time need not share the spelling.
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= c.get('services').now().getTime()) {
+      c.header('WWW-Authenticate', 'Bearer realm="leadflow", error="invalid_token", error_description="expired"');
+      throw new ApiProblem(401, 'unauthorized', `The API key expired at ${record.expiresAt}; ask an admin for a new one.`, [
+        { path: 'headers.authorization', message: `key expired at ${record.expiresAt}` },
       ]);
     }
     if (!allowed.has(record.role)) {

@@ -17,6 +17,8 @@ export const MAX_GROUP_COMMIT = 1_000;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
+/** Shortest admin key accepted from LEADFLOW_ADMIN_KEY (generated keys have 46 characters). */
+export const MIN_ADMIN_KEY_LENGTH = 20;
 /** How long a verified API key is trusted before it is looked up again (revocations apply within this time). */
 export const KEY_CACHE_TTL_MS = 5_000;
 /** Most key answers remembered at once (unknown keys included, so random keys cannot grow it without bound). */

@@ -27,6 +27,7 @@ export { createApp } from './app';
 export { parseServeArgs } from './args';
 export type { Services } from './context';
 export { DatabaseInUseError } from './store/index';
+export { WeakAdminKeyError } from './auth';
 
 export interface ServeOptions {
   /** Default 8787; 0 picks a free port. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { keyBody, keyIdParams, keyView } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { route } from '../http';
-import { notFound } from '../problem';
+import { invalid, notFound } from '../problem';
 import { ROLES } from '../store/index';
 
 export function keyRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -46,7 +46,14 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: { 201: { description: 'Created', schema: keyView.extend({ key: z.string() }) } },
     },
     async (c, { body }) => {
-      const { record, key } = await c.var.services.keys.create(body.name, body.role, c.var.services.now().toISOString());
+      const now = c.var.services.now();
+      const expiresAt = body.expiresAt === undefined ? null : new Date(Date.parse(body.expiresAt));
+      if (expiresAt && (expiresAt.getTime() <= now.getTime() || Number.isNaN(expiresAt.getTime()))) {
+        throw invalid([{ path: 'expiresAt', message: `must be a time after now (${now.toISOString()})` }]);
+      }
+      const { record, key } = await c.var.services.keys.create(body.name, body.role, now.toISOString(), {
+        expiresAt: expiresAt && expiresAt.toISOString(),
+      });
       return c.json({ ...record, key }, 201);
     },
   );

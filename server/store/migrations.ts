@@ -213,6 +213,13 @@ const leadTime: Migration = {
   },
 };
 
+/** An optional expiry per API key (null: never expires, as for every key made before). */
+const keyExpiry: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('api_keys').addColumn('expires_at', 'text').execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -225,6 +232,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0005_history_by_lead': historyByLead(dialect),
         '0006_lead_revision': leadRevision,
         '0007_lead_time': leadTime,
+        '0008_key_expiry': keyExpiry,
       };
     },
   };

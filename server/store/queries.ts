@@ -517,6 +517,7 @@ export class Queries {
         key_hash: hash,
         created_at: record.createdAt,
         revoked_at: record.revokedAt,
+        expires_at: record.expiresAt,
       })
       .execute();
   }
@@ -588,5 +589,12 @@ function activationRecord(row: Database['activations']): ActivationRecord {
 }
 
 function keyRecord(row: Database['api_keys']): ApiKeyRecord {
-  return { id: row.id, name: row.name, role: row.role as Role, createdAt: row.created_at, revokedAt: row.revoked_at };
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as Role,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    expiresAt: row.expires_at ?? null,
+  };
 }

@@ -108,6 +108,8 @@ export interface ApiKeyRecord {
   role: Role;
   createdAt: string;
   revokedAt: string | null;
+  /** After this time the key is refused (401, saying it expired); null: never. */
+  expiresAt: string | null;
 }
 
 export interface LeadFilter {

@@ -117,6 +117,8 @@ export interface ApiKeysTable {
   key_hash: string;
   created_at: string;
   revoked_at: string | null;
+  /** ISO time after which the key is refused; null: never. */
+  expires_at: string | null;
 }
 
 export interface MetaTable {
