@@ -34,14 +34,15 @@ export function identifierProblem(value: string): string | undefined {
 export const EARLIEST_TIME = Date.parse('0001-01-01T00:00:00.000Z');
 export const TIME_AFTER_LAST = Date.parse('+010000-01-01T00:00:00.000Z');
 
+export const TIME_RANGE = 'must be between 0001-01-01 and 9999-12-31 in UTC (after applying the offset)';
+
 /**
  * Problem with an instant (epoch ms): outside 0001–9999 UTC its ISO spelling
  * has six-digit years, which would sort out of time order as text.
  */
 export function instantProblem(time: number): string | undefined {
   if (Number.isNaN(time)) return 'not a real time';
-  if (time < EARLIEST_TIME || time >= TIME_AFTER_LAST)
-    return 'must be between 0001-01-01 and 9999-12-31 in UTC (after applying the offset)';
+  if (time < EARLIEST_TIME || time >= TIME_AFTER_LAST) return TIME_RANGE;
   return undefined;
 }
 

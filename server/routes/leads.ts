@@ -5,6 +5,7 @@ import { handOffSummary, scoreAsOf, type Explanation } from '../../engine/index'
 import { anyObject, attributesBody, eventReply, leadDetail, leadIdParams, leadList, leadListQuery } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
+import { normaliseTime } from '../lead-history';
 import { route } from '../http';
 import { invalid, notFound } from '../problem';
 import { leadView, outcomeView, timelineEntry } from '../views';
@@ -47,7 +48,9 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       }
       const after = cursor ? decodeCursor(cursor) : undefined;
       const { store, activation, now } = c.var.services;
-      const rows = await store.read.listLeads({ ...filter, after, limit: limit + 1 });
+      // Stored times are UTC ISO text: the bound is compared as an instant only in the same spelling.
+      const since = filter.updatedSince && normaliseTime(filter.updatedSince);
+      const rows = await store.read.listLeads({ ...filter, updatedSince: since, after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const time = now().getTime();

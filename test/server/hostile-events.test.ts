@@ -117,6 +117,29 @@ describe('event values that cannot be stored as sent', () => {
   });
 });
 
+describe('times in queries, compared as instants', () => {
+  it('reads updatedSince with an offset as the instant it names', async () => {
+    const salesKey = await server.key('sales');
+    expect((await post('/v1/events', event('recent', 'email_click', 0))).status).toBe(201);
+    // An hour from now, spelled at -05:00: as text it sorts before every stored update, as an instant after all of them.
+    const later = new Date(Date.now() + 3_600_000 - 5 * 3_600_000).toISOString().replace(/\.\d+Z$/, '-05:00');
+    const reply = await server.call('GET', `/v1/leads?updatedSince=${encodeURIComponent(later)}`, { key: salesKey });
+    expect(reply.status).toBe(200);
+    expect(reply.body.leads).toEqual([]);
+  });
+
+  it('refuses a KPI period ending after 9999 UTC', async () => {
+    const salesKey = await server.key('sales');
+    const to = encodeURIComponent('9999-12-31T23:00:00-05:00');
+    const reply = await server.call('GET', `/v1/kpis?from=2026-01-01T00:00:00Z&to=${to}`, { key: salesKey });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors).toContainEqual({
+      path: expect.stringContaining('to'),
+      message: expect.stringMatching(/between 0001-01-01 and 9999-12-31/),
+    });
+  });
+});
+
 describe('an event id reused for another lead', () => {
   it('is a conflict that shows neither lead', async () => {
     const secret = event('victim', 'lead_updated', 0, { id: 'victim-attrs', properties: { company: 'Secret Corp', name: 'Jane Victim' } });
