@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { Activation } from './activation';
 import { Comparisons } from './comparisons/registry';
 import { KeyRing } from './auth';
+import { capConnections, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connections';
 import { DEFAULT_DB_FILE, DEFAULT_PORT, DEFAULT_TICK_EVERY_MS, MAX_GROUP_COMMIT, SETTINGS_RECHECK_MS } from './config';
 import type { Services } from './context';
 import { loadDemo } from './demo';
@@ -59,6 +60,8 @@ export interface ServeOptions {
   tickEveryMs?: number;
   /** The server's clock; default the system's. Tests move it instead of sleeping. */
   now?: () => Date;
+  /** Connection cap and timeouts; each defaults to DEFAULT_CONNECTION_LIMITS (server/connections.ts). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface RunningServer {
@@ -148,11 +151,18 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     const withEditor = existsSync(join(editorDir, 'index.html'));
     // After every API route: the editor's fallback answers only what the API does not.
     if (withEditor) editorRoutes(app, editorDir);
+    const connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connections };
     const listening = await new Promise<Server>((resolveListening, reject) => {
       const started = listen(
-        { fetch: app.fetch, port: options.port ?? DEFAULT_PORT, ...(options.host && { hostname: options.host }) },
+        {
+          fetch: app.fetch,
+          port: options.port ?? DEFAULT_PORT,
+          ...(options.host && { hostname: options.host }),
+          serverOptions: serverOptions(connectionLimits),
+        },
         () => resolveListening(started as Server),
       );
+      capConnections(started as Server, connectionLimits);
       started.once('error', reject);
     });
     server = listening;
