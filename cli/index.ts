@@ -45,10 +45,11 @@ const rulesDiff: Command = (argv) => {
 };
 
 const serve: Command = async (argv) => {
-  const { parseServeArgs, serve: start, DatabaseInUseError, WeakAdminKeyError } = await import('../server/index');
+  const { parseServeArgs, serve: start, DatabaseInUseError, StorageFault, WeakAdminKeyError } = await import('../server/index');
   const server = await start(parseServeArgs(argv)).catch((error: unknown) => {
     // Not a crash: the message says what to do.
-    throw error instanceof DatabaseInUseError || error instanceof WeakAdminKeyError ? new CliError(error.message) : error;
+    const told = error instanceof DatabaseInUseError || error instanceof WeakAdminKeyError || error instanceof StorageFault;
+    throw told ? new CliError(error.message) : error;
   });
   console.log(`Leadflow listening on ${server.url}`);
   return new Promise<number>(() => {});

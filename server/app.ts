@@ -21,6 +21,7 @@ import { keyRoutes } from './routes/keys';
 import { kpiRoutes } from './routes/kpis';
 import { leadRoutes } from './routes/leads';
 import { ruleSetRoutes } from './routes/rulesets';
+import { webhookRoutes } from './routes/webhooks';
 
 export const API_VERSION = '1.0.0';
 
@@ -69,6 +70,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   comparisonRoutes(app);
   kpiRoutes(app);
   keyRoutes(app);
+  webhookRoutes(app);
   docRoutes(app, API_VERSION);
 
   app.notFound((c) => problemResponse(c, new ApiProblem(404, 'not-found', `No route ${c.req.method} ${c.req.path}.`)));

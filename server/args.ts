@@ -1,4 +1,4 @@
-/** `leadflow serve` arguments: --port, --db, --rules-dir, --host, --demo, --quiet, --tick-every. */
+/** `leadflow serve` arguments: --port, --db, --rules-dir, --host, --demo, --quiet, --tick-every, --webhook-every. */
 import { parseArgs } from 'node:util';
 import type { ServeOptions } from './index';
 
@@ -29,6 +29,7 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       demo: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       'tick-every': { type: 'string' },
+      'webhook-every': { type: 'string' },
     },
   });
   const options: ServeOptions = {};
@@ -51,6 +52,12 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     if (ms === null || ms < 10 || ms > 86_400_000)
       throw new ServeArgumentError(`--tick-every must be a duration from 10ms to 24h (500ms, 30s, 1m, 1h), not "${values['tick-every']}"`);
     options.tickEveryMs = ms;
+  }
+  if (values['webhook-every'] !== undefined) {
+    const ms = durationMs(values['webhook-every']);
+    if (ms === null || ms < 10 || ms > 86_400_000)
+      throw new ServeArgumentError(`--webhook-every must be a duration from 10ms to 24h (500ms, 1s, 1m), not "${values['webhook-every']}"`);
+    options.webhookEveryMs = ms;
   }
   return options;
 }

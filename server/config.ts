@@ -97,3 +97,20 @@ export const DEFAULT_TICK_EVERY_MS = 60_000;
 export const TICK_BATCH_LEADS = 200;
 /** Batches one scheduler run applies at most before it waits for its next turn (a catch-up after downtime spans several runs). */
 export const TICK_MAX_BATCHES_PER_RUN = 500;
+
+/** How often a server looks for webhook messages to send (`serve --webhook-every`). */
+export const DEFAULT_WEBHOOK_EVERY_MS = 1_000;
+/** Deliveries one dispatch claims at most (sent concurrently, a lead's in order). */
+export const WEBHOOK_BATCH = 100;
+/** How long a claimed delivery is held by the server sending it; a server that dies loses it after this. */
+export const WEBHOOK_LEASE_MS = 60_000;
+/** A receiver's answer is awaited this long. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/**
+ * Retries after a failed attempt: the pause doubles from the first (5 s, 10 s,
+ * 20 s, … up to 1 h), each ±20 % at random so failed receivers are not hit in
+ * step, and the delivery is given up a day after its message was made.
+ */
+export const WEBHOOK_RETRY = { firstPauseMs: 5_000, maxPauseMs: 3_600_000, jitter: 0.2, giveUpAfterMs: 86_400_000 } as const;
+/** Failed attempts in a row after which a subscription is marked failing. */
+export const WEBHOOK_FAILING_AFTER = 5;

@@ -56,6 +56,12 @@ export interface IngestResult {
   ruleSetVersion: string;
 }
 
+/** A lead's state before a write (null for a new lead) and the state written. */
+export interface LeadChange {
+  before: LeadState | null;
+  after: LeadState;
+}
+
 /** A validated event (time normalised, type known to the active rule set) and who sent it. */
 export interface Submission {
   event: LeadEvent;
@@ -78,6 +84,12 @@ interface Waiting {
 /** Stores and evaluates events; see the module comment for the transaction. */
 export class Ingestion {
   readonly queue = new LeadQueue();
+  /**
+   * Called inside the transaction with each written lead's state before and
+   * after, so that what depends on the change (the webhook outbox) commits
+   * with it or not at all.
+   */
+  onLeadsChanged: ((queries: Queries, changes: readonly LeadChange[]) => Promise<void>) | undefined;
   private waiting: Waiting[] = [];
   private flushScheduled = false;
 
@@ -196,6 +208,7 @@ export class Ingestion {
     const stageChanges: StageChangeRecord[] = [];
     const recomputedLeads: string[] = [];
     const outcomes: OutcomeRecord[] = [];
+    const changes: LeadChange[] = [];
 
     for (const [leadId, fresh] of byLead) {
       fresh.sort(compareHistory);
@@ -254,6 +267,7 @@ export class Ingestion {
       const keptChanges = late || !lead ? 0 : lead.state.stageHistory.length;
       stageChanges.push(...stageChangeRecords(state, fold.applied, keptChanges));
       leads.set(leadId, { state, recomputed: late, explanations });
+      changes.push({ before: lead?.state ?? null, after: state });
     }
 
     await queries.insertEvents(newEvents);
@@ -262,6 +276,7 @@ export class Ingestion {
     for (const leadId of recomputedLeads) await queries.deleteStageChanges(leadId);
     await queries.insertStageChanges(stageChanges);
     await queries.insertOutcomes(outcomes);
+    if (this.onLeadsChanged) await this.onLeadsChanged(queries, changes);
     if (challenger) await this.shadow(queries, challenger, byLead, existing, history);
     return { events: statuses, leads, ruleSetVersion: ruleSet.version };
   }

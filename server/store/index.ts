@@ -80,7 +80,20 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
     settings: opened.name === 'postgres' ? postgresSettingsChannel(kysely, direct ?? db) : localSettingsChannel,
     transaction: async (work) => {
       let queries: Queries | undefined;
-      const result = await kysely.transaction().execute((trx) => work((queries = new Queries(trx, context, true))));
+      let failure: unknown;
+      const result = await kysely
+        .transaction()
+        .execute((trx) =>
+          work((queries = new Queries(trx, context, true))).catch((error: unknown) => {
+            failure = error;
+            throw error;
+          }),
+        )
+        // A failed statement can end a SQLite transaction itself (disk full, I/O error): the ROLLBACK after it
+        // then fails ("no transaction is active") and would hide why. The first failure is the one to report.
+        .catch((error: unknown) => {
+          throw failure ?? error;
+        });
       // Only now are the written states the stored ones.
       if (queries) context.leads.remember(queries.writtenLeads);
       return result;

@@ -220,6 +220,75 @@ const keyExpiry: Migration = {
   },
 };
 
+/**
+ * Outbound webhooks: subscriptions; the outbox of messages, written in the
+ * transaction that changed the lead (undispatched until fanned out to the
+ * subscriptions); one delivery per message and subscription, leased by the
+ * server sending it; and each attempt, for the delivery log.
+ */
+const webhooks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('webhook_subscriptions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('events', 'text', (c) => c.notNull())
+      .addColumn('filter_queue', 'text')
+      .addColumn('filter_owner', 'text')
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('deleted_at', 'text')
+      .addColumn('failing_since', 'text')
+      .addColumn('consecutive_failures', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('webhook_messages')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .addColumn('lead_seq', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('queue', 'text')
+      .addColumn('owner', 'text')
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('dispatched_at', 'text')
+      .execute();
+    await db.schema.createIndex('webhook_messages_undispatched').on('webhook_messages').columns(['dispatched_at', 'created_at']).execute();
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('subscription_id', 'text', (c) => c.notNull())
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .addColumn('lead_seq', 'integer', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('lease_until', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('delivered_at', 'text')
+      .execute();
+    await db.schema.createIndex('webhook_deliveries_pending').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+    await db.schema
+      .createIndex('webhook_deliveries_order')
+      .on('webhook_deliveries')
+      .columns(['subscription_id', 'lead_id', 'lead_seq'])
+      .execute();
+    await db.schema
+      .createTable('webhook_attempts')
+      .addColumn('delivery_id', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('subscription_id', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('status_code', 'integer')
+      .addColumn('latency_ms', 'double precision')
+      .addColumn('error', 'text')
+      .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
+      .execute();
+    await db.schema.createIndex('webhook_attempts_subscription').on('webhook_attempts').columns(['subscription_id', 'at']).execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -232,6 +301,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0005_history_by_lead': historyByLead(dialect),
         '0006_lead_revision': leadRevision,
         '0007_lead_time': leadTime,
+        '0009_webhooks': webhooks,
         '0008_key_expiry': keyExpiry,
       };
     },

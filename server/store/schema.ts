@@ -126,6 +126,63 @@ export interface MetaTable {
   value: string;
 }
 
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  /** The kinds of change subscribed to, as a JSON array. */
+  events: string;
+  filter_queue: string | null;
+  filter_owner: string | null;
+  secret: string;
+  created_at: string;
+  deleted_at: string | null;
+  /** Set when deliveries keep failing (see WEBHOOK_FAILING_AFTER); cleared by the next success. */
+  failing_since: string | null;
+  consecutive_failures: number;
+}
+
+export interface WebhookMessagesTable {
+  id: string;
+  lead_id: string;
+  /** Order of the lead's messages. */
+  lead_seq: number;
+  kind: string;
+  /** The lead's route when the message was made, for subscription filters. */
+  queue: string | null;
+  owner: string | null;
+  /** The message body, as sent (JSON). */
+  payload: string;
+  created_at: string;
+  /** Null until fanned out to the subscriptions. */
+  dispatched_at: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  message_id: string;
+  subscription_id: string;
+  lead_id: string;
+  lead_seq: number;
+  /** pending, delivered or failed (gave up). */
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  /** A server sending it holds it until then. */
+  lease_until: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  subscription_id: string;
+  at: string;
+  status_code: number | null;
+  latency_ms: number | null;
+  error: string | null;
+}
+
 export interface Database {
   leads: LeadsTable;
   events: EventsTable;
@@ -137,4 +194,8 @@ export interface Database {
   approvals: ApprovalsTable;
   api_keys: ApiKeysTable;
   meta: MetaTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

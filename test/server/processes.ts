@@ -16,12 +16,27 @@ export interface ServerProcess {
   exited: Promise<void>;
 }
 
-/** Starts `server/main.ts` on a workspace's database and waits for the line with its URL. */
-export function spawnServer(workspace: Workspace): Promise<ServerProcess> {
+/** Starts `server/main.ts` on a workspace's database (with more `serve` flags if given) and waits for the line with its URL. */
+export function spawnServer(workspace: Workspace, flags: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--port', '0', '--host', '127.0.0.1', '--db', workspace.db, '--rules-dir', workspace.rulesDir],
-    { cwd: ROOT, env: { ...process.env, LEADFLOW_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      ...[
+        '--import',
+        'tsx',
+        'server/main.ts',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--db',
+        workspace.db,
+        '--rules-dir',
+        workspace.rulesDir,
+      ],
+      ...flags,
+    ],
+    { cwd: ROOT, env: { ...process.env, ...env, LEADFLOW_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let errors = '';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServeArgs, serve } from '../../server/index';
-import { ADMIN_KEY, PG_URL, call, queryRows, removeWorkspace, tempWorkspace, type Workspace } from './helpers';
+import { ADMIN_KEY, PG_URL, call, queryRows, removeWorkspace, tempWorkspace, type Reply, type Workspace } from './helpers';
 import { leadsAndRecomputation } from './processes';
 
 const DAY = 86_400_000;
@@ -19,7 +19,7 @@ function testClock(at = START) {
 
 interface ClockedServer {
   url: string;
-  call: (method: string, path: string, body?: unknown) => ReturnType<typeof call>;
+  call: (method: string, path: string, body?: unknown) => Promise<Reply>;
   applyDueChanges(): Promise<number>;
   close(): Promise<void>;
 }
