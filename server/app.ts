@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Services } from './context';
 import { BUSY_RETRY_AFTER_SECONDS } from './config';
 import { ApiProblem, problemResponse } from './problem';
+import { storageFault } from './storage';
 import { StoreBusyError } from './store/index';
 import { attributeRoutes } from './routes/attributes';
 import { comparisonRoutes } from './routes/comparisons';
@@ -83,6 +84,15 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
       return problemResponse(
         c,
         new ApiProblem(503, 'unavailable', 'The database is busy with other writes to the same leads; send the request again.'),
+      );
+    }
+    const fault = storageFault(error);
+    if (fault) {
+      // Not the request's fault, nor a bug: the operator must act (free space, permissions, restore the file).
+      services.logger.error({ err: error, storage: fault.kind, requestId: c.get('requestId'), path: c.req.path }, fault.message);
+      return problemResponse(
+        c,
+        new ApiProblem(503, 'unavailable', `The database cannot be written: ${fault.message}.`, [], { storage: fault.kind }),
       );
     }
     if (error instanceof HTTPException && error.status < 500) {

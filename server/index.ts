@@ -13,6 +13,7 @@ import { Activation } from './activation';
 import { Comparisons } from './comparisons/registry';
 import { KeyRing } from './auth';
 import { capConnections, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connections';
+import { guardDatabaseFile, rememberDatabaseFile } from './storage';
 import {
   DEFAULT_DB_FILE,
   DEFAULT_PORT,
@@ -39,6 +40,7 @@ export { parseServeArgs } from './args';
 export type { Services } from './context';
 export { DatabaseInUseError } from './store/index';
 export { WeakAdminKeyError } from './auth';
+export { StorageFault } from './storage';
 
 export interface ServeOptions {
   /** Default 8787; 0 picks a free port. */
@@ -128,11 +130,15 @@ export async function openHistory(options: { db?: string; rulesDir?: string; now
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: options.log === false ? 'silent' : 'info', base: { service: 'leadflow' } });
   const now = options.now ?? (() => new Date());
+  // A SQLite file whose marker says it existed is not silently created again (StorageFault).
+  const markDatabase = guardDatabaseFile(options.db ?? DEFAULT_DB_FILE, now().toISOString());
   // A SQLite file takes one server; a second one refuses to start (DatabaseInUseError).
   const store = await openStore(options.db ?? DEFAULT_DB_FILE, {
     serverLock: true,
     directUrl: options.directDb ?? process.env['LEADFLOW_PG_DIRECT_URL'],
   });
+  markDatabase();
+  rememberDatabaseFile(store);
   let server: Server | undefined;
   let sync: SettingsSync | undefined;
   let scheduler: Scheduler | undefined;
