@@ -6,7 +6,7 @@
  * it cannot fail a transaction it shares with other requests.
  */
 import { isKnownEventType, leadEventSchema, type CompiledRuleSet, type LeadEvent } from '../engine/index';
-import { identifierProblem, instantProblem, payloadProblems } from './limits';
+import { eventLimitProblems } from './limits';
 import { zodErrors, type FieldError } from './problem';
 
 export type EventCheck = { ok: true; event: LeadEvent } | { ok: false; errors: FieldError[] };
@@ -17,14 +17,7 @@ export function checkEvent(raw: unknown, ruleSet: CompiledRuleSet, prefix = ''):
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error.issues, prefix) };
   const event = parsed.data;
   const time = Date.parse(event.occurredAt);
-  const errors: FieldError[] = [];
-  for (const field of ['id', 'leadId', 'type'] as const) {
-    const problem = identifierProblem(event[field]);
-    if (problem) errors.push({ path: fieldPath(prefix, field), message: problem });
-  }
-  const timeProblem = instantProblem(time);
-  if (timeProblem) errors.push({ path: fieldPath(prefix, 'occurredAt'), message: `${timeProblem}: "${event.occurredAt}"` });
-  errors.push(...payloadProblems(event.properties, fieldPath(prefix, 'properties')));
+  const errors = eventLimitProblems(event, time, (field) => fieldPath(prefix, field));
   if (errors.length > 0) return { ok: false, errors };
   if (!isKnownEventType(ruleSet, event.type)) {
     errors.push({

@@ -47,6 +47,26 @@ export function instantProblem(time: number): string | undefined {
 }
 
 /**
+ * Every limit an event must meet to be stored: its identifiers, its instant
+ * (`time`, epoch ms of `occurredAt`) and its properties; paths through `at`.
+ */
+export function eventLimitProblems(
+  event: { id: string; leadId: string; type: string; occurredAt: string; properties: Record<string, unknown> },
+  time: number,
+  at: (field: string) => string,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const field of ['id', 'leadId', 'type'] as const) {
+    const problem = identifierProblem(event[field]);
+    if (problem) errors.push({ path: at(field), message: problem });
+  }
+  const timeProblem = instantProblem(time);
+  if (timeProblem) errors.push({ path: at('occurredAt'), message: `${timeProblem}: "${event.occurredAt}"` });
+  errors.push(...payloadProblems(event.properties, at('properties')));
+  return errors;
+}
+
+/**
  * Problems with a JSON object of free-form values (`properties`,
  * attributes): nested at most {@link MAX_PROPERTIES_DEPTH} levels, at most
  * {@link MAX_PROPERTIES_BYTES} as JSON, finite numbers only (a number too

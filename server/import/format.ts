@@ -6,6 +6,7 @@
  * line, and leads as the data-set adapters build them.
  */
 import { SYSTEM_EVENT_TYPES, leadEventSchema, type LeadEvent } from '../../engine/index';
+import { eventLimitProblems } from '../limits';
 import { readCsv } from './csv';
 
 /** A row that cannot be imported, and why. */
@@ -111,6 +112,9 @@ export function checkRecord(value: unknown, options: RecordOptions = {}): { ok: 
   const event = parsed.data;
   const time = Date.parse(event.occurredAt);
   if (Number.isNaN(time)) return { ok: false, reason: `occurredAt: not a real time: "${event.occurredAt}"` };
+  // The API's limits: a record that passes can be stored as given and orders by its time.
+  const limits = eventLimitProblems(event, time, (field) => field);
+  if (limits.length > 0) return { ok: false, reason: limits.map((e) => `${e.path}: ${e.message}`).join('; ') };
   if (!SYSTEM_TYPES.has(event.type)) {
     if (!TYPE_NAME.test(event.type)) return { ok: false, reason: `type: "${event.type}" is not a valid event type name` };
     if (options.activityTypes && !options.activityTypes.has(event.type))

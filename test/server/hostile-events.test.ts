@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH } from '../../server/limits';
 import pg from 'pg';
 import type { LeadEvent } from '../../engine/index';
+import { checkRecord } from '../../server/import/format';
 import { openHistory } from '../../server/index';
 import { event, PG_URL, queryRows, removeWorkspace, startServer, tempWorkspace, type TestServer, type Workspace } from './helpers';
 
@@ -114,6 +115,15 @@ describe('event values that cannot be stored as sent', () => {
     expect(reply.status).toBe(400);
     expect(reply.body.errors).toContainEqual({ path: 'properties', message: expect.stringMatching(/nested deeper than/) });
     expect(await stored()).toEqual(before);
+  });
+});
+
+describe('import records', () => {
+  it('meet the same limits as events sent to the API', () => {
+    const far = checkRecord(event('import', 'email_click', 0, { occurredAt: '9999-12-31T23:00:00-05:00' }));
+    expect(far).toEqual({ ok: false, reason: expect.stringMatching(/^occurredAt: must be between 0001-01-01 and 9999-12-31/) });
+    const nul = checkRecord(event('import', 'email_click', 0, { id: 'a\u0000b' }));
+    expect(nul).toEqual({ ok: false, reason: 'id: must not contain control characters' });
   });
 });
 
