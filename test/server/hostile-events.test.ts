@@ -118,6 +118,18 @@ describe('event values that cannot be stored as sent', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('states the limits of events and attributes', async () => {
+    const document = (await server.call('GET', '/openapi.json', { key: null })).body;
+    const limits = [`${MAX_PROPERTIES_DEPTH} levels`, `${MAX_PROPERTIES_BYTES} bytes`, 'finite numbers only'];
+    for (const limit of limits) {
+      expect(document.components.schemas.LeadEvent.description).toContain(limit);
+      expect(document.components.schemas.AttributesUpdate.properties.attributes.description).toContain(limit);
+    }
+    expect(document.components.schemas.LeadEvent.description).toContain('0001-01-01 to 9999-12-31 UTC');
+  });
+});
+
 describe('import records', () => {
   it('meet the same limits as events sent to the API', () => {
     const far = checkRecord(event('import', 'email_click', 0, { occurredAt: '9999-12-31T23:00:00-05:00' }));
