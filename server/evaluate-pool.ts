@@ -121,7 +121,13 @@ export class EvaluatePool {
       finish(false);
       reject(new Error(`evaluation worker stopped (exit code ${code})`));
     });
-    worker.postMessage(job);
+    try {
+      worker.postMessage(job);
+    } catch (error) {
+      // The job could not be copied to the thread (too deep a value): the thread never saw it.
+      finish(true);
+      reject(error);
+    }
   }
 
   /** Ends the idle workers (running jobs end with their own). */

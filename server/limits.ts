@@ -86,22 +86,33 @@ export function payloadProblems(value: Record<string, unknown>, path: string): F
 }
 
 /** Records non-finite numbers and returns the deepest level reached, stopping one past the limit. */
-function walk(value: unknown, path: string, depth: number, errors: FieldError[]): number {
+function walk(value: unknown, path: string, depth: number, errors: FieldError[], max = MAX_PROPERTIES_DEPTH): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) errors.push({ path, message: 'must be a finite number' });
     return depth;
   }
   if (typeof value !== 'object' || value === null) return depth;
-  if (depth >= MAX_PROPERTIES_DEPTH) return depth + 1;
+  if (depth >= max) return depth + 1;
   let deepest = depth;
   const entries: Array<[string, unknown]> = Array.isArray(value)
     ? value.map((item, i) => [`[${i}]`, item])
     : Object.entries(value).map(([key, item]) => [`.${key}`, item]);
   for (const [step, item] of entries) {
-    deepest = Math.max(deepest, walk(item, path + step, depth + 1, errors));
-    if (deepest > MAX_PROPERTIES_DEPTH) break;
+    deepest = Math.max(deepest, walk(item, path + step, depth + 1, errors, max));
+    if (deepest > max) break;
   }
   return deepest;
+}
+
+/**
+ * Levels of objects and arrays an unsaved rule set may have: its structure
+ * and conditions nested up to the engine's MAX_LOGIC_DEPTH, with room to spare.
+ */
+export const MAX_RULE_SET_DEPTH = 100;
+
+/** A problem when `value` nests deeper than `max` levels (checked without recursing past them). */
+export function nestingProblem(value: unknown, path: string, max: number): FieldError | undefined {
+  return walk(value, path, 0, [], max) > max ? { path, message: `nested deeper than ${max} levels` } : undefined;
 }
 
 /**

@@ -10,8 +10,8 @@ import type { AppEnv, Services } from '../context';
 import type { EvaluateJob } from '../evaluate-job';
 import { EvaluatePool, EvaluationRefused } from '../evaluate-pool';
 import { route } from '../http';
-import { EVALUATE_MAX_HEAP_MB, EVALUATE_MAX_MS, EVALUATE_MAX_STEPS } from '../limits';
-import { ApiProblem, notFound } from '../problem';
+import { EVALUATE_MAX_HEAP_MB, EVALUATE_MAX_MS, EVALUATE_MAX_STEPS, MAX_RULE_SET_DEPTH, nestingProblem, payloadProblems } from '../limits';
+import { ApiProblem, invalid, notFound } from '../problem';
 
 /** Where the job finds its rule set: a stored version (compiled once per worker) or the unsaved one sent. */
 async function ruleSetSource(services: Services, version: string | undefined, unsaved: unknown): Promise<EvaluateJob['ruleSet']> {
@@ -59,6 +59,13 @@ export function evaluateRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     async (c, { body }) => {
       const { services } = c.var;
+      // Before the job is copied to a worker thread: copying too deep a value would overflow the stack.
+      const tooLarge = [
+        ...payloadProblems(body.lead.attributes, 'lead.attributes'),
+        ...body.events.flatMap((e, index) => payloadProblems(e.properties, `events[${index}].properties`)),
+        ...[nestingProblem(body.ruleSet, 'ruleSet', MAX_RULE_SET_DEPTH)].filter((problem) => problem !== undefined),
+      ];
+      if (tooLarge.length > 0) throw invalid(tooLarge);
       const job: EvaluateJob = {
         ruleSet: await ruleSetSource(services, body.version, body.ruleSet),
         now: services.now().toISOString(),

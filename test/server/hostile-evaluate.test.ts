@@ -66,6 +66,28 @@ describe('an evaluation over its step budget', () => {
   });
 });
 
+describe('an evaluation with values too deep to copy to a worker', () => {
+  it('is refused with 400 naming the rule set nested too deep', async () => {
+    const levels = 200_000;
+    const raw = `{"ruleSet":{"note":${'['.repeat(levels)}${']'.repeat(levels)}},"events":[]}`;
+    const reply = await server.call('POST', '/v1/evaluate', { key: ingestKey, raw });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ errors: [{ path: 'ruleSet', message: expect.stringMatching(/nested deeper than/) }] });
+  });
+
+  it('is refused with 400 naming the properties, before any worker sees it', async () => {
+    const levels = 200_000;
+    const properties = `${'{"a":'.repeat(levels)}{}${'}'.repeat(levels)}`;
+    const raw = `{"events":[{"type":"email_open","occurredAt":"2026-01-01T00:00:00Z","properties":${properties}}]}`;
+    const reply = await server.call('POST', '/v1/evaluate', { key: ingestKey, raw });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({
+      type: '/problems/invalid-request',
+      errors: [{ path: 'events[0].properties', message: expect.stringMatching(/nested deeper than/) }],
+    });
+  });
+});
+
 describe('the evaluation pool', () => {
   const job = (events: number, maxSteps: number): EvaluateJob => ({
     ruleSet: { unsaved: costlyRuleSet },
