@@ -90,6 +90,33 @@ describe('CompareReport', () => {
     expect(expected.handOffs).not.toBe(atThreshold(curve, curve.threshold).handOffs);
   });
 
+  it('names the threshold the what-if moves and shows the change against the version’s own value', async () => {
+    render(Harness, { props: { component: CompareReport, props: { report } } });
+    const curve = report.whatIf![0]!;
+    const panel = screen.getByTestId('whatif-v1');
+    expect(within(panel).getByTestId('whatif-moves').textContent).toContain('MQL hand-off threshold (lifecycle.thresholds.mql) of v1');
+    expect(within(panel).getByTestId('whatif-change-handoffs').textContent).toBe('–');
+    await fireEvent.input(within(panel).getByRole('spinbutton'), { target: { value: String(curve.threshold - 20) } });
+    const own = atThreshold(curve, curve.threshold);
+    const chosen = atThreshold(curve, curve.threshold - 20);
+    expect(within(panel).getByTestId('whatif-change-handoffs').textContent).toBe(`+${chosen.handOffs - own.handOffs}`);
+    expect(
+      within(panel)
+        .getAllByRole('columnheader')
+        .map((cell) => cell.textContent),
+    ).toContain(`Own threshold (${curve.threshold})`);
+    expect(screen.queryByTestId('whatif-use')).toBeNull();
+  });
+
+  it('offers the chosen value as a draft of the version to those who may edit rules', async () => {
+    render(Harness, { props: { component: CompareReport, props: { report, canDraft: true } } });
+    const panel = screen.getByTestId('whatif-v2');
+    await fireEvent.input(within(panel).getByRole('spinbutton'), { target: { value: '42' } });
+    const link = within(panel).getByTestId('whatif-use');
+    expect(link.textContent).toBe('Use 42 in a draft of v2');
+    expect(link.getAttribute('href')).toBe('/rules/thresholds?from=v2&mql=42');
+  });
+
   it('formats figures for Japanese readers', () => {
     render(Harness, { props: { component: CompareReport, locale: 'ja', props: { report } } });
     const v1 = report.versions[0]!;

@@ -35,11 +35,59 @@ export function pointAt(curve: ThresholdCurve, t: number): ThresholdPoint {
   };
 }
 
-/** The slider's range for a curve: from 0 to a little above the highest score reached. */
+/**
+ * The share of leads whose highest score may lie above the slider's range: a few leads with very high
+ * scores would otherwise stretch it far past where most scores lie, and every sensible threshold would
+ * sit in its first fifth. A value above the range can still be typed.
+ */
+const SHARE_ABOVE_RANGE = 0.05;
+/** The range reaches at least this far past the version's own threshold (as a multiple of it)… */
+const PAST_OWN_THRESHOLD = 1.5;
+/** …and its ends are rounded to this many points. */
+const RANGE_ROUNDING = 10;
+
+/**
+ * The slider's range for a curve, from the data: from 0 (scores below it never hand off at a sensible
+ * threshold; lower only when the version's own threshold is) to the
+ * score that all but {@link SHARE_ABOVE_RANGE} of the leads reach, and always well past the version's
+ * own threshold.
+ */
 export function sliderRange(curve: ThresholdCurve): { min: number; max: number; step: number } {
-  const highest = curve.points[0]?.threshold ?? curve.threshold;
-  const max = Math.max(curve.threshold, Math.ceil((highest + 1) / 10) * 10);
-  return { min: 0, max, step: 1 };
+  const { points } = curve;
+  const all = points[points.length - 1]?.handOffs ?? 0;
+  // Points descend by threshold and their hand-offs grow: the first one past the share is where most scores end.
+  const top = points.find((point) => point.handOffs > all * SHARE_ABOVE_RANGE)?.threshold ?? 0;
+  const min = Math.min(0, Math.floor(curve.threshold / RANGE_ROUNDING) * RANGE_ROUNDING);
+  const max =
+    Math.ceil(Math.max(top, curve.threshold * PAST_OWN_THRESHOLD, curve.threshold + RANGE_ROUNDING) / RANGE_ROUNDING) * RANGE_ROUNDING;
+  return { min, max, step: 1 };
+}
+
+/** The most points a curve is drawn with: enough for a smooth line, few enough for a quick chart and table. */
+const MAX_SAMPLES = 120;
+
+/** The curve read at evenly spaced thresholds across the slider's range (whole steps), for the chart. */
+export function curveSamples(curve: ThresholdCurve): ThresholdPoint[] {
+  const { min, max, step } = sliderRange(curve);
+  const stride = Math.max(step, Math.ceil((max - min) / MAX_SAMPLES / step) * step);
+  const samples: ThresholdPoint[] = [];
+  for (let t = min; t <= max; t += stride) samples.push(pointAt(curve, t));
+  return samples;
+}
+
+/** What moving the threshold to `t` changes against the version's own threshold: both points and their differences. */
+export function changeAgainstOwn(curve: ThresholdCurve, t: number) {
+  const own = pointAt(curve, curve.threshold);
+  const chosen = pointAt(curve, t);
+  const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+  return {
+    own,
+    chosen,
+    handOffs: chosen.handOffs - own.handOffs,
+    meanPerWeek: minus(chosen.meanPerWeek, own.meanPerWeek),
+    precision: minus(chosen.precision, own.precision),
+    recall: minus(chosen.recall, own.recall),
+  };
 }
 
 function isCurve(value: unknown): value is ThresholdCurve {
