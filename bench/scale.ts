@@ -25,7 +25,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { ROOT, cpuSeconds, start, stop } from './processes';
 
-const ADMIN_KEY = 'bench-admin-key';
+const ADMIN_KEY = 'bench-admin-key-0123456789';
 const WARMUP_SECONDS = 2;
 const BATCH_SIZE = 100;
 const BASE_TIME = Date.parse('2026-01-01T00:00:00Z');

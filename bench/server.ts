@@ -23,7 +23,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { ROOT, cpuSeconds, start, stop } from './processes';
 
-const ADMIN_KEY = 'bench-admin-key';
+const ADMIN_KEY = 'bench-admin-key-0123456789';
 const BATCH_SIZE = 1_000;
 const WARMUP_SECONDS = 2;
 const BASE_TIME = Date.parse('2026-01-01T00:00:00Z');
