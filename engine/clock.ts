@@ -15,7 +15,7 @@
  * else (an attribute's date through `days_since`) is not foreseen; it is still
  * checked at the lead's next event.
  */
-import { evaluate, scoreAt, type ScoreBasis } from './evaluate';
+import { cloneState, foldEvent, scoreAt, type ScoreBasis } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
 import { TRIGGER_TIME, type Band } from './schema';
 import { MS_PER_DAY, bandOf, decayEngagement, round2 } from './scoring';
@@ -41,19 +41,45 @@ function numbersIn(logic: unknown, into: Set<number>): void {
   else if (logic && typeof logic === 'object') for (const value of Object.values(logic)) numbersIn(value, into);
 }
 
-/** The numbers the time guards of each rule set compare with, found once per rule set. */
-const guardNumbers = new WeakMap<CompiledRuleSet, number[]>();
+/**
+ * What the time guards of a rule set compare with, found once per rule set:
+ * numbers of days (the timing values and the numbers written in time guards),
+ * and, only when a time guard reads the score or band, the scores at which
+ * decay may enable one (the thresholds and those numbers).
+ */
+interface GuardNumbers {
+  days: number[];
+  scores: number[];
+}
 
-function numbersOfTimeGuards(ruleSet: CompiledRuleSet): number[] {
+const guardNumbers = new WeakMap<CompiledRuleSet, GuardNumbers>();
+
+/** Whether a JSON-Logic rule reads the score or band (`var` of `score…` or `band`). */
+function readsScore(logic: unknown): boolean {
+  if (Array.isArray(logic)) return logic.some(readsScore);
+  if (!logic || typeof logic !== 'object') return false;
+  for (const [operator, argument] of Object.entries(logic)) {
+    const path = operator === 'var' ? (Array.isArray(argument) ? argument[0] : argument) : undefined;
+    if (typeof path === 'string' && (path === 'band' || path === 'score' || path.startsWith('score.'))) return true;
+    if (readsScore(argument)) return true;
+  }
+  return false;
+}
+
+function numbersOfTimeGuards(ruleSet: CompiledRuleSet): GuardNumbers {
   let numbers = guardNumbers.get(ruleSet);
   if (!numbers) {
-    const found = new Set<number>();
-    const { timing, thresholds } = ruleSet.definition.lifecycle;
-    for (const value of [...Object.values(timing), ...Object.values(thresholds)]) found.add(value);
-    for (const transition of ruleSet.definition.lifecycle.transitions) {
-      if (transition.on.includes(TRIGGER_TIME)) numbersIn(transition.when, found);
+    const { timing, thresholds, transitions } = ruleSet.definition.lifecycle;
+    const literals = new Set<number>();
+    let scoreGuards = false;
+    for (const transition of transitions) {
+      if (!transition.on.includes(TRIGGER_TIME)) continue;
+      numbersIn(transition.when, literals);
+      scoreGuards ||= readsScore(transition.when);
     }
-    numbers = [...found].sort((a, b) => a - b);
+    const days = new Set([...Object.values(timing), ...literals]);
+    const scores = scoreGuards ? new Set([...Object.values(thresholds), ...literals]) : new Set<number>();
+    numbers = { days: [...days].sort((a, b) => a - b), scores: [...scores].sort((a, b) => a - b) };
     guardNumbers.set(ruleSet, numbers);
   }
   return numbers;
@@ -98,7 +124,7 @@ function candidateTimes(ruleSet: CompiledRuleSet, state: LeadState, asOf: number
     for (const origin of origins) {
       if (origin === null) continue;
       const from = parseTime(origin);
-      for (const days of numbers) if (days >= 0) add(from + days * MS_PER_DAY);
+      for (const days of numbers.days) if (days >= 0) add(from + days * MS_PER_DAY);
     }
   }
 
@@ -111,11 +137,17 @@ function candidateTimes(ruleSet: CompiledRuleSet, state: LeadState, asOf: number
     const engagement = (day: number) => decayEngagement(base, day, halfLife);
     const total = (day: number) => round2(state.score.fit + engagement(day));
     const { hot, warm } = ruleSet.definition.bands;
-    for (const threshold of new Set([hot, warm, ...numbers])) {
-      for (const value of [total, engagement]) {
-        const day = firstCrossing(value, threshold, fromDay, lastDay);
-        if (day !== null) add(lastActivity + day * MS_PER_DAY);
-      }
+    const crossings: Array<[(day: number) => number, number]> = [
+      [total, hot],
+      [total, warm],
+      ...numbers.scores.flatMap((score): Array<[(day: number) => number, number]> => [
+        [total, score],
+        [engagement, score],
+      ]),
+    ];
+    for (const [value, threshold] of crossings) {
+      const day = firstCrossing(value, threshold, fromDay, lastDay);
+      if (day !== null) add(lastActivity + day * MS_PER_DAY);
     }
   }
   return { times: [...times].sort((a, b) => a - b), overdue };
@@ -140,7 +172,8 @@ export function nextTimeChange(ruleSet: CompiledRuleSet, state: LeadState): Time
   if (overdue && times[0] !== asOf + 1) times.unshift(asOf + 1);
   for (const time of times) {
     const at = iso(time);
-    const after = evaluate(ruleSet, state, tickEvent(state, at)).state;
+    // The fast path, on a copy: it gives the same stage and band as evaluate without building an explanation or route.
+    const after = foldEvent(ruleSet, cloneState(state), tickEvent(state, at)).state;
     if (after.stage !== state.stage || after.band !== state.band) return { at, stage: after.stage, band: after.band };
   }
   return null;

@@ -51,6 +51,26 @@ describe('next time-based change', () => {
     expect(nextTimeChange(v1, won)).toEqual({ at: later(won.lastDealAt!, 365), stage: 'dormant', band: 'cold' });
   });
 
+  it('is the day decay enables a time guard that reads the score', () => {
+    const cooling = ruleSet((json) =>
+      json['lifecycle'].transitions.push({
+        id: 'cooled-off',
+        label: 'Hand-off cooled off',
+        from: ['mql'],
+        to: 'nurture',
+        on: ['time'],
+        when: { '<': [{ var: 'score.total' }, 45] },
+      }),
+    );
+    const { state } = run(cooling, events('email_click', 'webinar_attended', 'demo_request'));
+    expect([state.stage, state.score.total]).toEqual(['mql', 60]);
+    // 60 × 0.5^(1/30) = 58.63 is warm the next day; 60 × 0.5^(13/30) = 44.24 is below 45 on day 13.
+    const warm = nextTimeChange(cooling, state)!;
+    expect(warm).toEqual({ at: later(state.lastActivityAt!, 1), stage: 'mql', band: 'warm' });
+    const next = evaluate(cooling, state, tickEvent(state, warm.at)).state;
+    expect(nextTimeChange(cooling, next)).toEqual({ at: later(state.lastActivityAt!, 13), stage: 'nurture', band: 'warm' });
+  });
+
   it('is null when nothing changes with time alone', () => {
     const { state } = run(v1, [ev('disqualified', 0, { reason: 'spam' })]);
     expect(state.stage).toBe('disqualified');
