@@ -151,7 +151,8 @@ export async function deleteSubscription(db: Db, id: string, now: string): Promi
 /**
  * Fans undispatched messages out to the subscriptions that want them (kind and
  * filter; subscriptions made after the message do not get it), as pending
- * deliveries, and marks the messages dispatched. Idempotent: two servers doing
+ * deliveries, and marks the messages dispatched (or deletes those no
+ * subscription wants). Idempotent: two servers doing
  * it at once make each delivery once (its id is the message's and the
  * subscription's).
  */
@@ -201,16 +202,19 @@ export async function fanOut(db: Db, now: string, limit: number): Promise<number
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
-  await db
-    .updateTable('webhook_messages')
-    .set({ dispatched_at: now })
-    .where(
-      'id',
-      'in',
-      messages.map((m) => m.id),
-    )
-    .where('dispatched_at', 'is', null)
-    .execute();
+  // A message no subscription wants is never sent: it is dropped rather than kept, so the outbox stays small without subscribers.
+  const wanted = new Set(deliveries.map((d) => d.message_id));
+  const kept = messages.filter((m) => wanted.has(m.id)).map((m) => m.id);
+  const dropped = messages.filter((m) => !wanted.has(m.id)).map((m) => m.id);
+  if (kept.length > 0) {
+    await db
+      .updateTable('webhook_messages')
+      .set({ dispatched_at: now })
+      .where('id', 'in', kept)
+      .where('dispatched_at', 'is', null)
+      .execute();
+  }
+  if (dropped.length > 0) await db.deleteFrom('webhook_messages').where('id', 'in', dropped).where('dispatched_at', 'is', null).execute();
   return messages.length;
 }
 

@@ -9,7 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../server/index';
 import { retryPauseMs } from '../../server/webhooks/dispatcher';
-import { ADMIN_KEY, PG_URL, call, removeWorkspace, tempWorkspace, type Reply, type Workspace } from './helpers';
+import { ADMIN_KEY, PG_URL, call, queryRows, removeWorkspace, tempWorkspace, type Reply, type Workspace } from './helpers';
 import { spawnServer, stopServer, type ServerProcess } from './processes';
 
 const DAY = 86_400_000;
@@ -369,5 +369,16 @@ describe.skipIf(!PG_URL)('two servers on one PostgreSQL database', () => {
     const ids = receiver.verified(secret).map((m) => m.id);
     expect(ids).toHaveLength(10);
     expect(new Set(ids).size).toBe(10);
+  });
+});
+
+describe('the outbox', () => {
+  it('keeps no message that no subscription wants once it is dispatched', async () => {
+    const server = await start();
+    await subscribe(server, ['lead.won']);
+    await handOff(server, 'fay');
+    await server.dispatchWebhooks();
+    const rows = await queryRows<{ n: number }>(workspace!, 'select count(*) as n from webhook_messages');
+    expect(Number(rows[0]!.n)).toBe(0);
   });
 });
