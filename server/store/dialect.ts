@@ -72,11 +72,22 @@ const STATEMENT_CACHE_SIZE = 500;
  * statements. Safe because better-sqlite3 runs each statement to completion
  * before the next starts.
  */
+/** The ROLLBACK of a transaction SQLite has already ended: nothing to do. */
+const NOTHING_TO_ROLL_BACK = {
+  reader: false,
+  all: () => [],
+  iterate: () => [][Symbol.iterator](),
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+};
+
 function withStatementCache(database: SqliteDatabase.Database, close: () => void): SqliteDatabaseLike {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close,
     prepare(sql: string) {
+      // SQLite ends a transaction itself on some errors (disk full, I/O), even at COMMIT: the ROLLBACK that
+      // Kysely sends next would fail ("no transaction is active") and its error would replace the real one.
+      if (sql === 'rollback' && !database.inTransaction) return NOTHING_TO_ROLL_BACK;
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);
