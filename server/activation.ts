@@ -10,7 +10,7 @@
 import type { CompiledRuleSet } from '../engine/index';
 import { ApiProblem, conflict, notFound } from './problem';
 import type { RuleFiles } from './rule-files';
-import { TEAMS, type ActivationRecord, type Store, type Team } from './store/index';
+import { TEAMS, type ActivationImpact, type ActivationRecord, type Store, type Team } from './store/index';
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -98,9 +98,10 @@ export class Activation {
   /**
    * Makes `version` the live rule set; recorded with who and when. A version
    * never active before needs the approval of every team ({@link TEAMS});
-   * one that was active before may come back without (a rollback).
+   * one that was active before may come back without (a rollback). The
+   * record keeps what the activation was expected to change, when known.
    */
-  async activate(version: string, by: string, at: string): Promise<ActivationRecord> {
+  async activate(version: string, by: string, at: string, impact: ActivationImpact | null = null): Promise<ActivationRecord> {
     const ruleSet = await this.loadOrThrow(version);
     const missing = await this.missingApprovals(version);
     if (missing.length > 0) {
@@ -115,6 +116,7 @@ export class Activation {
       toVersion: version,
       activatedBy: by,
       activatedAt: at,
+      impact,
     });
     this.current = ruleSet;
     this.applied = Math.max(this.applied, record.id);
@@ -154,7 +156,8 @@ export class Activation {
   /** Teams that still have to approve `version` before it may be activated; none for a version that was active before. */
   async missingApprovals(version: string): Promise<Team[]> {
     if (await this.store.read.wasActive(version)) return [];
-    const approved = new Set((await this.store.read.approvals(version)).map((approval) => approval.team));
+    const reviews = await this.store.read.approvals(version);
+    const approved = new Set(reviews.filter((review) => review.decision === 'approved').map((review) => review.team));
     return TEAMS.filter((team) => !approved.has(team));
   }
 

@@ -9,7 +9,7 @@ import { MAX_BATCH_EVENTS, MAX_COMPARED_VERSIONS, MAX_PAGE_SIZE, DEFAULT_PAGE_SI
 import { LOSS_REASONS, REJECTION_REASONS } from './feedback';
 import { instantProblem, MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH, TIME_RANGE } from './limits';
 import { KPI_DEFINITIONS } from './kpis';
-import { ROLES, TEAMS } from './store/index';
+import { REVIEW_DECISIONS, ROLES, TEAMS } from './store/index';
 
 /** An ISO 8601 time with offset whose instant is within 0001–9999 UTC, so its UTC spelling orders as text. */
 const isoTime = z.iso.datetime({ offset: true }).refine((time) => instantProblem(Date.parse(time)) === undefined, { message: TIME_RANGE });
@@ -232,13 +232,38 @@ export const createRuleSetBody = object.openapi('NewRuleSet', {
 });
 export const challengerBody = z.object({ version: versionParams.shape.version.nullable() }).openapi('Challenger');
 
-export const approvalBody = z.object({ team: z.enum(TEAMS) }).openapi('Approval');
+/** The longest review comment kept. */
+const MAX_REVIEW_COMMENT = 2000;
+export const approvalBody = z
+  .object({
+    team: z.enum(TEAMS),
+    decision: z.enum(REVIEW_DECISIONS).default('approved').describe('Approve, or ask for changes (which needs a comment)'),
+    comment: z.string().trim().max(MAX_REVIEW_COMMENT).default('').describe('Why: what was checked, or what should change'),
+  })
+  .openapi('Approval');
 export const approvalsReply = z
   .object({
     version: z.string(),
-    approvals: z.array(z.object({ team: z.enum(TEAMS), by: z.string().describe('Name of the approving key'), at: z.string() })),
+    approvals: z.array(
+      z.object({
+        team: z.enum(TEAMS),
+        decision: z.enum(REVIEW_DECISIONS),
+        by: z.string().describe('Name of the reviewing key'),
+        keyId: z.string().nullable().describe('Id of the reviewing key (null for approvals recorded before keys were kept)'),
+        comment: z.string(),
+        at: z.string(),
+      }),
+    ),
   })
   .openapi('Approvals');
+export const activateQuery = z.object({
+  comparison: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('The comparison of the active version against this one whose impact the activation records (default: the newest kept)'),
+});
 
 export const comparisonBody = z
   .object({

@@ -95,6 +95,11 @@ export class Comparisons {
     return this.all.get(id);
   }
 
+  /** The newest comparison kept (running or finished) that `match` accepts. */
+  newest(match: (comparison: Comparison) => boolean): Comparison | undefined {
+    return [...this.all.values()].reverse().find(match);
+  }
+
   /** Stops running comparisons (their workers end). */
   close(): void {
     this.stop.abort();

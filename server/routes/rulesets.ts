@@ -1,11 +1,13 @@
 /**
  * Rule-set versions: list, read, create (a new file, never an overwrite),
- * diff, approve (marketing and sales), activate (recorded; applies from the
- * next event) and the challenger evaluated in shadow.
+ * diff, review (marketing and sales approve or ask for changes), the impact
+ * of activating one, activate (recorded; applies from the next event) and
+ * the challenger evaluated in shadow.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { diffRuleSets } from '../../engine/index';
 import {
+  activateQuery,
   anyObject,
   approvalBody,
   approvalsReply,
@@ -17,7 +19,8 @@ import {
 } from '../api-schemas';
 import type { AppEnv, Services } from '../context';
 import { route } from '../http';
-import { ApiProblem, notFound } from '../problem';
+import { activationImpact, impactOf, latestImpactComparison } from '../impact';
+import { ApiProblem, conflict, invalid, notFound } from '../problem';
 import type { Role, Team } from '../store/index';
 
 const ANY_ROLE = ['ingest', 'sales', 'editor'] as const;
@@ -184,9 +187,9 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'post',
       path: '/v1/rulesets/{version}/approvals',
       tag: 'Rule sets',
-      summary: 'Approve a version for a team (marketing: an editor key; sales: a sales key; admin: either)',
+      summary: 'Review a version for a team: approve it or ask for changes (marketing: an editor key; sales: a sales key; admin: either)',
       description:
-        'A version needs the approval of marketing and of sales before its first activation. The first approval of a team stands: approving again changes nothing (200).',
+        "A version needs the approval of marketing and of sales, from two different keys, before its first activation. Each review keeps the key that gave it and a comment (required when asking for changes). A team's review replaces its earlier one, but an approval stands against another approval (200, nothing changed). A key that approved for one team cannot approve for the other (409).",
       roles: ['editor', 'sales'],
       params: versionParams,
       body: approvalBody,
@@ -194,6 +197,7 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
         201: { description: 'Approval recorded; all approvals of the version', schema: approvalsReply },
         200: { description: 'The team had already approved; nothing changed', schema: approvalsReply },
         404: { description: 'No such version' },
+        409: { description: 'This key approved for the other team', schema: problemSchema },
       },
     },
     async (c, { params, body }) => {
@@ -204,9 +208,29 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
           { path: 'team', message: `role ${key.role} approves for ${TEAM_OF_ROLE[key.role] ?? 'no team'}` },
         ]);
       }
+      if (body.decision === 'changes-requested' && body.comment === '')
+        throw invalid([{ path: 'comment', message: 'say what should change: a request for changes needs a comment' }]);
       const ruleSet = await loadVersion(c.var.services, params.version, 'path.version');
-      const recorded = await store.read.recordApproval(ruleSet.version, { team: body.team, by: key.name, at: now().toISOString() });
-      if (recorded) logger.info({ version: ruleSet.version, team: body.team, by: key.name }, 'rule set approved');
+      if (body.decision === 'approved') {
+        const other = (await store.read.approvals(ruleSet.version)).find(
+          (review) => review.team !== body.team && review.decision === 'approved' && review.keyId === key.id,
+        );
+        if (other)
+          throw conflict(
+            `This key approved ${ruleSet.version} for ${other.team}; the approval for ${body.team} must come from another key.`,
+            [{ path: 'team', message: `the same key cannot approve for ${other.team} and ${body.team}` }],
+          );
+      }
+      const review = {
+        team: body.team,
+        decision: body.decision,
+        by: key.name,
+        keyId: key.id,
+        comment: body.comment,
+        at: now().toISOString(),
+      };
+      const recorded = await store.read.recordApproval(ruleSet.version, review);
+      if (recorded) logger.info({ version: ruleSet.version, team: body.team, decision: body.decision, by: key.name }, 'rule set reviewed');
       return c.json({ version: ruleSet.version, approvals: await store.read.approvals(ruleSet.version) }, recorded ? 201 : 200);
     },
   );
@@ -220,19 +244,93 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       summary: 'Activate a version (applies from the next event, no restart)',
       roles: [],
       params: versionParams,
+      query: activateQuery,
       description:
-        "A version's first activation needs the approval of marketing and of sales (409 names the missing ones); a version that was active before may be activated again without (a rollback).",
+        "A version's first activation needs the approval of marketing and of sales (409 names the missing ones); a version that was active before may be activated again without (a rollback). The record keeps the impact (hand-offs per week, leads changing band) from the comparison named, or else the newest kept of the active version against this one.",
       responses: {
         200: { description: 'Activated and recorded', schema: anyObject },
         404: { description: 'No such version' },
         409: { description: 'An approval is missing', schema: problemSchema },
       },
     },
-    async (c, { params }) => {
-      const { activation, now } = c.var.services;
-      const record = await activation.activate(params.version, c.var.apiKey.name, now().toISOString());
+    async (c, { params, query }) => {
+      const { activation, comparisons, now } = c.var.services;
+      const impact =
+        params.version === activation.active.version
+          ? null
+          : activationImpact(comparisons, activation.active.version, params.version, query.comparison);
+      const record = await activation.activate(params.version, c.var.apiKey.name, now().toISOString(), impact);
       c.var.services.logger.info({ from: record.fromVersion, to: record.toVersion, by: record.activatedBy }, 'rule set activated');
       return c.json({ ...slots(c.var.services), activation: record });
+    },
+  );
+
+  impactRoutes(app);
+}
+
+/** The impact of activating a version: the newest comparison kept of the active version against it, and what it shows. */
+function impactReply(services: Services, version: string) {
+  const active = services.activation.active.version;
+  const comparison = version === active ? undefined : latestImpactComparison(services.comparisons, active, version);
+  return {
+    version,
+    active,
+    comparison: comparison ? { id: comparison.id, status: comparison.status, progress: comparison.progress } : null,
+    impact: (comparison && impactOf(comparison, active, version)) ?? null,
+  };
+}
+
+/**
+ * What activating a version would change, for its reviewers and for the
+ * admin who activates it: read from the newest comparison with the active
+ * version, or started on the spot.
+ */
+function impactRoutes(app: OpenAPIHono<AppEnv>): void {
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/rulesets/{version}/impact',
+      tag: 'Rule sets',
+      summary: 'What activating a version would change, from the newest comparison with the active version',
+      description:
+        'The newest comparison kept (running or done) of the active version against this one, and once it is done the impact: hand-offs per week under each and the leads changing band, hand-off or stage. `comparison` is null when none is kept: start one with POST.',
+      roles: ['editor', 'sales'],
+      params: versionParams,
+      responses: { 200: { description: 'The comparison and its impact', schema: anyObject }, 404: { description: 'No such version' } },
+    },
+    async (c, { params }) => {
+      const ruleSet = await loadVersion(c.var.services, params.version, 'path.version');
+      return c.json(impactReply(c.var.services, ruleSet.version));
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: '/v1/rulesets/{version}/impact',
+      tag: 'Rule sets',
+      summary: 'Compare a version with the active one on past data, for its review and activation',
+      description:
+        'Starts a replay of the active version and this one over the whole history (default options), unless one is running or done already; follow it here or at GET /v1/comparisons/{id}. Open to sales too, who review versions but do not run other comparisons.',
+      roles: ['editor', 'sales'],
+      params: versionParams,
+      responses: {
+        202: { description: 'Started, or already running or done', schema: anyObject },
+        404: { description: 'No such version' },
+        409: { description: 'The version is the active one' },
+      },
+    },
+    async (c, { params }) => {
+      const services = c.var.services;
+      const ruleSet = await loadVersion(services, params.version, 'path.version');
+      const active = services.activation.active;
+      if (ruleSet.version === active.version)
+        throw conflict(`${ruleSet.version} is the active version: there is nothing to compare it with.`);
+      if (!latestImpactComparison(services.comparisons, active.version, ruleSet.version))
+        services.comparisons.start({ source: 'replay', ruleSets: [active, ruleSet] });
+      return c.json(impactReply(services, ruleSet.version), 202);
     },
   );
 }

@@ -289,6 +289,21 @@ const webhooks: Migration = {
   },
 };
 
+/**
+ * Reviews that mean something: the key that gave each approval (null for
+ * earlier ones), its decision ("approved" or "changes-requested"; null for
+ * earlier ones, which were approvals) and its comment; and, per activation,
+ * what it was expected to change (JSON; null when unknown or before this).
+ */
+const approvalReview: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('approvals').addColumn('key_id', 'text').execute();
+    await db.schema.alterTable('approvals').addColumn('decision', 'text').execute();
+    await db.schema.alterTable('approvals').addColumn('comment', 'text').execute();
+    await db.schema.alterTable('activations').addColumn('impact', 'text').execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -303,6 +318,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0007_lead_time': leadTime,
         '0009_webhooks': webhooks,
         '0008_key_expiry': keyExpiry,
+        '0010_approval_review': approvalReview,
       };
     },
   };

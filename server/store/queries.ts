@@ -13,6 +13,7 @@ import type {
   ActivationRecord,
   ActivationSlot,
   ApiKeyRecord,
+  ActivationImpact,
   ApprovalRecord,
   LeadFilter,
   LeadSummaryRow,
@@ -23,6 +24,7 @@ import type {
   StageChangeRecord,
   StoredEventResult,
   StoredLead,
+  ReviewDecision,
   Team,
 } from './records';
 
@@ -389,7 +391,8 @@ export class Queries {
    * pick the same id: the loser (a unique violation) takes the next one. Run
    * outside a transaction, where a failed insert leaves nothing to roll back.
    */
-  async recordActivation(record: Omit<ActivationRecord, 'id'>): Promise<ActivationRecord> {
+  async recordActivation(given: Omit<ActivationRecord, 'id' | 'impact'> & { impact?: ActivationImpact | null }): Promise<ActivationRecord> {
+    const record = { ...given, impact: given.impact ?? null };
     for (let attempt = 1; ; attempt++) {
       const last = await this.db
         .selectFrom('activations')
@@ -406,6 +409,7 @@ export class Queries {
             to_version: record.toVersion,
             activated_by: record.activatedBy,
             activated_at: record.activatedAt,
+            impact: record.impact === null ? null : JSON.stringify(record.impact),
           })
           .execute();
         return { id, ...record };
@@ -438,18 +442,43 @@ export class Queries {
 
   // ── approvals ─────────────────────────────────────────────────────────
 
-  /** A version's approvals, marketing first. */
+  /** A version's reviews, one per team (its latest), marketing first. */
   async approvals(version: string): Promise<ApprovalRecord[]> {
     const rows = await this.db.selectFrom('approvals').selectAll().where('version', '=', version).orderBy('team').execute();
-    return rows.map((row) => ({ team: row.team as Team, by: row.approved_by, at: row.approved_at }));
+    return rows.map((row) => ({
+      team: row.team as Team,
+      decision: (row.decision ?? 'approved') as ReviewDecision,
+      by: row.approved_by,
+      keyId: row.key_id ?? null,
+      comment: row.comment ?? '',
+      at: row.approved_at,
+    }));
   }
 
-  /** Records a team's approval of a version; false when that team had already approved it (the first approval stands). */
-  async recordApproval(version: string, approval: ApprovalRecord): Promise<boolean> {
+  /**
+   * Records a team's review of a version, in place of its earlier one; false
+   * when the team had already approved and approves again (the first approval
+   * stands). A request for changes replaces an approval, and an approval a
+   * request for changes.
+   */
+  async recordApproval(version: string, review: ApprovalRecord): Promise<boolean> {
+    const values = {
+      approved_by: review.by,
+      approved_at: review.at,
+      key_id: review.keyId,
+      decision: review.decision,
+      comment: review.comment,
+    };
     const result = await this.db
       .insertInto('approvals')
-      .values({ version, team: approval.team, approved_by: approval.by, approved_at: approval.at })
-      .onConflict((oc) => oc.columns(['version', 'team']).doNothing())
+      .values({ version, team: review.team, ...values })
+      .onConflict((oc) => {
+        const replace = oc.columns(['version', 'team']).doUpdateSet(values);
+        // An approval stands against another approval; anything else replaces the team's review.
+        return review.decision === 'approved'
+          ? replace.where((eb) => eb(eb.fn.coalesce('approvals.decision', eb.val('approved')), '!=', 'approved'))
+          : replace;
+      })
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
@@ -585,6 +614,7 @@ function activationRecord(row: Database['activations']): ActivationRecord {
     toVersion: row.to_version,
     activatedBy: row.activated_by,
     activatedAt: row.activated_at,
+    impact: row.impact ? (JSON.parse(row.impact) as ActivationImpact) : null,
   };
 }
 

@@ -70,16 +70,43 @@ export interface ActivationRecord {
   toVersion: string | null;
   activatedBy: string;
   activatedAt: string;
+  /** What the activation was expected to change, from a comparison with the version it replaced; null when unknown. */
+  impact: ActivationImpact | null;
+}
+
+/**
+ * What activating `to` in place of `from` changes, from a comparison of the
+ * two on past data (see server/impact.ts).
+ */
+export interface ActivationImpact {
+  comparison: string;
+  from: string;
+  to: string;
+  /** Mean hand-offs per week over the compared period, under each version. */
+  handOffsPerWeek: { from: number | null; to: number | null };
+  /** Compared leads, and how many of them are judged in another band, handed over by one version only, or end in another stage. */
+  leads: number;
+  bandChanged: number;
+  handOffChanged: number;
+  stageChanged: number;
 }
 
 /** The teams whose approval a version needs before its first activation. */
 export const TEAMS = ['marketing', 'sales'] as const;
 export type Team = (typeof TEAMS)[number];
 
+export const REVIEW_DECISIONS = ['approved', 'changes-requested'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+/** A team's review of a version: its approval, or its request for changes. */
 export interface ApprovalRecord {
   team: Team;
-  /** Name of the API key that approved. */
+  decision: ReviewDecision;
+  /** Name of the API key that reviewed. */
   by: string;
+  /** Id of that key; null for approvals recorded before keys were kept. */
+  keyId: string | null;
+  comment: string;
   at: string;
 }
 

@@ -81,6 +81,8 @@ export interface ActivationsTable {
   to_version: string | null;
   activated_by: string;
   activated_at: string;
+  /** What the activation was expected to change, as JSON (ActivationImpact); null when unknown. */
+  impact: string | null;
 }
 
 export interface ShadowLeadsTable {
@@ -108,6 +110,11 @@ export interface ApprovalsTable {
   /** Name of the API key that approved. */
   approved_by: string;
   approved_at: string;
+  /** Id of that key; null for approvals recorded before keys were kept. */
+  key_id: string | null;
+  /** "approved" or "changes-requested"; null (an approval) for those recorded before. */
+  decision: string | null;
+  comment: string | null;
 }
 
 export interface ApiKeysTable {

@@ -137,9 +137,10 @@ describe('approvals', () => {
     expect((await asEditor('GET', '/v1/rulesets/v2')).body.approvals).toEqual([]);
     const marketing = await approve('v2', 'marketing');
     expect(marketing.status).toBe(201);
-    expect(marketing.body).toEqual({ version: 'v2', approvals: [{ team: 'marketing', by: 'editor key', at: expect.any(String) }] });
+    const review = { team: 'marketing', decision: 'approved', by: 'editor key', keyId: expect.any(String), comment: '' };
+    expect(marketing.body).toEqual({ version: 'v2', approvals: [{ ...review, at: expect.any(String) }] });
     const { body } = await asSales('GET', '/v1/rulesets/v2');
-    expect(body.approvals).toEqual([{ team: 'marketing', by: 'editor key', at: marketing.body.approvals[0].at }]);
+    expect(body.approvals).toEqual([{ ...review, at: marketing.body.approvals[0].at }]);
     expect(Date.parse(body.approvals[0].at)).not.toBeNaN();
   });
 
