@@ -97,13 +97,16 @@ export class KeyRing {
     if (given !== undefined && given !== '') {
       if (given.length < MIN_ADMIN_KEY_LENGTH) throw new WeakAdminKeyError(given.length);
       if (!(await this.store.read.keyByHash(hashKey(given)))) {
-        for (const old of await this.store.read.listKeys()) {
-          if (old.name === ENV_ADMIN_NAME && old.role === 'admin' && old.revokedAt === null) await this.revoke(old.id, at);
-        }
-        // Servers starting together on a new database each add it: the first one stands.
-        await this.create(ENV_ADMIN_NAME, 'admin', at, { key: given }).catch((error: unknown) => {
+        // Servers starting together on a new database each add it: the first one stands. A key stored
+        // before (revoked: an older LEADFLOW_ADMIN_KEY, say on a server not yet restarted) replaces nothing.
+        const created = await this.create(ENV_ADMIN_NAME, 'admin', at, { key: given }).catch((error: unknown) => {
           if (!isUniqueViolation(error)) throw error;
+          return undefined;
         });
+        for (const old of created ? await this.store.read.listKeys() : []) {
+          const replaced = old.name === ENV_ADMIN_NAME && old.role === 'admin' && old.revokedAt === null && old.id !== created!.record.id;
+          if (replaced) await this.revoke(old.id, at);
+        }
       }
       return undefined;
     }

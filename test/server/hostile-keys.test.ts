@@ -45,6 +45,18 @@ describe('the admin key from the environment', () => {
       await second.close();
     }
   });
+
+  it('is not brought back by a server started with the old one: that one stays revoked and the new one works', async () => {
+    const oldKey = 'old-admin-key-0123456789abcdef';
+    const newKey = 'new-admin-key-0123456789abcdef';
+    const late = await startServer({ workspace, keep: true, adminKey: oldKey });
+    try {
+      expect((await late.call('GET', '/v1/keys', { key: oldKey })).status).toBe(401);
+      expect((await late.call('GET', '/v1/keys', { key: newKey })).status).toBe(200);
+    } finally {
+      await late.close();
+    }
+  });
 });
 
 describe('a key with an expiry', () => {
