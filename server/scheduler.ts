@@ -8,9 +8,10 @@
  * outcomes, shadow results, webhooks) a tick produces too.
  *
  * Several servers on one PostgreSQL database may run schedulers at once: each
- * batch takes the lead locks first and decides from the state it then reads,
- * so a change another server applied meanwhile is no longer due and is not
- * applied twice; a tick's id (lead, time, position in history) makes a second
+ * batch takes the locks of the leads no one else holds (without waiting: a
+ * lead another server is ticking is left to it) and decides from the state it
+ * then reads, so a change another server applied meanwhile is no longer due
+ * and is not applied twice; a tick's id (lead, time, position in history) makes a second
  * store of it a duplicate anyway. A server killed mid-batch commits nothing of
  * it: the leads are still due and the next run, on any server, takes them. A
  * server that was down finds everything that fell due meanwhile and applies
@@ -21,7 +22,7 @@ import { nextTimeChange, tickEvent } from '../engine/index';
 import type { Activation } from './activation';
 import { INGEST_RETRY, TICK_BATCH_LEADS, TICK_MAX_BATCHES_PER_RUN } from './config';
 import type { Ingestion, Submission } from './ingestion';
-import { dueLeadIds, retryContended, setDueTimes, type Store } from './store/index';
+import { dueLeadIds, retryContended, setDueTimes, tryLockLeads, type Store } from './store/index';
 
 export interface SchedulerOptions {
   /** Pause between runs, in ms. */
@@ -45,16 +46,19 @@ export class Scheduler {
 
   /** Runs at once (catching up after downtime), then every `everyMs` after each run ends. */
   start(): void {
-    this.schedule(0);
+    // The first run starts now, not on a timer, so a caller of runDue() right after start() waits for it.
+    this.run();
+  }
+
+  private run(): void {
+    this.runDue()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'scheduler run failed'))
+      .finally(() => this.schedule(this.options.everyMs));
   }
 
   private schedule(delay: number): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => {
-      this.runDue()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'scheduler run failed'))
-        .finally(() => this.schedule(this.options.everyMs));
-    }, delay);
+    this.timer = setTimeout(() => this.run(), delay);
     this.timer.unref();
   }
 
@@ -80,23 +84,28 @@ export class Scheduler {
       const now = this.now();
       const ids = await dueLeadIds(this.store.read.db, now.toISOString(), batchLeads);
       if (ids.length === 0) break;
-      ticks += await this.applyBatch(ids, now.getTime());
+      const batchResult = await this.applyBatch(ids, now.getTime());
+      ticks += batchResult.ticks;
+      // Every lead was held by another transaction (another server's scheduler, an event): leave them to the next run.
+      if (batchResult.leads === 0) break;
     }
     return ticks;
   }
 
   /**
-   * One transaction: the leads' locks, then for each lead either a tick at the
-   * moment its next change was due (when that is by `now`) or its due time
-   * written again (computed by the active rule set, for rows written before due
-   * times were stored or by another version).
+   * One transaction: the locks of the leads no other transaction holds (the
+   * others are left to their holder, and to the next run if still due), then
+   * for each lead either a tick at the moment its next change was due (when
+   * that is by `now`) or its due time written again (computed by the active
+   * rule set, for rows written before due times were stored or by another
+   * version). Resolves with the leads locked and the ticks stored.
    */
-  private applyBatch(ids: readonly string[], now: number): Promise<number> {
+  private applyBatch(ids: readonly string[], now: number): Promise<{ leads: number; ticks: number }> {
     const attempt = () =>
       this.store.transaction(async (queries) => {
-        await queries.lockLeads(ids);
+        const locked = await tryLockLeads(queries.db, this.store.dialect, ids);
         const ruleSet = this.activation.active;
-        const leads = await queries.leadsToEvaluate(ids);
+        const leads = await queries.leadsToEvaluate(locked);
         const ticks: Submission[] = [];
         const dueTimes: { leadId: string; dueAt: string | null }[] = [];
         for (const [leadId, lead] of leads) {
@@ -107,7 +116,7 @@ export class Scheduler {
         // Ingestion writes each ticked lead's next due time with its new state.
         if (ticks.length > 0) await this.ingestion.ingestWithin(queries, ticks);
         await setDueTimes(queries.db, dueTimes);
-        return ticks.length;
+        return { leads: locked.length, ticks: ticks.length };
       });
     return this.ingestion.queue.run(ids, () => retryContended(attempt, INGEST_RETRY));
   }

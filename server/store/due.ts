@@ -4,6 +4,8 @@
  * server/scheduler.ts). Ingestion writes due_at with every lead it writes.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DialectName } from './dialect';
+import { LEAD_LOCK_CLASS } from './queries';
 import { NEVER_DUE, type Database } from './schema';
 
 export { NEVER_DUE } from './schema';
@@ -48,4 +50,24 @@ export async function earliestDue(db: Kysely<Database> | Transaction<Database>):
     .where('due_at', '<', NEVER_DUE)
     .executeTakeFirst();
   return row?.due ?? null;
+}
+
+/**
+ * Takes the lead locks of those of these leads no other transaction holds, and
+ * returns them; the others are left to whoever holds them (PostgreSQL: the
+ * transaction-scoped advisory locks of {@link Queries.lockLeads}, tried
+ * without waiting). On SQLite, one server writes the file: all of them.
+ */
+export async function tryLockLeads(
+  db: Kysely<Database> | Transaction<Database>,
+  dialect: DialectName,
+  leadIds: readonly string[],
+): Promise<string[]> {
+  if (dialect !== 'postgres' || leadIds.length === 0) return [...leadIds];
+  const ids = [...new Set(leadIds)];
+  const { rows } = await sql<{ id: string }>`
+    select id from unnest(${ids}::text[]) as ids(id)
+    where pg_try_advisory_xact_lock(${LEAD_LOCK_CLASS}, hashtext(id))
+  `.execute(db);
+  return rows.map((row) => row.id);
 }

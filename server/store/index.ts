@@ -22,7 +22,7 @@ export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
 export { isContention, retryContended, StoreBusyError, type RetryPolicy } from './contention';
 export { DatabaseInUseError } from './server-lock';
-export { dueLeadIds, setDueTimes, earliestDue, NEVER_DUE } from './due';
+export { dueLeadIds, setDueTimes, earliestDue, tryLockLeads, NEVER_DUE } from './due';
 export type { SettingsChange, SettingsChannel, SettingsListener } from './notifications';
 export * from './records';
 

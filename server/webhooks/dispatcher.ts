@@ -43,16 +43,19 @@ export class WebhookDispatcher {
   ) {}
 
   start(): void {
-    this.schedule(0);
+    // The first run starts now, not on a timer, so a caller of runOnce() right after start() waits for it.
+    this.run();
+  }
+
+  private run(): void {
+    this.runOnce()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'webhook dispatch failed'))
+      .finally(() => this.schedule(this.options.everyMs));
   }
 
   private schedule(delay: number): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => {
-      this.runOnce()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'webhook dispatch failed'))
-        .finally(() => this.schedule(this.options.everyMs));
-    }, delay);
+    this.timer = setTimeout(() => this.run(), delay);
     this.timer.unref();
   }
 

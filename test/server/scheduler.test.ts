@@ -51,6 +51,8 @@ async function start(clock: ReturnType<typeof testClock>): Promise<ClockedServer
     },
   };
   running.push(handle);
+  // The run that starts with the server: wait for it, so that no run goes on behind the test's back.
+  await server.applyDueChanges();
   return handle;
 }
 
