@@ -9,7 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppEnv, Services } from './context';
 import { BUSY_RETRY_AFTER_SECONDS } from './config';
 import { ApiProblem, problemResponse } from './problem';
-import { storageFault } from './storage';
+import { noteStorageFault, storageFault } from './storage';
 import { StoreBusyError } from './store/index';
 import { attributeRoutes } from './routes/attributes';
 import { comparisonRoutes } from './routes/comparisons';
@@ -89,6 +89,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
     const fault = storageFault(error);
     if (fault) {
       // Not the request's fault, nor a bug: the operator must act (free space, permissions, restore the file).
+      noteStorageFault(services.store, fault, services.now());
       services.logger.error({ err: error, storage: fault.kind, requestId: c.get('requestId'), path: c.req.path }, fault.message);
       return problemResponse(
         c,

@@ -58,14 +58,28 @@ function identity(file: string): string | undefined {
 
 const opened = new WeakMap<Store, string | undefined>();
 
+/**
+ * How long a storage fault met by a request keeps `/health` at 503 though its
+ * own small write succeeds: on a full disk a one-row write may still fit where
+ * the requests' writes do not.
+ */
+export const STORAGE_FAULT_KEPT_MS = 30_000;
+const lastFaults = new WeakMap<Store, { fault: StorageFault; at: number }>();
+
+/** Records a storage fault a request met, for `/health` to report. */
+export function noteStorageFault(store: Store, fault: StorageFault, at: Date): void {
+  lastFaults.set(store, { fault, at: at.getTime() });
+}
+
 /** Remembers which file a SQLite store opened (call right after opening it). */
 export function rememberDatabaseFile(store: Store): void {
   if (store.dialect === 'sqlite') opened.set(store, identity(store.location));
 }
 
 /**
- * Checks that the store's file is still the one it opened, and that it can
- * write (a row in `meta`): what `/health` reports. Throws a StorageFault.
+ * Checks that the store's file is still the one it opened, that it can write
+ * (a row in `meta`), and that no request met a storage fault lately: what
+ * `/health` reports. Throws a StorageFault.
  */
 export async function checkStorage(store: Store, at: string): Promise<void> {
   if (store.dialect === 'sqlite' && opened.has(store)) {
@@ -80,6 +94,10 @@ export async function checkStorage(store: Store, at: string): Promise<void> {
     await store.read.setMeta('health_checked_at', at);
   } catch (error) {
     throw storageFault(error) ?? error;
+  }
+  const last = lastFaults.get(store);
+  if (last && Date.parse(at) - last.at < STORAGE_FAULT_KEPT_MS) {
+    throw new StorageFault(last.fault.kind, `${last.fault.message}, met by a request at ${new Date(last.at).toISOString()}`);
   }
 }
 

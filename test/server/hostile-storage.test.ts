@@ -104,6 +104,9 @@ describe.skipIf(PG_URL)('storage faults (SQLite)', () => {
           detail: expect.stringContaining('the disk holding the database is full'),
         });
         expect((await queryRows<{ n: number }>(onDisk, 'select count(*) as n from events'))[0]!.n).toBe(before);
+        const health = await server.call('GET', '/health', { key: null });
+        expect(health.status).toBe(503);
+        expect(health.body).toMatchObject({ storage: 'disk-full', detail: expect.stringContaining('met by a request') });
       } finally {
         await server.close();
       }
