@@ -102,6 +102,8 @@ export const TICK_MAX_BATCHES_PER_RUN = 500;
 export const DEFAULT_WEBHOOK_EVERY_MS = 1_000;
 /** Deliveries one dispatch claims at most (sent concurrently, a lead's in order). */
 export const WEBHOOK_BATCH = 100;
+/** Rounds of claims one dispatch makes at most: each sends the next message of each lead, so a lead's burst of changes leaves in one dispatch. */
+export const WEBHOOK_ROUNDS_PER_DISPATCH = 20;
 /** How long a claimed delivery is held by the server sending it; a server that dies loses it after this. */
 export const WEBHOOK_LEASE_MS = 60_000;
 /** A receiver's answer is awaited this long. */

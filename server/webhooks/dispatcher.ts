@@ -11,7 +11,14 @@
  */
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { WEBHOOK_BATCH, WEBHOOK_FAILING_AFTER, WEBHOOK_LEASE_MS, WEBHOOK_RETRY, WEBHOOK_TIMEOUT_MS } from '../config';
+import {
+  WEBHOOK_BATCH,
+  WEBHOOK_FAILING_AFTER,
+  WEBHOOK_LEASE_MS,
+  WEBHOOK_RETRY,
+  WEBHOOK_ROUNDS_PER_DISPATCH,
+  WEBHOOK_TIMEOUT_MS,
+} from '../config';
 import type { Store } from '../store/index';
 import { refusalOf } from './address';
 import { claimDeliveries, fanOut, recordAttempt, type AttemptResult, type DeliveryClaim } from './store';
@@ -76,9 +83,15 @@ export class WebhookDispatcher {
     while ((await this.store.transaction((q) => fanOut(q.db, now.toISOString(), WEBHOOK_BATCH))) === WEBHOOK_BATCH) {
       if (this.closed) break;
     }
-    const claims = await claimDeliveries(db, now.toISOString(), new Date(now.getTime() + WEBHOOK_LEASE_MS).toISOString(), WEBHOOK_BATCH);
-    await Promise.all(claims.map((claim) => this.deliver(claim)));
-    return claims.length;
+    // Each round sends the earliest pending message of each lead; a lead's next one goes in the next round.
+    let attempts = 0;
+    for (let round = 0; round < WEBHOOK_ROUNDS_PER_DISPATCH && !this.closed; round++) {
+      const claims = await claimDeliveries(db, now.toISOString(), new Date(now.getTime() + WEBHOOK_LEASE_MS).toISOString(), WEBHOOK_BATCH);
+      if (claims.length === 0) break;
+      await Promise.all(claims.map((claim) => this.deliver(claim)));
+      attempts += claims.length;
+    }
+    return attempts;
   }
 
   private async deliver(claim: DeliveryClaim): Promise<void> {

@@ -326,6 +326,25 @@ describe('time-based changes', () => {
   });
 });
 
+describe('reactivation', () => {
+  it('sends lead.reactivated with the past deals when a dormant customer comes back', async () => {
+    const server = await start();
+    const { secret } = await subscribe(server, ['lead.dormant', 'lead.reactivated']);
+    const deals = [{ closedAt: '2025-01-15T00:00:00.000Z', amount: 9_000 }];
+    await send(server, 'gus', 'lead_updated', new Date(Date.now() - 100 * DAY).toISOString(), { company: 'Gusto', pastDeals: deals });
+    await send(server, 'gus', 'email_open', new Date(Date.now() - 100 * DAY + 60_000).toISOString());
+    await server.applyDueChanges();
+    await send(server, 'gus', 'webinar_attended', new Date().toISOString(), { title: 'What is new' });
+    await server.dispatchWebhooks();
+    const messages = receiver.verified(secret);
+    expect(messages.map((m) => m.type)).toEqual(['lead.dormant', 'lead.reactivated']);
+    expect(messages[1]!.data).toMatchObject({
+      previousStage: 'dormant',
+      handOff: { customer: true, pastDeals: deals, basicInfo: { company: 'Gusto' }, webinars: [{ title: 'What is new' }] },
+    });
+  });
+});
+
 describe('a server killed after committing', () => {
   it('sends the message after restart', async () => {
     const ws = await tempWorkspace();
