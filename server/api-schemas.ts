@@ -317,6 +317,13 @@ export const comparisonReply = z
     id: z.string(),
     status: z.enum(['running', 'done', 'failed']),
     progress: z.number().min(0).max(1),
+    position: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Comparisons ahead of this one in line: 0 while it runs, 1 or more while it waits (status "running", progress 0), null once finished',
+      ),
     versions: z.array(z.string()),
     source: z.enum(COMPARISON_SOURCES),
     since: z.string().nullable(),

@@ -1,4 +1,5 @@
 /** Defaults and limits of the HTTP API, in one place. */
+import { availableParallelism } from 'node:os';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_DB_FILE = 'data/leadflow.db';
@@ -63,8 +64,19 @@ export const COMPARISON_PAGES_AHEAD = 3;
 export const COMPARISON_WORKER_YOUNG_GENERATION_MB = 256;
 /** Versions one comparison may replay side by side. */
 export const MAX_COMPARED_VERSIONS = 5;
-/** Comparisons running at once (each has up to COMPARISON_MAX_WORKERS worker threads, each with its leads' columns in memory). */
-export const MAX_RUNNING_COMPARISONS = 2;
+/**
+ * Worker threads of a comparison started through the API: every CPU but one,
+ * which stays with the thread serving requests (at least one, at most
+ * COMPARISON_MAX_WORKERS). The command line (`leadflow replay`) serves no
+ * requests and uses every CPU.
+ */
+export const SERVER_COMPARISON_WORKERS = Math.max(1, Math.min(COMPARISON_MAX_WORKERS, availableParallelism() - 1));
+/** Scheduling priority (nice) of a comparison's worker threads, below the thread serving requests (0). */
+export const COMPARISON_THREAD_NICE = 10;
+/** Comparisons running at once through the API: one, on SERVER_COMPARISON_WORKERS threads; the others wait in line. */
+export const MAX_RUNNING_COMPARISONS = 1;
+/** Comparisons waiting in line at most; one more is refused with 503. */
+export const MAX_QUEUED_COMPARISONS = 10;
 /** Finished comparisons kept in memory for GET /v1/comparisons/{id}; the oldest goes first. */
 export const KEPT_COMPARISONS = 20;
 

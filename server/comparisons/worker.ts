@@ -17,6 +17,8 @@
  *      curves, and send their part to the first worker, which assembles the
  *      report.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import {
   columnBuffers,
@@ -36,6 +38,7 @@ import {
   type ReportOptions,
   type RuleSetDefinition,
 } from '../../engine/index';
+import { COMPARISON_THREAD_NICE } from '../config';
 import { post, receive, type ChannelEnd } from './channel';
 import type { EventTuple, LeadTuple } from './pages';
 import {
@@ -246,6 +249,22 @@ function run(): { json: string; timings: Omit<WorkerTimings, 'start'> } | null {
   const timings = { fold: folded - started, waiting, report: reported - folded, waitingForPeers, serialise: performance.now() - reported };
   return { json, timings };
 }
+
+/**
+ * Lowers this thread's scheduling priority (nice 10), so the thread serving
+ * requests wins the CPU when both want it. Linux schedules threads as tasks
+ * and takes a thread's own id for a process id here; elsewhere, or without
+ * the right, the thread keeps its priority.
+ */
+function yieldToRequests(): void {
+  try {
+    const task = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(task) && task > 0) setPriority(task, COMPARISON_THREAD_NICE);
+  } catch {
+    // Not Linux, or not allowed: the comparison runs at the process's priority.
+  }
+}
+yieldToRequests();
 
 parentPort!.on('message', (job: WorkerInput) => {
   input = job;

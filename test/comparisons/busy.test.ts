@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateWorkload } from '../../bench/workload';
+import { COMPARISON_THREAD_NICE } from '../../server/config';
 import { storeHistory } from '../../server/history-import';
 import { openHistory } from '../../server/index';
 import { startServer, tempWorkspace, type TestServer } from '../server/helpers';
@@ -51,16 +52,44 @@ describe('while comparisons run', () => {
     expect(Math.max(...latencies)).toBeLessThan(1000);
   }, 120_000);
 
-  it('refuses a third at once with 503 and runs it once one is done', async () => {
+  it('runs one at a time, the others waiting in line with their position, each to its report', async () => {
     const begin = () => server.call('POST', '/v1/comparisons', { key: editorKey, body: { versions: ['v1', 'v2'] } });
-    const first = await begin();
-    const second = await begin();
-    expect([first.status, second.status]).toEqual([202, 202]);
-    const third = await begin();
-    expect(third.status).toBe(503);
-    expect(third.type).toContain('application/problem+json');
-    expect(third.body.detail).toContain('comparisons are running');
-    while ((await status(first.body.id)) === 'running') await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await begin()).status).toBe(202);
+    const started = [await begin(), await begin(), await begin()];
+    expect(started.map((reply) => reply.status)).toEqual([202, 202, 202]);
+    const ids = started.map((reply) => reply.body.id as string);
+    const first = await server.call('GET', `/v1/comparisons/${ids[0]}`, { key: editorKey });
+    const third = await server.call('GET', `/v1/comparisons/${ids[2]}`, { key: editorKey });
+    expect(first.body).toMatchObject({ status: 'running', position: 0 });
+    expect(third.body).toMatchObject({ status: 'running', position: 2, progress: 0 });
+    while ((await status(ids[0]!)) === 'running') await new Promise((resolve) => setTimeout(resolve, 100));
+    // The first is done: the others moved up.
+    expect((await server.call('GET', `/v1/comparisons/${ids[2]}`, { key: editorKey })).body.position).toBe(1);
+    for (const id of ids) while ((await status(id)) === 'running') await new Promise((resolve) => setTimeout(resolve, 100));
+    const done = await Promise.all(ids.map((id) => server.call('GET', `/v1/comparisons/${id}`, { key: editorKey })));
+    expect(done.map((reply) => [reply.body.status, reply.body.position])).toEqual([
+      ['done', null],
+      ['done', null],
+      ['done', null],
+    ]);
+    expect(new Set(done.map((reply) => JSON.stringify(reply.body.report))).size).toBe(1);
+  }, 300_000);
+
+  it('replays on threads at a lower scheduling priority than the one serving requests', async () => {
+    const { id } = (await server.call('POST', '/v1/comparisons', { key: editorKey, body: { versions: ['v1', 'v2'] } })).body;
+    // Field 19 of a task's stat is its nice value; the thread serving requests keeps 0.
+    const nice = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const seen = new Set<number>();
+    while ((await status(id)) === 'running') {
+      for (const task of readdirSync('/proc/self/task')) {
+        try {
+          seen.add(nice(task));
+        } catch {
+          // The thread ended between listing and reading.
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(nice(String(process.pid))).toBe(0);
+    expect(seen).toContain(COMPARISON_THREAD_NICE);
   }, 120_000);
 });

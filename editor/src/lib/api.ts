@@ -320,6 +320,8 @@ async function problemOf(response: Response): Promise<ApiError> {
     problem.title ?? response.statusText ?? 'Error',
     problem.detail ?? '',
     Array.isArray(problem.errors) ? problem.errors : [],
+  /** Comparisons ahead in line: 0 while running, null once finished. */
+  position?: number | null;
   );
 }
 
