@@ -71,10 +71,37 @@ export interface VersionList {
 
 export type Team = 'marketing' | 'sales';
 
+export type ReviewDecision = 'approved' | 'changes-requested';
+
+/** A team's review of a version: its approval or its request for changes, by a key, with a comment. */
 export interface Approval {
   team: Team;
+  /** Absent from servers that only recorded approvals. */
+  decision?: ReviewDecision;
   by: string;
+  keyId?: string | null;
+  comment?: string;
   at: string;
+}
+
+/** What activating `to` in place of `from` changes, from a comparison of the two on past data. */
+export interface ActivationImpact {
+  comparison: string;
+  from: string;
+  to: string;
+  handOffsPerWeek: { from: number | null; to: number | null };
+  leads: number;
+  bandChanged: number;
+  handOffChanged: number;
+  stageChanged: number;
+}
+
+/** The newest comparison of the active version with a version, and once done its impact. */
+export interface ImpactReply {
+  version: string;
+  active: string;
+  comparison: { id: string; status: 'running' | 'done' | 'failed'; progress: number } | null;
+  impact: ActivationImpact | null;
 }
 
 export interface RuleSetReply {
@@ -93,6 +120,7 @@ export interface ActivationRecord {
   toVersion: string | null;
   activatedBy: string;
   activatedAt: string;
+  impact?: ActivationImpact | null;
 }
 
 export interface ActivationList {
@@ -292,6 +320,8 @@ export interface Comparison {
   status: 'running' | 'done' | 'failed';
   /** 0..1 */
   progress: number;
+  /** Comparisons ahead in line: 0 while running, null once finished. */
+  position?: number | null;
   error?: string;
   report?: ComparisonReport;
 }
@@ -320,8 +350,6 @@ async function problemOf(response: Response): Promise<ApiError> {
     problem.title ?? response.statusText ?? 'Error',
     problem.detail ?? '',
     Array.isArray(problem.errors) ? problem.errors : [],
-  /** Comparisons ahead in line: 0 while running, null once finished. */
-  position?: number | null;
   );
 }
 
@@ -410,16 +438,28 @@ export class Api {
     return this.#request('GET', '/v1/rulesets/activations');
   }
 
-  activate(version: string): Promise<unknown> {
-    return this.#request('POST', `/v1/rulesets/${encodeURIComponent(version)}/activate`);
+  /** Activates a version, recording the impact read from `comparison` (else the newest one the server keeps). */
+  activate(version: string, comparison?: string): Promise<unknown> {
+    return this.#request('POST', `/v1/rulesets/${encodeURIComponent(version)}/activate${query({ comparison })}`);
+  }
+
+  /** The newest comparison of the active version with `version`, and its impact once done. */
+  impact(version: string): Promise<ImpactReply> {
+    return this.#request('GET', `/v1/rulesets/${encodeURIComponent(version)}/impact`);
+  }
+
+  /** Starts comparing the active version with `version` (unless one is kept already). */
+  startImpact(version: string): Promise<ImpactReply> {
+    return this.#request('POST', `/v1/rulesets/${encodeURIComponent(version)}/impact`);
   }
 
   setChallenger(version: string | null): Promise<unknown> {
     return this.#request('PUT', '/v1/rulesets/challenger', { version });
   }
 
-  approve(version: string, team: Team): Promise<unknown> {
-    return this.#request('POST', `/v1/rulesets/${encodeURIComponent(version)}/approvals`, { team });
+  /** Reviews a version for a team: approves it, or asks for changes (with a comment saying which). */
+  approve(version: string, team: Team, decision: ReviewDecision = 'approved', comment = ''): Promise<unknown> {
+    return this.#request('POST', `/v1/rulesets/${encodeURIComponent(version)}/approvals`, { team, decision, comment });
   }
 
   evaluate(request: EvaluateRequest, signal?: AbortSignal): Promise<EvaluateReply> {

@@ -11,6 +11,7 @@ export type Action =
   | 'editRules'
   | 'saveVersion'
   | 'compare'
+  | 'readComparisons'
   | 'setChallenger'
   | 'activate'
   | 'approveMarketing'
@@ -23,6 +24,8 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   editRules: ['editor'],
   saveVersion: ['editor'],
   compare: ['editor'],
+  /** Reading comparisons, and comparing a version under review with the active one. */
+  readComparisons: ['sales', 'editor'],
   setChallenger: ['editor'],
   activate: [],
   approveMarketing: ['editor'],

@@ -33,10 +33,10 @@ function serverFor(role: Role) {
 describe('API client', () => {
   it('sends the key as a bearer token and JSON bodies', async () => {
     const { fetch, calls } = server({ 'POST /v1/rulesets/v2/approvals': { status: 201, body: { approvals: [] } } });
-    await new Api('lf_secret', { fetch }).approve('v2', 'sales');
+    await new Api('lf_secret', { fetch }).approve('v2', 'sales', 'changes-requested', 'Too many hand-offs');
     const [, init] = calls[0]!;
     expect(init.headers['Authorization']).toBe('Bearer lf_secret');
-    expect(JSON.parse(init.body!)).toEqual({ team: 'sales' });
+    expect(JSON.parse(init.body!)).toEqual({ team: 'sales', decision: 'changes-requested', comment: 'Too many hand-offs' });
   });
 
   it('turns a problem+json answer into an error with the fields at fault', async () => {

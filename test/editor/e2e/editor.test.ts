@@ -195,6 +195,7 @@ describe('the editor, end to end', () => {
 
   it('gets the approval of marketing and of sales', async () => {
     await page.goto(`${server.url}/versions/v2`);
+    await page.getByLabel('Comment for Marketing').fill('Webinars are worth more: checked the comparison.');
     await page.getByRole('button', { name: 'Approve for Marketing' }).click();
     await expect.poll(() => page.getByTestId('approval-marketing').textContent()).toContain('Mika Marketing');
     expect(await page.getByRole('button', { name: 'Approve for Sales' }).count()).toBe(0);
@@ -204,6 +205,7 @@ describe('the editor, end to end', () => {
     await page.getByText('only marketing editors can change rules').waitFor();
     expect(await page.getByTestId('save-version').count()).toBe(0);
     await page.goto(`${server.url}/versions/v2`);
+    await page.getByLabel('Comment for Sales').fill('Fine for the team.');
     await page.getByRole('button', { name: 'Approve for Sales' }).click();
     await expect.poll(() => page.getByTestId('approval-sales').textContent()).toContain('Sam Sales');
   });
@@ -212,6 +214,8 @@ describe('the editor, end to end', () => {
     await signIn('admin');
     await page.goto(`${server.url}/versions/v2`);
     await page.getByTestId('activate').click();
+    await page.getByTestId('confirm-activation').getByTestId('impact-summary').waitFor({ timeout: 60_000 });
+    await page.getByTestId('confirm-activate').click();
     await page.getByTestId('version-active').waitFor();
     expect(await page.getByTestId('version-message').textContent()).toBe('v2 is now active.');
     expect((await api<{ active: string }>('/v1/rulesets')).active).toBe('v2');
@@ -221,6 +225,8 @@ describe('the editor, end to end', () => {
   it('rolls back to an earlier version without new approvals', async () => {
     await page.goto(`${server.url}/versions/v1`);
     await page.getByRole('button', { name: 'Roll back to v1' }).click();
+    await page.getByTestId('confirm-activation').getByTestId('impact-summary').waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Yes, roll back to v1' }).click();
     await page.getByTestId('version-active').waitFor();
     expect((await api<{ active: string }>('/v1/rulesets')).active).toBe('v1');
   });
