@@ -48,9 +48,12 @@ export function parseServeArgs(argv: string[]): ServeOptions {
   if (values.demo) options.demo = true;
   if (values.quiet) options.log = false;
   if (values['tick-every'] !== undefined) {
-    const ms = durationMs(values['tick-every']);
-    if (ms === null || ms < 10 || ms > 86_400_000)
-      throw new ServeArgumentError(`--tick-every must be a duration from 10ms to 24h (500ms, 30s, 1m, 1h), not "${values['tick-every']}"`);
+    const off = values['tick-every'] === 'off';
+    const ms = off ? 0 : durationMs(values['tick-every']);
+    if (ms === null || (!off && (ms < 10 || ms > 86_400_000)))
+      throw new ServeArgumentError(
+        `--tick-every must be a duration from 10ms to 24h (500ms, 30s, 1m, 1h) or off, not "${values['tick-every']}"`,
+      );
     options.tickEveryMs = ms;
   }
   if (values['webhook-every'] !== undefined) {

@@ -68,7 +68,10 @@ export interface ServeOptions {
    * listener. Default LEADFLOW_PG_DIRECT_URL, else `db`.
    */
   directDb?: string;
-  /** How often time-based changes are looked for, in ms (`--tick-every`); default one minute. */
+  /**
+   * How often time-based changes are looked for, in ms (`--tick-every`); default one minute. 0 (`off`): this
+   * server does not apply them (others sharing the database do).
+   */
   tickEveryMs?: number;
   /** How often webhook messages are looked for and sent, in ms (`--webhook-every`); default one second. */
   webhookEveryMs?: number;
@@ -210,7 +213,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     if (adminKey && options.log !== false) {
       console.log(`First admin key (shown once, store it safely): ${adminKey}`);
     }
-    clock.start();
+    if (options.tickEveryMs !== 0) clock.start();
     webhooks.start();
     return {
       url,

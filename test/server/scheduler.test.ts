@@ -221,6 +221,7 @@ describe('serve --tick-every', () => {
     expect(parseServeArgs(['--tick-every', '30s'])).toEqual({ tickEveryMs: 30_000 });
     expect(parseServeArgs(['--tick-every', '1m'])).toEqual({ tickEveryMs: 60_000 });
     expect(parseServeArgs(['--tick-every', '250ms'])).toEqual({ tickEveryMs: 250 });
+    expect(parseServeArgs(['--tick-every', 'off'])).toEqual({ tickEveryMs: 0 });
     expect(() => parseServeArgs(['--tick-every', 'soon'])).toThrow(/--tick-every/);
     expect(() => parseServeArgs(['--tick-every', '0s'])).toThrow(/--tick-every/);
   });
