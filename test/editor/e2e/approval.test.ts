@@ -43,6 +43,14 @@ async function saveVersion(points: number): Promise<string> {
 
 const approvals = () => page.getByRole('region', { name: 'Approvals' });
 
+/** Signs out whoever is signed in in this tab, once the app shows it, then signs in with `key`. */
+async function switchTo(key: string): Promise<void> {
+  await page.goto(`${server.url}/`);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/sign-in/);
+  await signIn(page, server.url, key);
+}
+
 beforeAll(async () => {
   ensureEditorBuild();
   server = await startEditorServer();
@@ -132,7 +140,7 @@ describe('reviewing a version', () => {
     await approvals().getByRole('button', { name: 'Approve for Marketing' }).click();
     await expect.poll(() => page.getByTestId('approval-marketing').textContent()).toContain('Approved by Mika Marketing');
 
-    await signIn(page, server.url, keys.admin);
+    await switchTo(keys.admin);
     await page.goto(`${server.url}/versions/${version}`);
     await settled(page);
     await page.getByTestId('activate').click();

@@ -53,6 +53,14 @@ async function finishedComparison(): Promise<string> {
 
 const panel = () => page.getByTestId('whatif-v2');
 
+/** Signs out whoever is signed in in this tab, once the app shows it, then signs in with `key`. */
+async function switchTo(key: string): Promise<void> {
+  await page.goto(`${server.url}/`);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/sign-in/);
+  await signIn(page, server.url, key);
+}
+
 async function openReport(): Promise<void> {
   await page.goto(`${server.url}/compare?id=${comparisonId}`);
   await page.getByTestId('compare-report').waitFor({ timeout: 60_000 });
@@ -125,8 +133,8 @@ describe('the threshold what-if', () => {
     await panel().getByRole('link', { name: 'Use 42 in a draft of v2' }).click();
     await page.waitForURL(/\/rules\/thresholds$/);
     await expect.poll(() => page.getByTestId('draft-base').textContent()).toContain('v2');
-    expect(await page.locator('#f-lifecycle-thresholds-mql').inputValue()).toBe('42');
-    expect(await page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
+    await expect.poll(() => page.locator('#f-lifecycle-thresholds-mql').inputValue()).toBe('42');
+    await expect.poll(() => page.getByTestId('draft-status').textContent()).toBe('Unsaved changes');
     await page.getByTestId('save-version').click();
     await page.waitForURL(/\/versions\/v3\?saved=1/);
     const saved = await api<{ definition: Definition & { parent: string } }>('/v1/rulesets/v3');
@@ -135,7 +143,7 @@ describe('the threshold what-if', () => {
   });
 
   it('shows sales the what-if without a way to draft rules', async () => {
-    await signIn(page, server.url, keys.sales);
+    await switchTo(keys.sales);
     await openReport();
     await panel().getByRole('spinbutton').fill('50');
     expect(await panel().getByTestId('whatif-change-handoffs').textContent()).not.toBe('–');
