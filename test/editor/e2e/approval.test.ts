@@ -118,6 +118,19 @@ describe('reviewing a version', () => {
     await shot(page, 'version-review-400');
   });
 
+  it('reads in Japanese on a phone', async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    await signIn(page, server.url, keys.sales);
+    await page.evaluate("localStorage.setItem('leadflow.locale', 'ja')");
+    await page.goto(`${server.url}/versions/${version}`);
+    await settled(page);
+    await page.getByRole('heading', { name: '有効なバージョン（v1）との比較' }).waitFor();
+    expect(await page.getByTestId('approval-marketing').textContent()).toContain('修正を依頼');
+    await page.getByTestId('impact-report').getByTestId('compare-report').waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await shot(page, 'version-review-ja-400');
+  });
+
   it('refuses an admin key approving for both teams', async () => {
     const other = await saveVersion(50);
     await signIn(page, server.url, keys.admin);
