@@ -21,6 +21,7 @@ import {
 } from '../config';
 import type { Store } from '../store/index';
 import { refusalOf } from './address';
+import { postJson } from './post';
 import { claimDeliveries, fanOut, recordAttempt, type AttemptResult, type DeliveryClaim } from './store';
 
 export interface DispatcherOptions {
@@ -106,7 +107,11 @@ export class WebhookDispatcher {
     if (!result.ok) this.logger.warn({ delivery: claim.id, url: claim.url, ...result, retryAt }, 'webhook delivery failed');
   }
 
-  /** One signed POST; any answer but 2xx, a refused address, a timeout or a network error is a failure. */
+  /**
+   * One signed POST; any answer but 2xx, a refused address, a timeout or a
+   * network error is a failure. The URL is checked first (an address written
+   * in it), and the address its name resolves to when connecting (see post.ts).
+   */
   private async send(claim: DeliveryClaim): Promise<AttemptResult> {
     const started = performance.now();
     const latency = () => Math.round((performance.now() - started) * 10) / 10;
@@ -115,23 +120,20 @@ export class WebhookDispatcher {
     const timestamp = this.now();
     const signature = new Webhook(claim.secret).sign(claim.messageId, timestamp, claim.payload);
     try {
-      const response = await fetch(claim.url, {
-        method: 'POST',
-        headers: {
+      const statusCode = await postJson(
+        claim.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'Leadflow-Webhooks/1',
           'webhook-id': claim.messageId,
           'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
           'webhook-signature': signature,
         },
-        body: claim.payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      });
-      // The body is not read beyond what closes the connection cleanly.
-      await response.body?.cancel();
-      const ok = response.status >= 200 && response.status < 300;
-      return { ok, statusCode: response.status, latencyMs: latency(), error: ok ? null : `HTTP ${response.status}` };
+        claim.payload,
+        { timeoutMs: WEBHOOK_TIMEOUT_MS, allowHosts: this.options.allowHosts },
+      );
+      const ok = statusCode >= 200 && statusCode < 300;
+      return { ok, statusCode, latencyMs: latency(), error: ok ? null : `HTTP ${statusCode}` };
     } catch (error) {
       return { ok: false, statusCode: null, latencyMs: latency(), error: error instanceof Error ? error.message : String(error) };
     }

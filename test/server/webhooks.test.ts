@@ -9,6 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../server/index';
 import { retryPauseMs } from '../../server/webhooks/dispatcher';
+import { postJson } from '../../server/webhooks/post';
 import { ADMIN_KEY, PG_URL, call, queryRows, removeWorkspace, tempWorkspace, type Reply, type Workspace } from './helpers';
 import { spawnServer, stopServer, type ServerProcess } from './processes';
 
@@ -310,6 +311,18 @@ describe('subscriptions', () => {
       'lead.won',
     ]);
     expect(document.components.schemas.WebhookMessage).toBeDefined();
+  });
+});
+
+describe('the address connected to', () => {
+  it('is checked when connecting: a name resolving to loopback is refused unless allowed', async () => {
+    receiver = new Receiver();
+    await receiver.start();
+    const byName = receiver.url.replace('127.0.0.1', 'localhost');
+    const options = { timeoutMs: 5_000, allowHosts: new Set<string>() };
+    await expect(postJson(byName, {}, '{}', options)).rejects.toThrow(/refused: localhost resolves to an internal address/);
+    expect(receiver.received).toEqual([]);
+    expect(await postJson(byName, {}, '{}', { ...options, allowHosts: new Set(['localhost']) })).toBe(200);
   });
 });
 
