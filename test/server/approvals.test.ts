@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startServer, type TestServer } from './helpers';
+import Database from 'better-sqlite3';
+import { PG_URL, eventually, startServer, type TestServer } from './helpers';
 
 let server: TestServer;
 const keys = { editor: '', sales: '', otherEditor: '' };
@@ -119,6 +120,25 @@ describe('reviews', () => {
     expect(both.status).toBe(409);
     expect(both.body.errors).toEqual([{ path: 'team', message: 'the same key cannot approve for marketing and sales' }]);
     expect((await sales('POST', `/v1/rulesets/${version}/approvals`, { team: 'sales', comment: 'ok' })).status).toBe(201);
+  });
+});
+
+describe('approvals recorded before reviews kept keys and comments', () => {
+  it.skipIf(PG_URL)('still count as approvals, and stand against a later one', async () => {
+    const version = await newVersion(65);
+    const db = new Database(server.db);
+    try {
+      db.prepare(
+        "INSERT INTO approvals (version, team, approved_by, approved_at) VALUES (?, 'marketing', 'old editor', '2026-01-01T00:00:00.000Z')",
+      ).run(version);
+    } finally {
+      db.close();
+    }
+    const { body } = await sales('GET', `/v1/rulesets/${version}`);
+    expect(body.approvals).toEqual([
+      { team: 'marketing', decision: 'approved', by: 'old editor', keyId: null, comment: '', at: '2026-01-01T00:00:00.000Z' },
+    ]);
+    expect((await editor('POST', `/v1/rulesets/${version}/approvals`, { team: 'marketing', comment: 'again' })).status).toBe(200);
   });
 });
 
