@@ -40,6 +40,9 @@ export interface AttemptResult {
   ok: boolean;
 }
 
+/** Rows per multi-row insert: about 2,500 parameters, well within SQLite's and PostgreSQL's limits. */
+const ROWS_PER_INSERT = 200;
+
 /** Messages per lead write are numbered from its event count, so a lead's messages keep the order of its writes. */
 const MESSAGES_PER_WRITE = 16;
 
@@ -58,7 +61,13 @@ export async function recordMessages(db: Db, changes: readonly LeadChange[], now
       dispatched_at: null,
     })),
   );
-  if (rows.length > 0) await db.insertInto('webhook_messages').values(rows).execute();
+  // In statements of bounded size: a batch of thousands of leads makes thousands of messages, more parameters than one statement takes.
+  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
+    await db
+      .insertInto('webhook_messages')
+      .values(rows.slice(at, at + ROWS_PER_INSERT))
+      .execute();
+  }
 }
 
 function subscriptionOf(row: {
@@ -195,10 +204,10 @@ export async function fanOut(db: Db, now: string, limit: number): Promise<number
         delivered_at: null,
       })),
   );
-  for (let at = 0; at < deliveries.length; at += 200) {
+  for (let at = 0; at < deliveries.length; at += ROWS_PER_INSERT) {
     await db
       .insertInto('webhook_deliveries')
-      .values(deliveries.slice(at, at + 200))
+      .values(deliveries.slice(at, at + ROWS_PER_INSERT))
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }

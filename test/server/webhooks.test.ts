@@ -314,6 +314,25 @@ describe('subscriptions', () => {
   });
 });
 
+describe('a batch of many hand-offs', () => {
+  it('commits its messages with it (more rows than one statement takes)', async () => {
+    const server = await start();
+    await subscribe(server, ['lead.handed_off']);
+    const from = Date.now() - 3_600_000;
+    const types = ['email_click', 'webinar_attended', 'demo_request'];
+    const events = Array.from({ length: 3_333 * 3 }, (_, i) => ({
+      id: `b-${i}`,
+      leadId: `batch-${Math.floor(i / 3)}`,
+      type: types[i % 3]!,
+      occurredAt: new Date(from + (i % 3) * 60_000).toISOString(),
+    }));
+    const reply = await server.call('POST', '/v1/events/batch', { events });
+    expect(reply.status, reply.text.slice(0, 300)).toBeLessThan(300);
+    const rows = await queryRows<{ n: number }>(workspace!, 'select count(*) as n from webhook_messages');
+    expect(Number(rows[0]!.n)).toBe(3_333 * 2);
+  });
+});
+
 describe('the address connected to', () => {
   it('is checked when connecting: a name resolving to loopback is refused unless allowed', async () => {
     receiver = new Receiver();
