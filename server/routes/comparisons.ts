@@ -104,7 +104,7 @@ export function comparisonRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     },
     async (c, { params }) => {
-      const comparison = c.var.services.comparisons.get(params.id);
+      const comparison = await c.var.services.comparisons.find(params.id);
       if (!comparison) throw notFound(`No comparison "${params.id}" (finished ones are kept in memory, the last 20, until a restart).`);
       return c.body(replyText(comparison), 200, { 'Content-Type': 'application/json' });
     },
@@ -128,8 +128,8 @@ export function comparisonRoutes(app: OpenAPIHono<AppEnv>): void {
         409: { description: 'The comparison is not done' },
       },
     },
-    (c, { params, query }) => {
-      const comparison = c.var.services.comparisons.get(params.id);
+    async (c, { params, query }) => {
+      const comparison = await c.var.services.comparisons.find(params.id);
       if (!comparison) throw notFound(`No comparison "${params.id}" (finished ones are kept in memory, the last 20, until a restart).`);
       if (comparison.report === undefined)
         throw conflict(`Comparison "${params.id}" is ${comparison.status}: its changed leads are known once it is done.`);

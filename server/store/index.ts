@@ -7,6 +7,7 @@ import { Kysely, Migrator, sql } from 'kysely';
 import { openDialect, type DialectName } from './dialect';
 import { localSettingsChannel, postgresSettingsChannel, type SettingsChannel } from './notifications';
 import { migrationProvider } from './migrations';
+import { ComparisonRecords } from './comparisons';
 import { HistoryReader } from './history';
 import { IngestStatements } from './ingest-statements';
 import { LeadCache } from './lead-cache';
@@ -16,6 +17,7 @@ import type { Database } from './schema';
 
 export { Queries, leadFilterValues } from './queries';
 export { HistoryReader } from './history';
+export { ComparisonRecords, type StoredComparison } from './comparisons';
 export { ShadowReads, type ShadowStageHistories } from './shadow-reads';
 export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './history';
 export type { EventWrite, LeadWrite } from './queries';
@@ -37,6 +39,8 @@ export interface Store {
   readonly shadow: ShadowReads;
   /** Notices between servers sharing the database that a shared setting changed. */
   readonly settings: SettingsChannel;
+  /** Comparisons, readable by every server sharing the database. */
+  readonly comparisons: ComparisonRecords;
   /** Runs `work` in one transaction: all of its writes commit together or none do. */
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer. */
@@ -77,6 +81,7 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
     read: new Queries(kysely, context, false),
     history: new HistoryReader(kysely, opened.name),
     shadow: new ShadowReads(kysely),
+    comparisons: new ComparisonRecords(kysely),
     settings: opened.name === 'postgres' ? postgresSettingsChannel(kysely, direct ?? db) : localSettingsChannel,
     transaction: async (work) => {
       let queries: Queries | undefined;

@@ -304,6 +304,20 @@ const approvalReview: Migration = {
   },
 };
 
+/** Comparisons kept where every server sharing the database can read them. */
+const comparisons: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('comparisons')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('report', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('comparisons_by_update').on('comparisons').column('updated_at').execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -319,6 +333,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0009_webhooks': webhooks,
         '0008_key_expiry': keyExpiry,
         '0010_approval_review': approvalReview,
+        '0011_comparisons': comparisons,
       };
     },
   };

@@ -190,6 +190,16 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/** Comparisons of rule-set versions, for every server sharing the database (store/comparisons.ts). */
+export interface ComparisonsTable {
+  id: string;
+  /** The comparison's state, JSON. */
+  state: string;
+  /** The report, JSON, once done (or failed: the text null). */
+  report: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   leads: LeadsTable;
   events: EventsTable;
@@ -205,4 +215,5 @@ export interface Database {
   webhook_messages: WebhookMessagesTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  comparisons: ComparisonsTable;
 }
