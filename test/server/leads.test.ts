@@ -117,8 +117,12 @@ describe('GET /v1/leads by owner', () => {
     const created = await server.call('POST', '/v1/rulesets', {
       body: { ...rest, routing: { ...rest.routing, default: { ...rest.routing.default, owner: 'ana' } } },
     });
-    for (const team of ['marketing', 'sales'])
-      await server.call('POST', `/v1/rulesets/${created.body.version}/approvals`, { body: { team } });
+    // One key may approve for one team only: marketing approves with an editor key, sales with a sales key.
+    const approvers = { marketing: await server.key('editor'), sales: salesKey };
+    for (const [team, key] of Object.entries(approvers)) {
+      const approval = await server.call('POST', `/v1/rulesets/${created.body.version}/approvals`, { key, body: { team } });
+      expect(approval.status, team).toBe(201);
+    }
     expect((await server.call('POST', `/v1/rulesets/${created.body.version}/activate`)).status).toBe(200);
     await server.call('POST', '/v1/events', { key: ingestKey, body: event('owned', 'email_open', 0) });
     const owned = (await get('/v1/leads?owner=ana')).body.leads.map((l: { id: string; owner: string }) => [l.id, l.owner]);
