@@ -156,7 +156,12 @@ export async function call<T = any>(url: string, method: string, path: string, o
   return { status: response.status, type, text, body: type.includes('json') && text ? JSON.parse(text) : text };
 }
 
-/** Starts a server on a temporary SQLite file (or reuses a workspace); `close()` stops it and removes the workspace. */
+/**
+ * Starts a server on a temporary SQLite file (or reuses a workspace); `close()`
+ * stops it and removes the workspace. Time-based changes are off unless
+ * `tickEveryMs` is given: test histories are dated in the past, and ticks
+ * falling due on the wall clock would land between a test's checks.
+ */
 export async function startServer(options: Partial<ServeOptions> & { workspace?: Workspace; keep?: boolean } = {}): Promise<TestServer> {
   const workspace = options.workspace ?? (await tempWorkspace());
   const { workspace: _w, keep, ...serveOptions } = options;
@@ -167,6 +172,7 @@ export async function startServer(options: Partial<ServeOptions> & { workspace?:
     rulesDir: workspace.rulesDir,
     adminKey: ADMIN_KEY,
     log: false,
+    tickEveryMs: 0,
     ...serveOptions,
   });
   const url = server.url.replace('localhost', '127.0.0.1');

@@ -16,7 +16,12 @@ export interface ServerProcess {
   exited: Promise<void>;
 }
 
-/** Starts `server/main.ts` on a workspace's database (with more `serve` flags if given) and waits for the line with its URL. */
+/**
+ * Starts `server/main.ts` on a workspace's database (with more `serve` flags
+ * if given) and waits for the line with its URL. Time-based changes are off
+ * unless the flags set `--tick-every`: test histories are dated in the past,
+ * and ticks falling due on the wall clock would land between a test's checks.
+ */
 export function spawnServer(workspace: Workspace, flags: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
@@ -34,6 +39,7 @@ export function spawnServer(workspace: Workspace, flags: readonly string[] = [],
         '--rules-dir',
         workspace.rulesDir,
       ],
+      ...(flags.includes('--tick-every') ? [] : ['--tick-every', 'off']),
       ...flags,
     ],
     { cwd: ROOT, env: { ...process.env, ...env, LEADFLOW_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
