@@ -36,7 +36,11 @@ export function openDialect(db: string, options: DialectOptions = {}): OpenedDia
   if (POSTGRES_URL.test(db)) {
     const url = new URL(db);
     if (url.password) url.password = '***';
-    return { name: 'postgres', dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db }) }), location: url.toString() };
+    const pool = new pg.Pool({ connectionString: db });
+    // An idle pooled connection can be ended by the server (a restart, a failover, an administrator): the pool drops it and
+    // opens another on the next query. Without a listener, pg raises that as an uncaught error and the process would exit.
+    pool.on('error', (error) => process.emitWarning(`an idle database connection was closed: ${error.message}`));
+    return { name: 'postgres', dialect: new PostgresDialect({ pool }), location: url.toString() };
   }
   const file = resolve(db);
   mkdirSync(dirname(file), { recursive: true });
