@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateWorkload } from '../../bench/workload';
-import { COMPARISON_THREAD_NICE } from '../../server/config';
+import { COMPARISON_THREAD_NICE, MAX_QUEUED_COMPARISONS } from '../../server/config';
 import { storeHistory } from '../../server/history-import';
 import { openHistory } from '../../server/index';
 import { startServer, tempWorkspace, type TestServer } from '../server/helpers';
@@ -91,5 +91,22 @@ describe('while comparisons run', () => {
     }
     expect(nice(String(process.pid))).toBe(0);
     expect(seen).toContain(COMPARISON_THREAD_NICE);
+  }, 120_000);
+
+  // Last: it leaves comparisons running and waiting, which closing the server stops and forgets.
+  it('refuses one more than the line holds with 503', async () => {
+    const begin = () => server.call('POST', '/v1/comparisons', { key: editorKey, body: { versions: ['v1', 'v2'] } });
+    // One runs for seconds on this history while MAX_QUEUED_COMPARISONS more are put in line behind it.
+    const accepted = [];
+    for (let n = 0; n <= MAX_QUEUED_COMPARISONS; n++) accepted.push(await begin());
+    expect(accepted.map((reply) => reply.status)).toEqual(accepted.map(() => 202));
+    const refused = await begin();
+    expect(refused.status).toBe(503);
+    expect(refused.type).toContain('application/problem+json');
+    expect(refused.body.detail).toBe(
+      `${MAX_QUEUED_COMPARISONS} comparisons are waiting behind the one running, the most the line holds; start this one when one of them is done.`,
+    );
+    const last = await server.call('GET', `/v1/comparisons/${accepted.at(-1)!.body.id}`, { key: editorKey });
+    expect(last.body).toMatchObject({ status: 'running', position: MAX_QUEUED_COMPARISONS, progress: 0 });
   }, 120_000);
 });
