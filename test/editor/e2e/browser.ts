@@ -49,9 +49,11 @@ export async function openTab(browser: Browser): Promise<EditorTab> {
 /** Signs out whoever is signed in and signs in with `key`. */
 export async function signIn(page: Page, url: string, key: string): Promise<void> {
   await page.goto(`${url}/`);
-  if (await page.getByRole('button', { name: /Sign out|サインアウト/ }).isVisible()) {
-    await page.getByRole('button', { name: /Sign out|サインアウト/ }).click();
-  }
+  // Signed in already, the app draws its Sign out button; signed out, it goes to the sign-in page. Wait for either.
+  const signOut = page.getByRole('button', { name: /Sign out|サインアウト/ });
+  const keyField = page.getByLabel(/API key|API キー/);
+  await signOut.or(keyField).first().waitFor();
+  if (await signOut.isVisible()) await signOut.click();
   await page.waitForURL(/\/sign-in/);
   await page.getByLabel(/API key|API キー/).fill(key);
   await page.getByRole('button', { name: /^(Sign in|サインイン)$/ }).click();
