@@ -40,8 +40,7 @@ export interface Verdict {
 }
 
 /** Half a lead added to every cell of the bootstrap (see the top of this file). */
-const PRIOR = 0.5;
-const withPrior = (cells: readonly number[]) => cells.map((count) => count + PRIOR);
+const BOOTSTRAP = { prior: 0.5 };
 
 function judge(difference: number | null, interval: Interval, up: VerdictKind, down: VerdictKind): VerdictKind {
   if (difference === null || interval.low === null || interval.high === null) return 'unknown';
@@ -91,16 +90,15 @@ export function pairedVerdict(leads: LeadColumns, from: VersionColumns, to: Vers
   const handOffInterval =
     relative === null
       ? { low: null, high: null }
-      : bootstrapInterval(withPrior(handOffCells), (w) => {
-          const a = w[2]! + w[3]!;
-          return a === 0 ? null : (w[1]! + w[3]!) / a - 1;
-        });
-  const points = pairedRates(cells, { draws: 1 });
-  const intervals = pairedRates(withPrior(cells));
-  const rates = {
-    precision: { ...points.precision, interval: intervals.precision.interval },
-    recall: { ...points.recall, interval: intervals.recall.interval },
-  };
+      : bootstrapInterval(
+          handOffCells,
+          (w) => {
+            const a = w[2]! + w[3]!;
+            return a === 0 ? null : (w[1]! + w[3]!) / a - 1;
+          },
+          BOOTSTRAP,
+        );
+  const rates = pairedRates(cells, BOOTSTRAP);
   const anyLost = won.some((isWon) => !isWon);
   const precision = anyLost ? rates.precision : { a: null, b: null, difference: null, interval: { low: null, high: null } };
   const auc = pairedDelong(scoresFrom, scoresTo, won);

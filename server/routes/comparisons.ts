@@ -52,7 +52,7 @@ export function comparisonRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: {
         202: { description: 'Started', schema: comparisonStarted },
         409: { description: 'Shadow comparison without a challenger' },
-        503: { description: 'Too many comparisons running' },
+        503: { description: 'The line of comparisons waiting behind the running one is full' },
       },
     },
     async (c, { body }) => {

@@ -315,6 +315,36 @@ describe('Bayesian bootstrap interval', () => {
   });
 });
 
+describe('Bayesian bootstrap with a prior', () => {
+  const share = (w: Float64Array) => w[0]!;
+
+  it('draws as if every category held the prior count more', () => {
+    const withPrior = bootstrapInterval([1, 3, 0], share, { prior: 0.5 });
+    expect(withPrior).toEqual(bootstrapInterval([1.5, 3.5, 0.5], share));
+  });
+
+  it('gives an empty category a share, so four leads of one kind do not make a certainty', () => {
+    expect(bootstrapInterval([0, 4], share)).toMatchObject({ low: 0, high: 0 });
+    expect(bootstrapInterval([0, 4], share, { prior: 0.5 }).high!).toBeGreaterThan(0.1);
+  });
+
+  it('keeps the point estimates of paired rates on the counts themselves', () => {
+    const cells = [3, 1, 0, 2, 0, 0, 1, 4];
+    const withPrior = pairedRates(cells, { prior: 0.5 });
+    const plain = pairedRates(cells);
+    expect([withPrior.precision.a, withPrior.precision.b, withPrior.recall.difference]).toEqual([
+      plain.precision.a,
+      plain.precision.b,
+      plain.recall.difference,
+    ]);
+    expect(withPrior.precision.interval).not.toEqual(plain.precision.interval);
+  });
+
+  it('refuses a negative prior', () => {
+    expect(() => bootstrapInterval([1, 2], share, { prior: -1 })).toThrow(RangeError);
+  });
+});
+
 describe('paired rates', () => {
   /** Leads of a replay as (handed off by A, handed off by B, won), repeated `times`. */
   type Lead = [handedA: boolean, handedB: boolean, won: boolean];
