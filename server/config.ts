@@ -39,6 +39,16 @@ export const COMPARISON_PAGE_EVENTS = 10_000;
 /** Leads per page of a shadow comparison. */
 export const COMPARISON_PAGE_LEADS = 500;
 /**
+ * Pages of a comparison started through the API are smaller: on SQLite the
+ * thread serving requests reads each page synchronously, and a page of 10,000
+ * events held it for 18 ms (median) to 67 ms (with a collection), where 2,000
+ * events take 3–7 ms; measured on the 1,000,000-event history of
+ * `npm run bench:replay`. The replay itself is the same either way.
+ */
+export const SERVER_COMPARISON_PAGE_EVENTS = 2_000;
+/** Leads per page of a shadow comparison started through the API (see SERVER_COMPARISON_PAGE_EVENTS). */
+export const SERVER_COMPARISON_PAGE_LEADS = 100;
+/**
  * Worker threads one comparison uses at most (and no more than the CPUs). The
  * thread reading history feeds about 700,000 events/s and a worker replays
  * about 180,000 events/s through 2 versions (`npm run bench:replay`), so more

@@ -13,7 +13,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { KEPT_COMPARISONS, MAX_QUEUED_COMPARISONS, MAX_RUNNING_COMPARISONS, SERVER_COMPARISON_WORKERS } from '../config';
+import {
+  KEPT_COMPARISONS,
+  MAX_QUEUED_COMPARISONS,
+  MAX_RUNNING_COMPARISONS,
+  SERVER_COMPARISON_PAGE_EVENTS,
+  SERVER_COMPARISON_PAGE_LEADS,
+  SERVER_COMPARISON_WORKERS,
+} from '../config';
 import { ApiProblem } from '../problem';
 import type { Store } from '../store/index';
 import type { ComparisonSource } from './report';
@@ -150,7 +157,8 @@ export class Comparisons {
     const started = performance.now();
     // Reading the history is most of the work; the report after it is the rest.
     const onProgress = (done: number, total: number) => (comparison.progress = total === 0 ? REPLAY_SHARE : (REPLAY_SHARE * done) / total);
-    const options = { onProgress, signal: this.stop.signal, workers: SERVER_COMPARISON_WORKERS };
+    const pageSize = request.source === 'replay' ? SERVER_COMPARISON_PAGE_EVENTS : SERVER_COMPARISON_PAGE_LEADS;
+    const options = { onProgress, signal: this.stop.signal, workers: SERVER_COMPARISON_WORKERS, pageSize };
     this.save(comparison);
     const heartbeat = setInterval(() => void this.save(comparison), HEARTBEAT_MS);
     heartbeat.unref();

@@ -42,6 +42,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Worker threads to share a replay between; default one per CPU, at most COMPARISON_MAX_WORKERS. A shadow comparison uses one. */
   workers?: number;
+  /** Events per page read (default COMPARISON_PAGE_EVENTS); leads per page for the shadow source (default COMPARISON_PAGE_LEADS). */
+  pageSize?: number;
 }
 
 /** A comparison that could not run (bad period, replay error); its message is meant for the user. */
@@ -76,12 +78,12 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
   let count: number;
   if (request.source === 'replay') {
     total = await store.history.countEvents(until);
-    pages = eventPages(store.history, until, COMPARISON_PAGE_EVENTS);
+    pages = eventPages(store.history, until, options.pageSize ?? COMPARISON_PAGE_EVENTS);
     count = Math.max(1, Math.floor(options.workers ?? DEFAULT_WORKERS));
   } else {
     if (!request.challenger) throw new ComparisonError('a shadow comparison needs the challenger version');
     total = await store.history.countShadowLeads(request.challenger);
-    pages = shadowPages(store.history, request.challenger, COMPARISON_PAGE_LEADS);
+    pages = shadowPages(store.history, request.challenger, options.pageSize ?? COMPARISON_PAGE_LEADS);
     count = 1;
   }
   // Workers beyond the number of versions replay their share but compute no version's metrics.
@@ -154,6 +156,9 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       reading = true;
       try {
         while (leastBusy().waiting < COMPARISON_PAGES_AHEAD && !end && !settled) {
+          // A page read from SQLite holds this thread; requests that came meanwhile are served before the next.
+          await new Promise((ready) => setImmediate(ready));
+          if (settled) return;
           const next = await pages.next();
           if (settled) return;
           if (next.done) {

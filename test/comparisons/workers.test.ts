@@ -61,6 +61,11 @@ describe('a comparison split between workers', () => {
       const json = await runComparison(history.store, { source: 'replay', ruleSets }, { workers });
       expect(json === expected, `${workers} workers`).toBe(true);
     }
+    // Pages as small as a server reads them, and smaller: many leads held back from one page to the next.
+    for (const pageSize of [2_000, 37]) {
+      const json = await runComparison(history.store, { source: 'replay', ruleSets }, { workers: 2, pageSize });
+      expect(json === expected, `pages of ${pageSize} events`).toBe(true);
+    }
     const report = JSON.parse(expected);
     expect(report.versions.map((v: { handOffs: number }) => v.handOffs).every((n: number) => n > 0)).toBe(true);
     expect(report.diffs.map((d: { changes: unknown[] }) => d.changes.length).every((n: number) => n > 0)).toBe(true);
