@@ -17,7 +17,13 @@
  * wall-clock and process CPU time (all threads), with their ratio. Goals:
  * comparison within 3× the scan, and under 5 s.
  *
- * Options: --leads N --events N --runs N --rebuild (ignore the cache).
+ * The peak resident memory of the process (all threads) is reported too, so
+ * growth with history shows. For histories too large to generate in memory,
+ * import a generated file with `leadflow import` (see `npm run bench:import`)
+ * and pass it with --db.
+ *
+ * Options: --leads N --events N --runs N --rebuild (ignore the cache)
+ * --db FILE (an existing database instead of the generated workload).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +53,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: String(DEFAULT_WORKLOAD.events) },
     runs: { type: 'string', default: '3' },
     rebuild: { type: 'boolean', default: false },
+    db: { type: 'string' },
   },
 });
 const leads = Number(values.leads);
@@ -141,7 +148,8 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const file = await historyDatabase();
+  const file = values.db ?? (await historyDatabase());
+  if (!existsSync(file)) throw new Error(`--db ${file}: no such file`);
   const store = await openStore(file);
   const ruleSets = versions();
   try {
@@ -189,6 +197,7 @@ async function main(): Promise<void> {
     console.log(
       `Workers (medians): start ${phase('start')}, replay ${phase('fold')} (of which waiting for pages ${phase('waiting')}), report ${phase('report')} (of which waiting for the other workers ${phase('waitingForPeers')}), JSON ${phase('serialise')}`,
     );
+    console.log(`Peak resident memory (all threads): ${count.format(Math.round(process.resourceUsage().maxRSS / 1024))} MB`);
     console.log(
       `Hand-offs: ${report!.versions.map((v) => `${v.version} ${count.format(v.handOffs)}`).join(', ')}; leads changing: ${count.format(report!.diffs[0]!.changes.length)}`,
     );

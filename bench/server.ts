@@ -8,6 +8,12 @@
  * per request (from /proc, all its threads): on a busy machine wall-clock
  * rates swing from run to run, and the ratio by CPU is the steadier one.
  *
+ * Then a fourth server runs single-event ingestion again under V8's CPU
+ * profiler, and the profile gives the cost of a stored event by phase (µs of
+ * server CPU per event: HTTP and parsing, validation, key check, engine,
+ * serialisation, SQL and commit, reply…; see bench/profile.ts). The profiler
+ * slows the server, so that run is not one of the rates above.
+ *
  * Options: --duration S (per measurement, default 10) --connections N
  * (default 50) --batch-connections N (default 4) --leads N (default 5000).
  * Internal: --echo-server starts only the echo server (used as a child).
@@ -21,6 +27,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { PHASES, phaseTimes, readProfile } from './profile';
 import { ROOT, cpuSeconds, start, stop } from './processes';
 
 const ADMIN_KEY = 'bench-admin-key-0123456789';
@@ -153,6 +160,27 @@ async function main(): Promise<void> {
     await stop(api.child);
     const storedInBatch = countEvents(db) - beforeBatch;
 
+    const profileDir = join(dir, 'profile');
+    const profiled = await start(
+      ['--cpu-prof', '--cpu-prof-dir', profileDir, 'server/main.ts', '--port', '0', '--db', db, '--rules-dir', join(dir, 'rules')],
+      { LEADFLOW_ADMIN_KEY: ADMIN_KEY },
+    );
+    const beforeProfile = countEvents(db);
+    await measure(
+      {
+        url: `${profiled.url}/v1/events`,
+        method: 'POST',
+        headers,
+        connections,
+        duration,
+        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(nextEvent(leads)) }) }],
+      },
+      profiled.child,
+    );
+    await stop(profiled.child);
+    const storedProfiled = countEvents(db) - beforeProfile;
+    const breakdown = phaseTimes(readProfile(profileDir));
+
     const loadAfter = loadavg()[0]!;
 
     const cpu = (m: Measured) => (m.cpuPerRequest === undefined ? '   n/a' : m.cpuPerRequest.toFixed(0).padStart(6));
@@ -178,6 +206,20 @@ async function main(): Promise<void> {
       `batch of ${BATCH_SIZE}, stored`,
       ingestBatch,
       `   → ${eventsPerSecond.toFixed(0)} events/s stored (${storedInBatch} rows in ${ingestBatch.seconds.toFixed(1)} s; ${eventsPerCpuSecond} per server CPU-second)`,
+    );
+    console.log('');
+    const perEvent = (ms: number) => ((ms * 1000) / storedProfiled).toFixed(1).padStart(7);
+    const profiledTotal = [...breakdown.phases.values()].reduce((a, b) => a + b, 0) + breakdown.program;
+    console.log(`cost of a stored single event by phase (server main thread under the CPU profiler, ${storedProfiled} events):`);
+    for (const phase of PHASES) {
+      const ms = breakdown.phases.get(phase)!;
+      console.log(`  ${phase.padEnd(40)} ${perEvent(ms)} µs   ${((ms / profiledTotal) * 100).toFixed(1).padStart(5)}%`);
+    }
+    console.log(
+      `  ${'outside JavaScript (native, unattributed)'.padEnd(40)} ${perEvent(breakdown.program)} µs   ${((breakdown.program / profiledTotal) * 100).toFixed(1).padStart(5)}%`,
+    );
+    console.log(
+      `  ${'total'.padEnd(40)} ${perEvent(profiledTotal)} µs   (start-up, not counted: ${(breakdown.loading / 1000).toFixed(2)} s)`,
     );
     console.log('');
     console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);

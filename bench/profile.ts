@@ -1,0 +1,119 @@
+/**
+ * Where a server's CPU time goes, by phase of a request: a V8 CPU profile
+ * (`node --cpu-prof`) of the server's main thread, each sample charged to the
+ * innermost frame on its stack that belongs to a phase. Sampling, not
+ * instrumentation: the profile adds no timers to the code it measures, and
+ * the figures are CPU time, steady on a busy machine where wall time is not.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The phases of a stored event, in the order a request meets them. */
+export const PHASES = [
+  'HTTP and parsing',
+  'validation',
+  'key check',
+  'ingestion (grouping, locks, ordering)',
+  'engine',
+  'serialisation',
+  'SQL (statements and commit)',
+  'reply',
+  'garbage collection',
+  'other',
+] as const;
+/** Samples under the module loader: the process starting, not a request. */
+const LOADING = (frame: CallFrame) => frame.url.startsWith('node:internal/modules') || frame.url.includes('/node_modules/tsx/');
+export type Phase = (typeof PHASES)[number];
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Rules from the most specific: the first that matches a frame gives its phase. */
+const RULES: Array<[Phase, (frame: CallFrame) => boolean]> = [
+  ['garbage collection', (f) => f.functionName === '(garbage collector)'],
+  ['key check', (f) => f.url.includes('/server/auth.ts')],
+  ['engine', (f) => f.url.includes('/engine/') || f.url.includes('/json-logic-js/') || f.url.includes('/xstate/')],
+  ['serialisation', (f) => f.url === '' && f.functionName === 'stringify'],
+  ['SQL (statements and commit)', (f) => /\/(kysely|better-sqlite3|pg|pg-protocol)\/|\/server\/store\//.test(f.url)],
+  ['validation', (f) => /\/(zod|@hono\/zod-openapi|@hono\/zod-validator)\/|\/server\/(event-input|limits|api-schemas)\.ts/.test(f.url)],
+  ['ingestion (grouping, locks, ordering)', (f) => /\/server\/(ingestion|lead-queue|lead-history|feedback)\.ts/.test(f.url)],
+  ['reply', (f) => /\/server\/(views|problem)\.ts/.test(f.url)],
+  ['serialisation', (f) => f.url.includes('/server/routes/events.ts')],
+  [
+    'HTTP and parsing',
+    (f) => /\/(hono|@hono\/node-server)\/|^node:(_http|http|net|stream|internal\/(http|stream|streams|net))/.test(f.url),
+  ],
+];
+
+function phaseOf(frame: CallFrame): Phase | undefined {
+  for (const [phase, matches] of RULES) if (matches(frame)) return phase;
+  return undefined;
+}
+
+/**
+ * CPU milliseconds per phase in one profile. `(idle)`, `(program)` (time
+ * outside JavaScript the profiler cannot place) and loading modules at start
+ * are left out of the phases and reported apart.
+ */
+export function phaseTimes(profile: CpuProfile): { phases: Map<Phase, number>; idle: number; program: number; loading: number } {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const phaseOfNode = new Map<number, Phase | 'loading'>();
+  const resolve = (id: number): Phase | 'loading' => {
+    const known = phaseOfNode.get(id);
+    if (known) return known;
+    // Loading modules anywhere up the stack: start-up work, whatever runs inside it.
+    for (let up: number | undefined = id; up !== undefined; up = parent.get(up)) {
+      if (LOADING(byId.get(up)!.callFrame)) {
+        phaseOfNode.set(id, 'loading');
+        return 'loading';
+      }
+    }
+    // The innermost frame with a phase: this one, or the nearest caller that has one.
+    const up = parent.get(id);
+    const phase = phaseOf(byId.get(id)!.callFrame) ?? (up === undefined ? 'other' : resolve(up));
+    phaseOfNode.set(id, phase);
+    return phase;
+  };
+  const phases = new Map<Phase, number>(PHASES.map((p) => [p, 0]));
+  let idle = 0;
+  let program = 0;
+  let loading = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    const name = byId.get(id)!.callFrame.functionName;
+    if (name === '(idle)') idle += ms;
+    else if (name === '(program)') program += ms;
+    else {
+      const phase = resolve(id);
+      if (phase === 'loading') loading += ms;
+      else phases.set(phase, phases.get(phase)! + ms);
+    }
+  });
+  return { phases, idle, program, loading };
+}
+
+/** The one profile a process wrote into `dir` (its main thread's). */
+export function readProfile(dir: string): CpuProfile {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) throw new Error(`no CPU profile was written in ${dir}`);
+  // Worker threads write profiles of their own; the main thread's is the largest for a request-serving process.
+  const largest = files.map((f) => ({ f, size: readFileSync(join(dir, f)).length })).sort((a, b) => b.size - a.size)[0]!.f;
+  return JSON.parse(readFileSync(join(dir, largest), 'utf8')) as CpuProfile;
+}
