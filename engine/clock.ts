@@ -17,7 +17,7 @@
  */
 import { cloneState, foldEvent, scoreAt, type ScoreBasis } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
-import { TRIGGER_TIME, type Band } from './schema';
+import { TRIGGER_TIME, type Band, type Stage } from './schema';
 import { MS_PER_DAY, bandOf, decayEngagement, round2 } from './scoring';
 import { iso, parseTime } from './time';
 import type { LeadEvent, LeadState, Score } from './types';
@@ -42,17 +42,18 @@ function numbersIn(logic: unknown, into: Set<number>): void {
 }
 
 /**
- * What the time guards of a rule set compare with, found once per rule set:
- * numbers of days (the timing values and the numbers written in time guards),
- * and, only when a time guard reads the score or band, the scores at which
- * decay may enable one (the thresholds and those numbers).
+ * What the time guards leaving one stage compare with, found once per rule
+ * set and stage: numbers of days (the timing values those guards read and the
+ * numbers written in them), and, only when one of those guards reads the
+ * score or band, the scores at which decay may enable one (the thresholds
+ * and those numbers).
  */
 interface GuardNumbers {
   days: number[];
   scores: number[];
 }
 
-const guardNumbers = new WeakMap<CompiledRuleSet, GuardNumbers>();
+const guardNumbers = new WeakMap<CompiledRuleSet, Map<Stage, GuardNumbers>>();
 
 /** Whether a JSON-Logic rule reads the score or band (`var` of `score…` or `band`). */
 function readsScore(logic: unknown): boolean {
@@ -66,21 +67,51 @@ function readsScore(logic: unknown): boolean {
   return false;
 }
 
-function numbersOfTimeGuards(ruleSet: CompiledRuleSet): GuardNumbers {
-  let numbers = guardNumbers.get(ruleSet);
+/**
+ * The timing values a JSON-Logic rule reads (`var` of `timing.<name>`), into
+ * `names`; false when it may read others too (a `var` of `timing` itself or of
+ * a path computed at run time), so every timing value counts.
+ */
+function timingRead(logic: unknown, names: Set<string>): boolean {
+  if (Array.isArray(logic)) return logic.every((item) => timingRead(item, names));
+  if (!logic || typeof logic !== 'object') return true;
+  for (const [operator, argument] of Object.entries(logic)) {
+    if (operator === 'var') {
+      const path = Array.isArray(argument) ? argument[0] : argument;
+      if (typeof path !== 'string') return false;
+      if (path === 'timing' || path === '') return false;
+      if (path.startsWith('timing.')) names.add(path.slice('timing.'.length));
+    }
+    if (!timingRead(argument, names)) return false;
+  }
+  return true;
+}
+
+function numbersOfTimeGuards(ruleSet: CompiledRuleSet, stage: Stage): GuardNumbers {
+  let byStage = guardNumbers.get(ruleSet);
+  if (!byStage) {
+    byStage = new Map();
+    guardNumbers.set(ruleSet, byStage);
+  }
+  let numbers = byStage.get(stage);
   if (!numbers) {
-    const { timing, thresholds, transitions } = ruleSet.definition.lifecycle;
-    const literals = new Set<number>();
+    const { timing, thresholds } = ruleSet.definition.lifecycle;
     let scoreGuards = false;
-    for (const transition of transitions) {
-      if (!transition.on.includes(TRIGGER_TIME)) continue;
+    const literals = new Set<number>();
+    const names = new Set<string>();
+    let everyTiming = false;
+    for (const { transition } of ruleSet.lifecycle.candidates(stage, TRIGGER_TIME)) {
       numbersIn(transition.when, literals);
       scoreGuards ||= readsScore(transition.when);
+      if (!timingRead(transition.when, names)) everyTiming = true;
     }
-    const days = new Set([...Object.values(timing), ...literals]);
+    const timingValues = Object.entries(timing)
+      .filter(([name]) => everyTiming || names.has(name))
+      .map(([, days]) => days);
+    const days = new Set([...timingValues, ...literals]);
     const scores = scoreGuards ? new Set([...Object.values(thresholds), ...literals]) : new Set<number>();
     numbers = { days: [...days].sort((a, b) => a - b), scores: [...scores].sort((a, b) => a - b) };
-    guardNumbers.set(ruleSet, numbers);
+    byStage.set(stage, numbers);
   }
   return numbers;
 }
@@ -113,7 +144,7 @@ function lastDecayDay(engagement: number, halfLifeDays: number): number {
 function candidateTimes(ruleSet: CompiledRuleSet, state: LeadState, asOf: number): { times: number[]; overdue: boolean } {
   const times = new Set<number>();
   let overdue = false;
-  const numbers = numbersOfTimeGuards(ruleSet);
+  const numbers = numbersOfTimeGuards(ruleSet, state.stage);
   const add = (time: number) => {
     if (time > asOf) times.add(time);
     else overdue = true;

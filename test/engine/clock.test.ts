@@ -71,6 +71,34 @@ describe('next time-based change', () => {
     expect(nextTimeChange(cooling, next)).toEqual({ at: later(state.lastActivityAt!, 13), stage: 'nurture', band: 'warm' });
   });
 
+  it('is found from the timing values read by the guards leaving the stage, or from all of them when a guard computes its path', () => {
+    const early = (when: unknown) =>
+      ruleSet((json) =>
+        json['lifecycle'].transitions.unshift({
+          id: 'early-dormant',
+          label: 'Early dormancy',
+          from: ['inquiry'],
+          to: 'dormant',
+          on: ['time'],
+          when,
+        }),
+      );
+    const { state } = run(v1, [ev('email_open', 0)]);
+    expect([state.stage, state.band]).toEqual(['inquiry', 'cold']);
+    expect(nextTimeChange(v1, state)).toEqual({ at: later(state.lastActivityAt!, 90), stage: 'dormant', band: 'cold' });
+    // recycleLostAfterDays (30) read by name from inquiry, by a path built at run time, or written as a number.
+    const byName = { '>=': [{ var: 'history.daysInactive' }, { var: 'timing.recycleLostAfterDays' }] };
+    const computed = { '>=': [{ var: 'history.daysInactive' }, { var: { cat: ['timing.', 'recycleLostAfterDays'] } }] };
+    const written = { '>=': [{ var: 'history.daysInactive' }, 30] };
+    for (const when of [byName, computed, written]) {
+      expect(nextTimeChange(early(when), state), JSON.stringify(when)).toEqual({
+        at: later(state.lastActivityAt!, 30),
+        stage: 'dormant',
+        band: 'cold',
+      });
+    }
+  });
+
   it('is null when nothing changes with time alone', () => {
     const { state } = run(v1, [ev('disqualified', 0, { reason: 'spam' })]);
     expect(state.stage).toBe('disqualified');
