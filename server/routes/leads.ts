@@ -26,12 +26,9 @@ function decodeCursor(cursor: string, sort: LeadSort): LeadKeyset {
   } catch {
     // answered by the 400 below
   }
-  if (
-    Array.isArray(value) &&
-    value.length === 3 &&
-    (typeof value[1] === 'string' || typeof value[1] === 'number') &&
-    typeof value[2] === 'string'
-  ) {
+  // A score sorts as a number, times as text: a value of the other kind is no cursor of this list.
+  const valueType = sort === 'score' ? 'number' : 'string';
+  if (Array.isArray(value) && value.length === 3 && typeof value[1] === valueType && typeof value[2] === 'string') {
     if (value[0] !== sort)
       throw invalid([{ path: 'query.cursor', message: `a cursor of a list sorted by "${String(value[0])}", not "${sort}"` }]);
     return { value: value[1], id: value[2] };

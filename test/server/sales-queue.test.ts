@@ -75,6 +75,8 @@ describe('the sales queue', () => {
       ['stage=mql,lukewarm', 'query.stage'],
       ['stage=', 'query.stage'],
       [`sort=handoff&cursor=${scoreCursor}`, 'query.cursor'],
+      // A cursor of the right sort whose value is of the wrong kind is refused, not compared with the score column.
+      [`sort=score&cursor=${Buffer.from(JSON.stringify(['score', 'high', 'x'])).toString('base64url')}`, 'query.cursor'],
     ];
     for (const [query, path] of cases) {
       const reply = await get(`/v1/leads?${query}`);
