@@ -2,8 +2,8 @@
  * The sales workspace in the built editor in Chromium: a sales key works the
  * queue of handed-off leads (filters by queue and owner, sorts, reads each
  * hand-off summary), accepts one, rejects one with a reason from the list,
- * records a won deal with its amount, and the server's leads, outcomes and
- * follow-up KPI show it.
+ * records a won deal with its amount and a lost one with its reason, and the
+ * server's leads, outcomes and follow-up KPI show it.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -191,6 +191,25 @@ describe('the sales workspace', () => {
     );
     expect(lead).toMatchObject({ stage: 'won', customer: true });
     expect(outcomes.at(-1)).toMatchObject({ kind: 'won', amount: 48_000, reason: 'Fast onboarding' });
+  });
+
+  it('records a lost deal with a reason from the list and no amount', async () => {
+    const [accepted] = await queueRows('stage=sal&sort=handoff');
+    await signIn(page, server.url, keys.sales);
+    await page.goto(`${server.url}/sales`);
+    await settled(page);
+    await page.getByLabel('Stage').selectOption({ label: 'Accepted (SAL)' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await card(accepted!.id).getByRole('button', { name: 'Lost' }).click();
+    const form = card(accepted!.id).getByRole('form', { name: `Lost deal for ${accepted!.id}` });
+    await form.getByText('Went with a competitor').click();
+    await form.getByRole('button', { name: 'Record lost deal' }).click();
+    await expect.poll(() => card(accepted!.id).count()).toBe(0);
+    const { lead, outcomes } = await api<{ lead: { stage: string }; outcomes: Array<Record<string, unknown>> }>(
+      `/v1/leads/${accepted!.id}`,
+    );
+    expect(lead.stage).toBe('lost');
+    expect(outcomes.at(-1)).toMatchObject({ kind: 'lost', reason: 'competitor', amount: null });
   });
 
   it('fits a phone screen, in English and Japanese', async () => {
