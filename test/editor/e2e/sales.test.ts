@@ -235,4 +235,14 @@ describe('the sales workspace', () => {
     expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
     await shot(page, 'sales-ja-400');
   });
+
+  it('leaves room in the navigation for an admin’s longest list of pages, on a laptop and a phone', async () => {
+    await signIn(page, server.url, keys.admin);
+    for (const width of [1024, 400]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(`${server.url}/sales`);
+      await settled(page);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth'), `${width} px`).toBeLessThanOrEqual(0);
+    }
+  });
 });
