@@ -72,13 +72,13 @@ async function storedHistory(db: string): Promise<LeadEvent[]> {
   const store = await openStore(db);
   try {
     const events: LeadEvent[] = [];
-    let after: { updatedAt: string; id: string } | undefined;
+    let after: { value: string; id: string } | undefined;
     for (;;) {
       const page = await store.read.listLeads({ limit: STORE_PAGE, after });
       for (const lead of page) for (const stored of await store.read.leadEvents(lead.id)) events.push(stored.event);
       const last = page[page.length - 1];
       if (!last || page.length < STORE_PAGE) break;
-      after = { updatedAt: last.updatedAt, id: last.id };
+      after = { value: last.updatedAt, id: last.id };
     }
     events.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return events;

@@ -9,7 +9,7 @@ import { MAX_BATCH_EVENTS, MAX_COMPARED_VERSIONS, MAX_PAGE_SIZE, DEFAULT_PAGE_SI
 import { LOSS_REASONS, REJECTION_REASONS } from './feedback';
 import { instantProblem, MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH, TIME_RANGE } from './limits';
 import { KPI_DEFINITIONS } from './kpis';
-import { REVIEW_DECISIONS, ROLES, TEAMS } from './store/index';
+import { LEAD_SORTS, REVIEW_DECISIONS, ROLES, TEAMS } from './store/index';
 
 /** An ISO 8601 time with offset whose instant is within 0001–9999 UTC, so its UTC spelling orders as text. */
 const isoTime = z.iso.datetime({ offset: true }).refine((time) => instantProblem(Date.parse(time)) === undefined, { message: TIME_RANGE });
@@ -99,7 +99,17 @@ export const attributesBody = z
   })
   .openapi('AttributesUpdate');
 
-const csvStages = z.enum(STAGES);
+/** One stage or several, comma-separated ("mql,sal,sql"). */
+const csvStages = z
+  .string()
+  .transform((value, context) => {
+    const stages = value.split(',');
+    const unknown = stages.filter((stage) => !(STAGES as readonly string[]).includes(stage));
+    if (unknown.length === 0) return stages as Stage[];
+    context.addIssue({ code: 'custom', message: `unknown stage "${unknown[0]}" (known: ${STAGES.join(', ')})` });
+    return z.NEVER;
+  })
+  .describe(`A stage, or several separated by commas: ${STAGES.join(', ')}`);
 export const leadListQuery = z.object({
   stage: csvStages.optional(),
   band: z.enum(BANDS).optional(),
@@ -108,6 +118,10 @@ export const leadListQuery = z.object({
   owner: z.string().min(1).optional(),
   queue: z.string().min(1).optional(),
   updatedSince: isoTime.optional(),
+  sort: z
+    .enum(LEAD_SORTS)
+    .default('updated')
+    .describe('"updated": newest update first; "score": highest score (at the last event) first; "handoff": longest since hand-off first'),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   cursor: z.string().min(1).optional().describe('`nextCursor` of the previous page'),
 });
@@ -127,6 +141,10 @@ export const leadList = z
         lastEventAt: z.string(),
         createdAt: z.string(),
         updatedAt: z.string(),
+        handedOffAt: z
+          .string()
+          .nullable()
+          .describe('When the lead last entered a sales stage (MQL, SAL, SQL) from outside them; null if it never did'),
         scoreNow: z
           .number()
           .describe('Total score as of now: engagement decayed since the last activity (`score` is the total at the last event)'),
@@ -179,6 +197,7 @@ const feedbackBase = {
 };
 
 export const acceptBody = z.object(feedbackBase).openapi('AcceptHandOff');
+export const qualifyBody = z.object(feedbackBase).openapi('QualifyOpportunity');
 export const rejectBody = z.object({ ...feedbackBase, reason: z.enum(REJECTION_REASONS) }).openapi('RejectHandOff');
 export const wonBody = z
   .object({ ...feedbackBase, amount: z.number().finite().min(0), reason: z.string().max(200).optional() })

@@ -36,7 +36,7 @@ export const KPI_DEFINITIONS = {
   hotLeadConversion: 'Of the leads handed to sales (MQL) during the period while hot, those that were won before the period ends.',
   opportunityToClose: 'Of the leads that became opportunities (SQL) during the period, those that were won before the period ends.',
   medianDaysInStage: 'Median days between entering and leaving a stage, over stays that ended during the period.',
-  followUp: 'Hours from hand-off (entering MQL during the period) to the first accept or reject by sales.',
+  followUp: 'Hours from hand-off (entering MQL during the period) to the first accept or reject by sales before the next hand-off.',
 } as const;
 
 function rate(count: number, converted: number): Rate {
@@ -102,7 +102,11 @@ export function computeKpis(changes: readonly StageChangeRecord[], outcomes: rea
           hot.count += 1;
           if (history.slice(i + 1).some((c) => c.to === 'won')) hot.converted += 1;
         }
-        const feedback = feedbackByLead.get(leadId)?.find((o) => o.occurredAt >= change.at);
+        // An answer after the lead's next hand-off answers that one, not this.
+        const nextHandOff = history.slice(i + 1).find((c) => c.to === 'mql')?.at;
+        const feedback = feedbackByLead
+          .get(leadId)
+          ?.find((o) => o.occurredAt >= change.at && (nextHandOff === undefined || o.occurredAt < nextHandOff));
         if (feedback) followUpHours.push((Date.parse(feedback.occurredAt) - Date.parse(change.at)) / MS_PER_HOUR);
       }
     });

@@ -1,12 +1,13 @@
 /**
- * Sales feedback: accepting or rejecting a hand-off, a won or lost deal. Each
+ * Sales feedback: accepting or rejecting a hand-off, qualifying an opportunity,
+ * a won or lost deal. Each
  * becomes the matching system event, evaluated through the same path as any
  * event (so it moves the lifecycle) and stored as an outcome.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { acceptBody, eventReply, leadIdParams, lostBody, rejectBody, wonBody } from '../api-schemas';
+import { acceptBody, eventReply, leadIdParams, lostBody, qualifyBody, rejectBody, wonBody } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
 import { route } from '../http';
@@ -27,6 +28,12 @@ const FEEDBACK = [
     eventType: 'sales_rejected',
     summary: 'Sales rejects the hand-off (reason from the list, free-text note)',
     body: rejectBody,
+  },
+  {
+    action: 'qualify',
+    eventType: 'sales_qualified',
+    summary: 'Sales qualifies an accepted lead as an opportunity (SAL to SQL)',
+    body: qualifyBody,
   },
   { action: 'won', eventType: 'deal_won', summary: 'Deal won (amount, optional reason)', body: wonBody },
   { action: 'lost', eventType: 'deal_lost', summary: 'Deal lost (reason from the list, optional amount and note)', body: lostBody },

@@ -8,23 +8,30 @@ import { checkEvent } from '../event-input';
 import { normaliseTime } from '../lead-history';
 import { route } from '../http';
 import { invalid, notFound } from '../problem';
+import { sortValue, type LeadKeyset, type LeadSort } from '../store/index';
 import { leadView, outcomeView, timelineEntry } from '../views';
 import { ingestOne } from './events';
 
 const READERS = ['sales', 'editor'] as const;
 
-/** Opaque keyset cursor: the (updated_at, id) of the last lead on the page. */
-function encodeCursor(updatedAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([updatedAt, id])).toString('base64url');
+/** Opaque keyset cursor: the sort, and the sort value and id of the last lead on the page. */
+function encodeCursor(sort: LeadSort, value: string | number, id: string): string {
+  return Buffer.from(JSON.stringify([sort, value, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { updatedAt: string; id: string } {
+function decodeCursor(cursor: string, sort: LeadSort): LeadKeyset {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string')
-      return { updatedAt: value[0], id: value[1] };
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the 400 below
+    // answered by the 400 below
+  }
+  // A score sorts as a number, times as text: a value of the other kind is no cursor of this list.
+  const valueType = sort === 'score' ? 'number' : 'string';
+  if (Array.isArray(value) && value.length === 3 && typeof value[1] === valueType && typeof value[2] === 'string') {
+    if (value[0] !== sort)
+      throw invalid([{ path: 'query.cursor', message: `a cursor of a list sorted by "${String(value[0])}", not "${sort}"` }]);
+    return { value: value[1], id: value[2] };
   }
   throw invalid([{ path: 'query.cursor', message: 'not a cursor from a previous page' }]);
 }
@@ -36,21 +43,21 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       method: 'get',
       path: '/v1/leads',
       tag: 'Leads',
-      summary: 'List leads, newest update first, filtered and paged',
+      summary: 'List leads, filtered, sorted (newest update first by default) and paged',
       roles: [...READERS],
       query: leadListQuery,
       responses: { 200: { description: 'One page; pass nextCursor as cursor for the next', schema: leadList } },
     },
     async (c, { query }) => {
-      const { cursor, limit, ...filter } = query;
+      const { cursor, limit, stage, ...filter } = query;
       if (filter.minScore !== undefined && filter.maxScore !== undefined && filter.minScore > filter.maxScore) {
         throw invalid([{ path: 'query.minScore', message: `greater than maxScore (${filter.maxScore})` }]);
       }
-      const after = cursor ? decodeCursor(cursor) : undefined;
+      const after = cursor ? decodeCursor(cursor, filter.sort) : undefined;
       const { store, activation, now } = c.var.services;
       // Stored times are UTC ISO text: the bound is compared as an instant only in the same spelling.
       const since = filter.updatedSince && normaliseTime(filter.updatedSince);
-      const rows = await store.read.listLeads({ ...filter, updatedSince: since, after, limit: limit + 1 });
+      const rows = await store.read.listLeads({ ...filter, stages: stage, updatedSince: since, after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const time = now().getTime();
@@ -61,7 +68,8 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
           : { score: { total: row.score }, band: row.band };
         return { ...row, scoreNow: current.score.total, bandNow: current.band };
       });
-      return c.json({ leads, nextCursor: rows.length > limit && last ? encodeCursor(last.updatedAt, last.id) : null });
+      const nextCursor = rows.length > limit && last ? encodeCursor(filter.sort, sortValue(last, filter.sort), last.id) : null;
+      return c.json({ leads, nextCursor });
     },
   );
 

@@ -16,6 +16,7 @@ import { ShadowReads } from './shadow-reads';
 import type { Database } from './schema';
 
 export { Queries, leadFilterValues } from './queries';
+export { sortValue } from './lead-list';
 export { HistoryReader } from './history';
 export { ComparisonRecords, type StoredComparison } from './comparisons';
 export { ShadowReads, type ShadowStageHistories } from './shadow-reads';

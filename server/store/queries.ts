@@ -9,6 +9,7 @@ import { isUniqueViolation, type DialectName } from './dialect';
 import type { Database, StageChangesTable } from './schema';
 import { FILTER_COLUMNS, type FilterColumn, type IngestStatements, type RevisedLeadWrite } from './ingest-statements';
 import { WrittenLeads, type LeadCache } from './lead-cache';
+import { listLeads } from './lead-list';
 import type {
   ActivationRecord,
   ActivationSlot,
@@ -270,55 +271,7 @@ export class Queries {
   }
 
   async listLeads(filter: LeadFilter): Promise<LeadSummaryRow[]> {
-    let query = this.db
-      .selectFrom('leads')
-      .select([
-        'id',
-        'stage',
-        'band',
-        'score',
-        'owner',
-        'queue',
-        'rule_set_version',
-        'event_count',
-        'last_event_at',
-        'created_at',
-        'updated_at',
-        'fit',
-        'engagement_base',
-        'last_activity_at',
-      ]);
-    if (filter.stage) query = query.where('stage', '=', filter.stage);
-    if (filter.band) query = query.where('band', '=', filter.band);
-    if (filter.minScore !== undefined) query = query.where('score', '>=', filter.minScore);
-    if (filter.maxScore !== undefined) query = query.where('score', '<=', filter.maxScore);
-    if (filter.owner) query = query.where('owner', '=', filter.owner);
-    if (filter.queue) query = query.where('queue', '=', filter.queue);
-    if (filter.updatedSince) query = query.where('updated_at', '>=', filter.updatedSince);
-    const after = filter.after;
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('updated_at', '<', after.updatedAt), eb.and([eb('updated_at', '=', after.updatedAt), eb('id', '<', after.id)])]),
-      );
-    }
-    const rows = await query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
-    return rows.map((row) => ({
-      id: row.id,
-      stage: row.stage,
-      band: row.band,
-      score: row.score,
-      owner: row.owner,
-      queue: row.queue,
-      ruleSetVersion: row.rule_set_version,
-      eventCount: row.event_count,
-      lastEventAt: row.last_event_at,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      decayBasis:
-        row.fit === null || row.engagement_base === null
-          ? null
-          : { fit: row.fit, engagementAtLastActivity: row.engagement_base, lastActivityAt: row.last_activity_at },
-    }));
+    return listLeads(this.db, filter);
   }
 
   async countLeads(): Promise<number> {

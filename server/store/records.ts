@@ -139,16 +139,29 @@ export interface ApiKeyRecord {
   expiresAt: string | null;
 }
 
+/** Orders of a lead list: newest update first, highest score first, or longest since hand-off first. */
+export const LEAD_SORTS = ['updated', 'score', 'handoff'] as const;
+export type LeadSort = (typeof LEAD_SORTS)[number];
+
+/** Where a page of a sorted list ends: the sort value and id of its last lead. */
+export interface LeadKeyset {
+  value: string | number;
+  id: string;
+}
+
 export interface LeadFilter {
-  stage?: string | undefined;
+  /** Any of these stages. */
+  stages?: readonly string[] | undefined;
   band?: string | undefined;
   minScore?: number | undefined;
   maxScore?: number | undefined;
   owner?: string | undefined;
   queue?: string | undefined;
   updatedSince?: string | undefined;
-  /** Keyset: leads strictly after this (updated_at, id) in newest-first order. */
-  after?: { updatedAt: string; id: string } | undefined;
+  /** Default "updated". */
+  sort?: LeadSort | undefined;
+  /** Keyset: leads strictly after this one in the order of `sort`. */
+  after?: LeadKeyset | undefined;
   limit: number;
 }
 
@@ -164,6 +177,8 @@ export interface LeadSummaryRow {
   lastEventAt: string;
   createdAt: string;
   updatedAt: string;
+  /** When the lead was last handed to sales (entered a sales stage from outside them); null if never. */
+  handedOffAt: string | null;
   /** What the score at a later time is computed from (null for a row written before these were stored). */
   decayBasis: { fit: number; engagementAtLastActivity: number; lastActivityAt: string | null } | null;
 }

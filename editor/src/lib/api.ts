@@ -164,10 +164,19 @@ export interface LeadRow {
   lastEventAt: string;
   createdAt: string;
   updatedAt: string;
+  /** When the lead last entered a sales stage (MQL, SAL, SQL) from outside them; null if it never did. */
+  handedOffAt: string | null;
+  /** The score as of now, engagement decayed since the last activity (`score` is the score at the last event). */
+  scoreNow: number;
 }
 
+/** Orders of GET /v1/leads: newest update, highest score (at the last event), longest since hand-off first. */
+export type LeadSort = 'updated' | 'score' | 'handoff';
+
 export interface LeadFilter {
-  stage?: Stage | undefined;
+  /** One stage, or any of several. */
+  stage?: Stage | readonly Stage[] | undefined;
+  sort?: LeadSort | undefined;
   band?: Band | undefined;
   minScore?: number | undefined;
   maxScore?: number | undefined;
@@ -181,6 +190,41 @@ export interface LeadFilter {
 export interface AttributeList {
   leads: number;
   attributes: Array<{ name: string; leads: number; type: 'number' | 'text' | 'boolean' | 'other' }>;
+}
+
+/** Why sales turns a hand-off back: the reasons POST /v1/leads/{id}/reject accepts. */
+export const REJECTION_REASONS = [
+  'not-a-fit',
+  'no-budget',
+  'no-authority',
+  'no-need',
+  'bad-timing',
+  'unreachable',
+  'duplicate',
+  'spam',
+  'other',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+/** Why a deal was lost: the reasons POST /v1/leads/{id}/lost accepts. */
+export const LOSS_REASONS = ['price', 'competitor', 'no-decision', 'timing', 'product-fit', 'unresponsive', 'other'] as const;
+export type LossReason = (typeof LOSS_REASONS)[number];
+
+/** The body of each sales feedback action. */
+export interface FeedbackBodies {
+  accept: { note?: string };
+  reject: { reason: RejectionReason; note?: string };
+  qualify: { note?: string };
+  won: { amount?: number; reason?: string; note?: string };
+  lost: { reason: LossReason; amount?: number; note?: string };
+}
+export type FeedbackAction = keyof FeedbackBodies;
+
+/** What a feedback action did: the lead's state after it. */
+export interface FeedbackReply {
+  eventId: string;
+  leadId: string;
+  status: 'stored' | 'duplicate';
+  lead: LeadView;
 }
 
 export interface LeadPage {
@@ -470,8 +514,14 @@ export class Api {
     return this.#request('GET', '/v1/attributes');
   }
 
-  leads(filter: LeadFilter = {}): Promise<LeadPage> {
-    return this.#request('GET', `/v1/leads${query({ ...filter })}`);
+  leads({ stage, ...filter }: LeadFilter = {}): Promise<LeadPage> {
+    const stages = typeof stage === 'string' ? stage : stage?.join(',');
+    return this.#request('GET', `/v1/leads${query({ ...filter, stage: stages })}`);
+  }
+
+  /** Records sales feedback on a lead (accept, reject, qualify, won, lost); the reply carries the lead's new state. */
+  feedback<A extends FeedbackAction>(id: string, action: A, body: FeedbackBodies[A]): Promise<FeedbackReply> {
+    return this.#request('POST', `/v1/leads/${encodeURIComponent(id)}/${action}`, body);
   }
 
   lead(id: string): Promise<LeadDetail> {

@@ -6,6 +6,7 @@ import type { Role, Team } from './api';
 
 export type Action =
   | 'readLeads'
+  | 'recordFeedback'
   | 'readKpis'
   | 'preview'
   | 'editRules'
@@ -19,6 +20,8 @@ export type Action =
 
 const ALLOWED: Record<Action, readonly Role[]> = {
   readLeads: ['sales', 'editor'],
+  /** Working the sales queue: accepting, rejecting, qualifying, won and lost. */
+  recordFeedback: ['sales'],
   readKpis: ['sales', 'editor'],
   preview: ['ingest', 'sales', 'editor'],
   editRules: ['editor'],
