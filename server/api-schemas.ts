@@ -376,6 +376,12 @@ export const keyView = z
     createdAt: z.string(),
     revokedAt: z.string().nullable(),
     expiresAt: z.string().nullable(),
+    lastUsedAt: z
+      .string()
+      .nullable()
+      .describe(
+        "When the key was last accepted, to the minute: each server records a key's use at most once a minute, so a later use within that minute is not shown. Null: not used since this was recorded.",
+      ),
   })
   .openapi('ApiKey');
 

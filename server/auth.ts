@@ -4,7 +4,7 @@
  */
 import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { KEY_CACHE_SIZE, KEY_CACHE_TTL_MS, MIN_ADMIN_KEY_LENGTH } from './config';
+import { KEY_CACHE_SIZE, KEY_CACHE_TTL_MS, KEY_USE_RECORD_EVERY_MS, MIN_ADMIN_KEY_LENGTH } from './config';
 import { ApiProblem } from './problem';
 import { isUniqueViolation, type ApiKeyRecord, type Role, type Store } from './store/index';
 import type { AppEnv } from './context';
@@ -43,6 +43,8 @@ export function generateKey(): string {
  */
 export class KeyRing {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+  /** When this server last recorded each key's use (ms), by key id. */
+  private readonly usesRecorded = new Map<string, number>();
 
   constructor(private readonly store: Store) {}
 
@@ -59,6 +61,26 @@ export class KeyRing {
     return record;
   }
 
+  /**
+   * Records that key `id` was accepted at `at`, but at most once every
+   * {@link KEY_USE_RECORD_EVERY_MS} per key on this server: a key's last use
+   * is known to the minute, and a busy key costs one write a minute, not one
+   * per request. A failed write is tried again on the key's next request.
+   */
+  async noteUse(id: string, at: Date): Promise<void> {
+    const recorded = this.usesRecorded.get(id);
+    if (recorded !== undefined && at.getTime() - recorded < KEY_USE_RECORD_EVERY_MS) return;
+    this.usesRecorded.delete(id);
+    if (this.usesRecorded.size >= KEY_CACHE_SIZE) this.usesRecorded.delete(this.usesRecorded.keys().next().value!);
+    this.usesRecorded.set(id, at.getTime());
+    try {
+      await this.store.read.recordKeyUse(id, at.toISOString());
+    } catch (error) {
+      this.usesRecorded.delete(id);
+      throw error;
+    }
+  }
+
   /** Creates a key (one that expires at `expiresAt`, if given); the plain key is returned here and never again. */
   async create(
     name: string,
@@ -66,7 +88,7 @@ export class KeyRing {
     at: string,
     { key = generateKey(), expiresAt = null }: { key?: string; expiresAt?: string | null } = {},
   ): Promise<{ record: ApiKeyRecord; key: string }> {
-    const record: ApiKeyRecord = { id: randomUUID(), name, role, createdAt: at, revokedAt: null, expiresAt };
+    const record: ApiKeyRecord = { id: randomUUID(), name, role, createdAt: at, revokedAt: null, expiresAt, lastUsedAt: null };
     await this.store.read.insertKey(record, hashKey(key));
     this.cache.delete(hashKey(key));
     await this.store.settings.publish('keys');
@@ -149,5 +171,10 @@ export function requireRole(...roles: Role[]): (c: Context<AppEnv>) => Promise<v
       );
     }
     c.set('apiKey', record);
+    const { keys, logger, now } = c.get('services');
+    // Knowing when a key was last used is worth less than the request: a failed write is logged, not answered.
+    await keys
+      .noteUse(record.id, now())
+      .catch((error: unknown) => logger.warn({ err: error, key: record.id }, 'recording the use of a key failed'));
   };
 }

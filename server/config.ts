@@ -24,6 +24,8 @@ export const MIN_ADMIN_KEY_LENGTH = 20;
 export const KEY_CACHE_TTL_MS = 5_000;
 /** Most key answers remembered at once (unknown keys included, so random keys cannot grow it without bound). */
 export const KEY_CACHE_SIZE = 10_000;
+/** A server records a key's last use at most this often per key, so a request costs no write. */
+export const KEY_USE_RECORD_EVERY_MS = 60_000;
 
 /** Demo data: how many leads, and the seed of its generator. */
 export const DEMO_LEADS = 200;

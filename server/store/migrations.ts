@@ -318,6 +318,13 @@ const comparisons: Migration = {
   },
 };
 
+/** When each API key was last accepted (null: not since this was recorded); written at most once a minute per key. */
+const keyLastUse: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('api_keys').addColumn('last_used_at', 'text').execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -334,6 +341,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0008_key_expiry': keyExpiry,
         '0010_approval_review': approvalReview,
         '0011_comparisons': comparisons,
+        '0012_key_last_use': keyLastUse,
       };
     },
   };

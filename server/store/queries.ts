@@ -500,7 +500,18 @@ export class Queries {
         created_at: record.createdAt,
         revoked_at: record.revokedAt,
         expires_at: record.expiresAt,
+        last_used_at: record.lastUsedAt,
       })
+      .execute();
+  }
+
+  /** Records that a key was accepted at `at`, unless a later use is recorded already (by another server). */
+  async recordKeyUse(id: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('api_keys')
+      .set({ last_used_at: at })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
       .execute();
   }
 
@@ -579,5 +590,6 @@ function keyRecord(row: Database['api_keys']): ApiKeyRecord {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     expiresAt: row.expires_at ?? null,
+    lastUsedAt: row.last_used_at ?? null,
   };
 }

@@ -137,6 +137,8 @@ export interface ApiKeyRecord {
   revokedAt: string | null;
   /** After this time the key is refused (401, saying it expired); null: never. */
   expiresAt: string | null;
+  /** When the key was last accepted, to the minute (a server records a key's use at most once a minute); null: not yet. */
+  lastUsedAt: string | null;
 }
 
 /** Orders of a lead list: newest update first, highest score first, or longest since hand-off first. */

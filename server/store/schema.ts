@@ -126,6 +126,8 @@ export interface ApiKeysTable {
   revoked_at: string | null;
   /** ISO time after which the key is refused; null: never. */
   expires_at: string | null;
+  /** ISO time the key was last accepted, to the minute (see KeyRing.noteUse); null: not since this was recorded. */
+  last_used_at: string | null;
 }
 
 export interface MetaTable {

@@ -372,6 +372,79 @@ export interface Comparison {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** An API key as the server lists it: never the key itself. */
+export interface ApiKeyEntry {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  revokedAt: string | null;
+  expiresAt: string | null;
+  /** When the key was last accepted, known to the minute; null when never. */
+  lastUsedAt: string | null;
+}
+
+export interface NewApiKey {
+  name: string;
+  role: Role;
+  expiresAt?: string;
+}
+
+export const WEBHOOK_KINDS = [
+  'lead.handed_off',
+  'lead.stage_changed',
+  'lead.band_changed',
+  'lead.dormant',
+  'lead.reactivated',
+  'lead.won',
+  'lead.lost',
+] as const;
+export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
+
+export interface WebhookFilter {
+  queue?: string;
+  owner?: string;
+}
+
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: WebhookKind[];
+  filter: WebhookFilter;
+  createdAt: string;
+  /** Deliveries have failed repeatedly; cleared by the next success. */
+  failing: boolean;
+  failingSince: string | null;
+  consecutiveFailures: number;
+}
+
+export interface NewWebhookSubscription {
+  url: string;
+  events: WebhookKind[];
+  filter?: WebhookFilter;
+  secret?: string;
+}
+
+export interface WebhookAttempt {
+  attempt: number;
+  at: string;
+  statusCode: number | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  messageId: string;
+  kind: WebhookKind;
+  leadId: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: WebhookAttempt[];
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -431,7 +504,10 @@ export class Api {
       throw error;
     }
     if (response.status === 204) return undefined as T;
-    return (reply === 'blob' ? await response.blob() : await response.json()) as T;
+    if (reply === 'blob') return (await response.blob()) as T;
+    // Some answers carry no body (202 to a redelivery, say).
+    const text = await response.text();
+    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   /**
@@ -564,5 +640,41 @@ export class Api {
       undefined,
       'blob',
     );
+  }
+
+  keys(): Promise<{ keys: ApiKeyEntry[] }> {
+    return this.#request('GET', '/v1/keys');
+  }
+
+  /** Creates a key; the reply carries the key itself, the only time it is shown. */
+  createKey(key: NewApiKey): Promise<ApiKeyEntry & { key: string }> {
+    return this.#request('POST', '/v1/keys', key);
+  }
+
+  revokeKey(id: string): Promise<void> {
+    return this.#request('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+
+  webhooks(): Promise<{ webhooks: WebhookSubscription[] }> {
+    return this.#request('GET', '/v1/webhooks');
+  }
+
+  /** Subscribes a URL; the reply carries the signing secret, the only time it is shown. */
+  createWebhook(subscription: NewWebhookSubscription): Promise<WebhookSubscription & { secret: string }> {
+    return this.#request('POST', '/v1/webhooks', subscription);
+  }
+
+  deleteWebhook(id: string): Promise<void> {
+    return this.#request('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+
+  /** A subscription's latest deliveries, newest first, each with its attempts. */
+  deliveries(id: string): Promise<{ deliveries: WebhookDelivery[] }> {
+    return this.#request('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries`);
+  }
+
+  /** Queues a delivery to be sent again at the server's next dispatch. */
+  redeliver(id: string, deliveryId: string): Promise<void> {
+    return this.#request('POST', `/v1/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`);
   }
 }

@@ -16,7 +16,9 @@ export type Action =
   | 'setChallenger'
   | 'activate'
   | 'approveMarketing'
-  | 'approveSales';
+  | 'approveSales'
+  /** Managing API keys and webhook subscriptions, reading the activation history in full. */
+  | 'administer';
 
 const ALLOWED: Record<Action, readonly Role[]> = {
   readLeads: ['sales', 'editor'],
@@ -33,6 +35,7 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   activate: [],
   approveMarketing: ['editor'],
   approveSales: ['sales'],
+  administer: [],
 };
 
 /** Whether `role` may take `action`; admin may do everything. */

@@ -117,4 +117,9 @@ describe('roles', () => {
     expect(can(null, 'preview')).toBe(false);
     expect(can('ingest', 'readLeads')).toBe(false);
   });
+
+  it('shows the admin pages (keys, webhooks) to an admin only', () => {
+    expect(can('admin', 'administer')).toBe(true);
+    for (const role of ['ingest', 'sales', 'editor'] as const) expect(can(role, 'administer')).toBe(false);
+  });
 });

@@ -47,8 +47,14 @@ export interface EditorServer {
   close(): Promise<void>;
 }
 
-/** Starts the server as `leadflow serve` does, over a temporary database and rules directory, with demo data ending on `anchor`. */
-export async function startEditorServer(anchor = '2026-11-20T00:00:00.000Z'): Promise<EditorServer> {
+/**
+ * Starts the server as `leadflow serve` does, over a temporary database and rules directory, with demo data ending on
+ * `anchor`; `webhookEveryMs` sets how often webhooks are dispatched (default the server's), `now` the server's clock.
+ */
+export async function startEditorServer(
+  anchor = '2026-11-20T00:00:00.000Z',
+  { webhookEveryMs, now }: { webhookEveryMs?: number; now?: () => Date } = {},
+): Promise<EditorServer> {
   const dir = mkdtempSync(join(tmpdir(), 'leadflow-editor-'));
   const rulesDir = join(dir, 'rules');
   cpSync(join(REPO, 'rules'), rulesDir, { recursive: true });
@@ -63,6 +69,8 @@ export async function startEditorServer(anchor = '2026-11-20T00:00:00.000Z'): Pr
     demoAnchor: anchor,
     log: false,
     editorDir: BUILD_DIR,
+    ...(webhookEveryMs !== undefined && { webhookEveryMs }),
+    ...(now && { now }),
   });
   const url = running.url.replace('localhost', '127.0.0.1');
 
