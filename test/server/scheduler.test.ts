@@ -185,6 +185,7 @@ describe('score as of now', () => {
     const { body } = await server.call('GET', '/v1/leads/fading');
     expect(body.lead.score.total).toBe(20);
     expect(body.now).toEqual({ score: { total: 10, fit: 0, engagement: 10 }, band: 'cold' });
+    expect(body.nextChange).toEqual({ at: at(START + 90 * DAY), stage: 'dormant', band: 'cold' });
     const list = await server.call('GET', '/v1/leads');
     expect(list.body.leads[0]).toMatchObject({ id: 'fading', score: 20, scoreNow: 10, bandNow: 'cold' });
   });
@@ -258,6 +259,7 @@ describe('another rule-set version activated', () => {
     await send(server, 'patient', 'email_click', START - 20 * DAY);
     await writeVersion('v3', 100);
     await activate(server, 'v3');
+    expect((await server.call('GET', '/v1/leads/patient')).body.nextChange).toMatchObject({ at: at(START + 80 * DAY), stage: 'dormant' });
     clock.advance(15 * DAY);
     expect(await server.applyDueChanges()).toBe(0);
     expect(await stageOf(server, 'patient')).toBe('inquiry');
