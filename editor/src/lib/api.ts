@@ -164,6 +164,9 @@ export interface LeadRow {
   lastEventAt: string;
   createdAt: string;
   updatedAt: string;
+  /** The score as of the request: engagement decayed since the last activity (`score` is the score at the last event). */
+  scoreNow: number;
+  bandNow: Band;
 }
 
 export interface LeadFilter {
@@ -218,8 +221,19 @@ export interface OutcomeView {
   recordedBy: string | null;
 }
 
+/** The next change time alone makes to a lead, under the active rule set. */
+export interface TimeChange {
+  at: string;
+  stage: Stage;
+  band: Band;
+}
+
 export interface LeadDetail {
   lead: LeadView;
+  /** The score and band as of the request (decayed since the last activity). */
+  now: { score: Score; band: Band };
+  /** Null when nothing changes without another event. */
+  nextChange: TimeChange | null;
   explanation: Explanation | null;
   timeline: TimelineEntry[];
   stageHistory: StageChange[];

@@ -65,6 +65,8 @@ export async function startEditorServer(anchor = '2026-11-20T00:00:00.000Z'): Pr
     editorDir: BUILD_DIR,
   });
   const url = running.url.replace('localhost', '127.0.0.1');
+  // The scheduler's first run catches up on what fell due since the demo's last day: wait for it, so pages and API agree.
+  await running.applyDueChanges();
 
   return {
     url,
