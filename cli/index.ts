@@ -10,7 +10,7 @@ import { CliError, readRuleSet } from './io';
 const USAGE = `Usage: leadflow <command> [options]
 
 Commands:
-  serve [--port 8787] [--db <file|postgres://…>] [--demo]   Start the API server
+  serve [--port 8787] [--db <file|postgres://…>] [--demo]   Start the API server (serve --help: every option)
   rules validate <file>                                      Check a rule file; lists every problem with its JSON path
   rules diff <a> <b>                                         What changed between two rule files, in plain language
   evaluate --rules <file> --events <file.jsonl>              Evaluate events; prints one JSON line per lead
@@ -45,7 +45,18 @@ const rulesDiff: Command = (argv) => {
 };
 
 const serve: Command = async (argv) => {
-  const { parseServeArgs, serve: start, DatabaseInUseError, StorageFault, WeakAdminKeyError } = await import('../server/index');
+  const {
+    parseServeArgs,
+    serve: start,
+    DatabaseInUseError,
+    StorageFault,
+    WeakAdminKeyError,
+    SERVE_USAGE,
+  } = await import('../server/index');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
   const server = await start(parseServeArgs(argv)).catch((error: unknown) => {
     // Not a crash: the message says what to do.
     const told = error instanceof DatabaseInUseError || error instanceof WeakAdminKeyError || error instanceof StorageFault;

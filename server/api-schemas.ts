@@ -163,6 +163,12 @@ export const leadDetail = z
       .describe(
         'The score and band at the time of the request: engagement decayed by whole days since the last activity (`lead.score` is the score at the last event)',
       ),
+    nextChange: z
+      .object({ at: z.string(), stage: z.enum(STAGES), band: z.enum(BANDS) })
+      .nullable()
+      .describe(
+        'The next change time alone makes under the active rule set (dormancy, recycling, decay across a band): when it is due and the stage and band it leaves; null when none comes without another event. The scheduler applies it within `--tick-every` of `at`',
+      ),
     explanation: explanation.nullable().describe('What the newest event did'),
     timeline: z.array(
       z.object({

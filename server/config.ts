@@ -140,3 +140,15 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const WEBHOOK_RETRY = { firstPauseMs: 5_000, maxPauseMs: 3_600_000, jitter: 0.2, giveUpAfterMs: 86_400_000 } as const;
 /** Failed attempts in a row after which a subscription is marked failing. */
 export const WEBHOOK_FAILING_AFTER = 5;
+/**
+ * How long a delivered or given-up delivery, its attempts (the delivery log)
+ * and its message are kept after it settled (`serve --webhook-retention`,
+ * LEADFLOW_WEBHOOK_RETENTION). Pending deliveries are kept however old.
+ */
+export const DEFAULT_WEBHOOK_RETENTION_MS = 30 * 86_400_000;
+/** How often a server deletes what is past the retention period (at its first dispatch after this long). */
+export const WEBHOOK_PURGE_EVERY_MS = 600_000;
+/** Rows one retention transaction deletes at most (deliveries with their attempts, or messages). */
+export const WEBHOOK_PURGE_BATCH = 1_000;
+/** Batches of each kind one pass deletes at most; a larger backlog is taken at the next dispatches. */
+export const WEBHOOK_PURGE_MAX_BATCHES = 20;

@@ -27,6 +27,7 @@ import { loadDemo } from './demo';
 import { Ingestion } from './ingestion';
 import { RuleFiles } from './rule-files';
 import { Scheduler } from './scheduler';
+import { retentionFromEnvironment } from './args';
 import { allowedHosts } from './webhooks/address';
 import { WebhookDispatcher } from './webhooks/dispatcher';
 import { recordMessages } from './webhooks/store';
@@ -36,7 +37,7 @@ import { createApp } from './app';
 import { editorRoutes } from './routes/editor';
 
 export { createApp } from './app';
-export { parseServeArgs } from './args';
+export { parseServeArgs, SERVE_USAGE } from './args';
 export type { Services } from './context';
 export { DatabaseInUseError } from './store/index';
 export { WeakAdminKeyError } from './auth';
@@ -75,6 +76,11 @@ export interface ServeOptions {
   tickEveryMs?: number;
   /** How often webhook messages are looked for and sent, in ms (`--webhook-every`); default one second. */
   webhookEveryMs?: number;
+  /**
+   * How long delivered and given-up webhook messages and their delivery log
+   * are kept, in ms (`--webhook-retention`); default LEADFLOW_WEBHOOK_RETENTION, else 30 days.
+   */
+  webhookRetentionMs?: number;
   /** The server's clock; default the system's. Tests move it instead of sleeping. */
   now?: () => Date;
   /** Connection cap and timeouts; each defaults to DEFAULT_CONNECTION_LIMITS (server/connections.ts). */
@@ -133,6 +139,8 @@ export async function openHistory(options: { db?: string; rulesDir?: string; now
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const logger = pino({ level: options.log === false ? 'silent' : 'info', base: { service: 'leadflow' } });
   const now = options.now ?? (() => new Date());
+  // Read before anything is opened: a bad value stops the start with its message.
+  const webhookRetentionMs = options.webhookRetentionMs ?? retentionFromEnvironment();
   // A SQLite file whose marker says it existed is not silently created again (StorageFault).
   const markDatabase = guardDatabaseFile(options.db ?? DEFAULT_DB_FILE, now().toISOString());
   // A SQLite file takes one server; a second one refuses to start (DatabaseInUseError).
@@ -171,6 +179,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     dispatcher = new WebhookDispatcher(store, now, logger, {
       everyMs: options.webhookEveryMs ?? DEFAULT_WEBHOOK_EVERY_MS,
       allowHosts: allowedHosts(),
+      retentionMs: webhookRetentionMs,
     });
     const webhooks = dispatcher;
     if (options.demo) {

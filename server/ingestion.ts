@@ -263,6 +263,7 @@ export class Ingestion {
         updatedAt: now,
         // Stored with the state so the scheduler finds the lead when time alone changes it (server/scheduler.ts).
         dueAt: nextTimeChange(ruleSet, state)?.at ?? null,
+        dueVersion: ruleSet.version,
       });
       const keptChanges = late || !lead ? 0 : lead.state.stageHistory.length;
       stageChanges.push(...stageChangeRecords(state, fold.applied, keptChanges));

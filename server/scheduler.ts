@@ -16,6 +16,12 @@
  * it: the leads are still due and the next run, on any server, takes them. A
  * server that was down finds everything that fell due meanwhile and applies
  * it in time order per lead.
+ *
+ * A due time is stored with the version that computed it: after an activation
+ * or a rollback, the leads whose due time another version computed are taken
+ * first, in the same batches, and ticked at once or given the new version's due
+ * time, so a change the new version brings forward is not left to the old
+ * date and one it drops never comes.
  */
 import type { Logger } from 'pino';
 import { nextTimeChange, tickEvent } from '../engine/index';
@@ -82,7 +88,7 @@ export class Scheduler {
     let ticks = 0;
     for (let batch = 0; batch < TICK_MAX_BATCHES_PER_RUN && !this.closed; batch++) {
       const now = this.now();
-      const ids = await dueLeadIds(this.store.read.db, now.toISOString(), batchLeads);
+      const ids = await dueLeadIds(this.store.read.db, now.toISOString(), this.activation.active.version, batchLeads);
       if (ids.length === 0) break;
       const batchResult = await this.applyBatch(ids, now.getTime());
       ticks += batchResult.ticks;
@@ -115,7 +121,7 @@ export class Scheduler {
         }
         // Ingestion writes each ticked lead's next due time with its new state.
         if (ticks.length > 0) await this.ingestion.ingestWithin(queries, ticks);
-        await setDueTimes(queries.db, dueTimes);
+        await setDueTimes(queries.db, ruleSet.version, dueTimes);
         return { leads: locked.length, ticks: ticks.length };
       });
     return this.ingestion.queue.run(ids, () => retryContended(attempt, INGEST_RETRY));

@@ -1,7 +1,7 @@
 /** Reading leads (state, explanation, timeline, hand-off summary, filtered lists) and upserting their attributes. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
-import { handOffSummary, scoreAsOf, type Explanation } from '../../engine/index';
+import { handOffSummary, nextTimeChange, scoreAsOf, type Explanation } from '../../engine/index';
 import { anyObject, attributesBody, eventReply, leadDetail, leadIdParams, leadList, leadListQuery } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
@@ -95,6 +95,8 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       return c.json({
         lead: leadView(lead.state),
         now: scoreAsOf(activation.active, lead.state, now().getTime()),
+        // Computed, not read from the stored due time: it is one lead, and right also before the scheduler has seen an activation.
+        nextChange: nextTimeChange(activation.active, lead.state),
         explanation: newest?.explanation ? (JSON.parse(newest.explanation) as Explanation) : null,
         timeline: events.map(timelineEntry),
         stageHistory: lead.state.stageHistory,

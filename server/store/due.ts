@@ -11,12 +11,26 @@ import { NEVER_DUE, type Database } from './schema';
 export { NEVER_DUE } from './schema';
 
 /**
- * Up to `limit` leads whose due time has come by `now` (earliest first), or
- * whose due time is not known yet (rows written before due times were
- * stored), those first.
+ * Up to `limit` leads whose due time is not known under `version` (the active
+ * rule set), those first: rows written before due times were stored, and
+ * leads whose due time another version computed (after an activation or a
+ * rollback, every lead until the scheduler has been through them); then those
+ * whose due time has come by `now`, earliest first.
  */
-export async function dueLeadIds(db: Kysely<Database> | Transaction<Database>, now: string, limit: number): Promise<string[]> {
-  const unknown = await db.selectFrom('leads').select('id').where('due_at', 'is', null).limit(limit).execute();
+export async function dueLeadIds(
+  db: Kysely<Database> | Transaction<Database>,
+  now: string,
+  version: string,
+  limit: number,
+): Promise<string[]> {
+  // A row without a due time has no due version either (they are written together). Three conditions rather than
+  // "is distinct from": each is a range of the due_version index, on SQLite and PostgreSQL.
+  const unknown = await db
+    .selectFrom('leads')
+    .select('id')
+    .where((eb) => eb.or([eb('due_version', 'is', null), eb('due_version', '<', version), eb('due_version', '>', version)]))
+    .limit(limit)
+    .execute();
   if (unknown.length >= limit) return unknown.map((row) => row.id);
   const due = await db
     .selectFrom('leads')
@@ -25,18 +39,19 @@ export async function dueLeadIds(db: Kysely<Database> | Transaction<Database>, n
     .orderBy('due_at')
     .limit(limit - unknown.length)
     .execute();
-  return [...unknown, ...due].map((row) => row.id);
+  return [...new Set([...unknown, ...due].map((row) => row.id))];
 }
 
-/** Sets leads' due times (null: never without another event); the caller holds their lead locks. */
+/** Sets leads' due times (null: never without another event) as computed under `version`; the caller holds their lead locks. */
 export async function setDueTimes(
   db: Transaction<Database> | Kysely<Database>,
+  version: string,
   rows: readonly { leadId: string; dueAt: string | null }[],
 ): Promise<void> {
   for (const { leadId, dueAt } of rows) {
     await db
       .updateTable('leads')
-      .set({ due_at: dueAt ?? NEVER_DUE })
+      .set({ due_at: dueAt ?? NEVER_DUE, due_version: version })
       .where('id', '=', leadId)
       .execute();
   }

@@ -325,6 +325,21 @@ const keyLastUse: Migration = {
   },
 };
 
+/**
+ * The rule-set version each lead's due time was computed under (null for rows
+ * written before this, as after any activation: the scheduler computes those
+ * again under the active version), indexed so the scheduler finds them; and
+ * the deliveries of each webhook message, so retention can tell when a
+ * message has none left.
+ */
+const dueVersion: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('leads').addColumn('due_version', 'text').execute();
+    await db.schema.createIndex('leads_due_version').on('leads').columns(['due_version']).execute();
+    await db.schema.createIndex('webhook_deliveries_message').on('webhook_deliveries').columns(['message_id']).execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -342,6 +357,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0010_approval_review': approvalReview,
         '0011_comparisons': comparisons,
         '0012_key_last_use': keyLastUse,
+        '0013_due_version': dueVersion,
       };
     },
   };

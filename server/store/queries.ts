@@ -52,6 +52,8 @@ export interface LeadWrite {
   updatedAt: string;
   /** When time alone next changes the lead; null: never without another event; left out: not computed (the scheduler will). */
   dueAt?: string | null;
+  /** The rule-set version `dueAt` was computed under. */
+  dueVersion?: string;
 }
 
 /** An event row to write or rewrite with what it did. */

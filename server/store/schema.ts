@@ -23,6 +23,8 @@ export interface LeadsTable {
   revision: string | null;
   /** When time alone next changes the lead ({@link NEVER_DUE}: never without another event; null: not computed yet). */
   due_at: string | null;
+  /** The rule-set version `due_at` was computed under (null before 0012): another version than the active one means not known. */
+  due_version: string | null;
   /** Fit, engagement right after the last activity, and that activity's time: the score as of any later time (null before 0007). */
   fit: number | null;
   engagement_base: number | null;

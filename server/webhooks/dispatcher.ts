@@ -8,6 +8,9 @@
  * server killed between sending and settling leaves it to be sent again when
  * its lease ends. Receivers deduplicate by `webhook-id` (the message id, the
  * same on every attempt and redelivery).
+ *
+ * Every WEBHOOK_PURGE_EVERY_MS a dispatch also deletes what is past the
+ * retention period (see retention.ts), in batches.
  */
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
@@ -15,6 +18,9 @@ import {
   WEBHOOK_BATCH,
   WEBHOOK_FAILING_AFTER,
   WEBHOOK_LEASE_MS,
+  WEBHOOK_PURGE_BATCH,
+  WEBHOOK_PURGE_EVERY_MS,
+  WEBHOOK_PURGE_MAX_BATCHES,
   WEBHOOK_RETRY,
   WEBHOOK_ROUNDS_PER_DISPATCH,
   WEBHOOK_TIMEOUT_MS,
@@ -22,12 +28,15 @@ import {
 import type { Store } from '../store/index';
 import { refusalOf } from './address';
 import { postJson } from './post';
+import { purgeDeliveredMessages, purgeSettledDeliveries } from './retention';
 import { claimDeliveries, fanOut, recordAttempt, type AttemptResult, type DeliveryClaim } from './store';
 
 export interface DispatcherOptions {
   everyMs: number;
   /** Hosts that may receive webhooks despite a private or loopback address. */
   allowHosts: ReadonlySet<string>;
+  /** How long delivered and given-up deliveries, their attempts and their messages are kept, in ms. */
+  retentionMs: number;
   /** Random number in [0, 1) for the jitter; default Math.random. */
   random?: () => number;
 }
@@ -42,6 +51,8 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private closed = false;
+  /** When the last purge that found nothing more to delete ended (epoch ms of the server's clock). */
+  private purgedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: Store,
@@ -92,7 +103,29 @@ export class WebhookDispatcher {
       await Promise.all(claims.map((claim) => this.deliver(claim)));
       attempts += claims.length;
     }
+    if (now.getTime() - this.purgedAt >= WEBHOOK_PURGE_EVERY_MS) {
+      // What was sent stays sent: a failed purge is reported and tried again at the next dispatch.
+      await this.purge(now).catch((error: unknown) => this.logger.error({ err: error }, 'webhook retention failed'));
+    }
     return attempts;
+  }
+
+  /**
+   * Deletes the deliveries settled longer than the retention period ago, with
+   * their attempts, then their messages, a batch per transaction. A pass that
+   * stops at WEBHOOK_PURGE_MAX_BATCHES (a backlog) goes on at the next dispatch.
+   */
+  private async purge(now: Date): Promise<void> {
+    const before = new Date(now.getTime() - this.options.retentionMs).toISOString();
+    const { dialect } = this.store;
+    for (const purgeBatch of [purgeSettledDeliveries, purgeDeliveredMessages]) {
+      for (let batch = 0; ; batch++) {
+        if (this.closed || batch === WEBHOOK_PURGE_MAX_BATCHES) return;
+        const deleted = await this.store.transaction((q) => purgeBatch(q.db, dialect, before, WEBHOOK_PURGE_BATCH));
+        if (deleted < WEBHOOK_PURGE_BATCH) break;
+      }
+    }
+    this.purgedAt = now.getTime();
   }
 
   private async deliver(claim: DeliveryClaim): Promise<void> {

@@ -3,9 +3,11 @@
  * recycling and decay across a band as stored ticks, with the server's clock
  * moved by the test instead of waited for.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseServeArgs, serve } from '../../server/index';
-import { ADMIN_KEY, PG_URL, call, queryRows, removeWorkspace, tempWorkspace, type Reply, type Workspace } from './helpers';
+import { ADMIN_KEY, PG_URL, call, eventually, queryRows, removeWorkspace, tempWorkspace, type Reply, type Workspace } from './helpers';
 import { leadsAndRecomputation } from './processes';
 
 const DAY = 86_400_000;
@@ -183,6 +185,7 @@ describe('score as of now', () => {
     const { body } = await server.call('GET', '/v1/leads/fading');
     expect(body.lead.score.total).toBe(20);
     expect(body.now).toEqual({ score: { total: 10, fit: 0, engagement: 10 }, band: 'cold' });
+    expect(body.nextChange).toEqual({ at: at(START + 90 * DAY), stage: 'dormant', band: 'cold' });
     const list = await server.call('GET', '/v1/leads');
     expect(list.body.leads[0]).toMatchObject({ id: 'fading', score: 20, scoreNow: 10, bandNow: 'cold' });
   });
@@ -202,6 +205,89 @@ describe('stored due times', () => {
   });
 });
 
+/** Writes `version` into the workspace's rules: v1 with the dormancy period changed. */
+async function writeVersion(version: string, dormantAfterDays: number): Promise<void> {
+  workspace ??= await tempWorkspace();
+  const v1 = JSON.parse(readFileSync(join(workspace.rulesDir, 'v1.json'), 'utf8'));
+  const lifecycle = { ...v1.lifecycle, timing: { ...v1.lifecycle.timing, dormantAfterDays } };
+  writeFileSync(join(workspace.rulesDir, `${version}.json`), JSON.stringify({ ...v1, version, parent: 'v1', lifecycle }));
+}
+
+/** Approves `version` for both teams (with a key of each) and activates it through the API. */
+async function activate(server: ClockedServer, version: string): Promise<void> {
+  for (const [role, team] of [
+    ['editor', 'marketing'],
+    ['sales', 'sales'],
+  ] as const) {
+    const key = (await server.call('POST', '/v1/keys', { name: `${role} key`, role })).body.key as string;
+    const approval = await call(server.url, 'POST', `/v1/rulesets/${version}/approvals`, { key, body: { team } });
+    expect(approval.status, approval.text).toBe(201);
+  }
+  const reply = await server.call('POST', `/v1/rulesets/${version}/activate`);
+  expect(reply.status, reply.text).toBe(200);
+}
+
+async function stageOf(server: ClockedServer, leadId: string): Promise<string> {
+  return (await server.call('GET', `/v1/leads/${leadId}`)).body.lead.stage;
+}
+
+describe('another rule-set version activated', () => {
+  it('makes a lead silent for 40 days dormant by the next run when the new version says 30 days, with no event for it', async () => {
+    await writeVersion('v2', 100);
+    const clock = testClock();
+    const server = await start(clock);
+    expect((await server.call('GET', '/v1/rulesets')).body.active).toBe('v2');
+    await send(server, 'silent', 'email_click', START - 40 * DAY);
+    expect(await server.applyDueChanges()).toBe(0);
+    expect(await stageOf(server, 'silent')).toBe('inquiry');
+
+    await writeVersion('v3', 30);
+    await activate(server, 'v3');
+    expect(await server.applyDueChanges()).toBe(1);
+
+    const { body } = await server.call('GET', '/v1/leads/silent');
+    expect(body.lead.stage).toBe('dormant');
+    expect(body.timeline.map((entry: { type: string }) => entry.type)).toEqual(['email_click', 'tick']);
+    expect(body.timeline.at(-1)).toMatchObject({ occurredAt: at(START - 10 * DAY), stageAfter: 'dormant' });
+    expect(body.stageHistory.at(-1)).toMatchObject({ from: 'inquiry', to: 'dormant', transitionId: 'went-dormant' });
+  });
+
+  it('no longer applies a change the old version foresaw and the new one does not, and keeps the new due time', async () => {
+    await writeVersion('v2', 30);
+    const clock = testClock();
+    const server = await start(clock);
+    await send(server, 'patient', 'email_click', START - 20 * DAY);
+    await writeVersion('v3', 100);
+    await activate(server, 'v3');
+    expect((await server.call('GET', '/v1/leads/patient')).body.nextChange).toMatchObject({ at: at(START + 80 * DAY), stage: 'dormant' });
+    clock.advance(15 * DAY);
+    expect(await server.applyDueChanges()).toBe(0);
+    expect(await stageOf(server, 'patient')).toBe('inquiry');
+    const rows = await queryRows<{ due_at: string; due_version: string }>(
+      workspace!,
+      "select due_at, due_version from leads where id = 'patient'",
+    );
+    expect(rows).toEqual([{ due_at: at(START + 80 * DAY), due_version: 'v3' }]);
+  });
+
+  it('applies the due times of the earlier version again after a rollback to it', async () => {
+    await writeVersion('v2', 30);
+    const clock = testClock();
+    const server = await start(clock);
+    await writeVersion('v3', 100);
+    await activate(server, 'v3');
+    // Evaluated under v3: due after 100 days.
+    await send(server, 'back', 'email_click', START - 20 * DAY);
+    // v2 was active before: it comes back without approvals.
+    expect((await server.call('POST', '/v1/rulesets/v2/activate')).status).toBe(200);
+    clock.advance(15 * DAY);
+    expect(await server.applyDueChanges()).toBe(1);
+    const { body } = await server.call('GET', '/v1/leads/back');
+    expect(body.lead.stage).toBe('dormant');
+    expect(body.timeline.at(-1)).toMatchObject({ type: 'tick', occurredAt: at(START + 10 * DAY) });
+  });
+});
+
 describe.skipIf(!PG_URL)('several servers on one PostgreSQL database', () => {
   it('apply each due change once when their schedulers run at the same time', async () => {
     const clock = testClock();
@@ -211,6 +297,23 @@ describe.skipIf(!PG_URL)('several servers on one PostgreSQL database', () => {
     clock.advance(100 * DAY);
     const [a, b] = await Promise.all([first.applyDueChanges(), second.applyDueChanges()]);
     expect(a + b).toBe(30);
+    const ticks = await queryRows<{ n: number }>(workspace!, "select count(*) as n from events where type = 'tick'");
+    expect(Number(ticks[0]!.n)).toBe(30);
+  });
+
+  it('recompute due times once after an activation made through one of them, and apply each change once', async () => {
+    await writeVersion('v2', 100);
+    const clock = testClock();
+    const first = await start(clock);
+    const second = await start(clock);
+    for (let i = 0; i < 30; i++) await send(i % 2 ? first : second, `quiet-${i}`, 'email_open', START - 40 * DAY + i * 60_000);
+    await writeVersion('v3', 30);
+    await activate(first, 'v3');
+    await eventually(async () => (await second.call('GET', '/v1/rulesets')).body.active === 'v3');
+    const [a, b] = await Promise.all([first.applyDueChanges(), second.applyDueChanges()]);
+    expect(a + b).toBe(30);
+    const rows = await queryRows<{ stage: string; n: number }>(workspace!, 'select stage, count(*) as n from leads group by stage');
+    expect(rows.map((row) => ({ ...row, n: Number(row.n) }))).toEqual([{ stage: 'dormant', n: 30 }]);
     const ticks = await queryRows<{ n: number }>(workspace!, "select count(*) as n from events where type = 'tick'");
     expect(Number(ticks[0]!.n)).toBe(30);
   });

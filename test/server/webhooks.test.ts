@@ -3,8 +3,6 @@
  * messages from the outbox, retries, order, the delivery log, a server killed
  * after committing, and two servers on one PostgreSQL database.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../server/index';
@@ -12,48 +10,9 @@ import { retryPauseMs } from '../../server/webhooks/dispatcher';
 import { postJson } from '../../server/webhooks/post';
 import { ADMIN_KEY, PG_URL, call, queryRows, removeWorkspace, tempWorkspace, type Reply, type Workspace } from './helpers';
 import { spawnServer, stopServer, type ServerProcess } from './processes';
+import { Receiver } from './webhook-receiver';
 
 const DAY = 86_400_000;
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A webhook receiver: records every request and answers with the next queued status (200 when none is queued). */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly answers: number[] = [];
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        this.received.push({ headers: request.headers, body });
-        response.statusCode = this.answers.shift() ?? 200;
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  /** Verified messages, as the documented receiver checks them. */
-  verified(secret: string): Array<{ id: string; type: string; data: any; timestamp: string }> {
-    const webhook = new Webhook(secret);
-    return this.received.map(({ headers, body }) => ({
-      id: String(headers['webhook-id']),
-      ...(webhook.verify(body, headers as Record<string, string>) as { type: string; data: any; timestamp: string }),
-    }));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /** A clock the test moves, starting at the real time (receivers check a signature's timestamp against theirs). */
 function testClock() {

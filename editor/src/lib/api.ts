@@ -166,8 +166,9 @@ export interface LeadRow {
   updatedAt: string;
   /** When the lead last entered a sales stage (MQL, SAL, SQL) from outside them; null if it never did. */
   handedOffAt: string | null;
-  /** The score as of now, engagement decayed since the last activity (`score` is the score at the last event). */
+  /** The score as of the request: engagement decayed since the last activity (`score` is the score at the last event). */
   scoreNow: number;
+  bandNow: Band;
 }
 
 /** Orders of GET /v1/leads: newest update, highest score (at the last event), longest since hand-off first. */
@@ -262,8 +263,19 @@ export interface OutcomeView {
   recordedBy: string | null;
 }
 
+/** The next change time alone makes to a lead, under the active rule set. */
+export interface TimeChange {
+  at: string;
+  stage: Stage;
+  band: Band;
+}
+
 export interface LeadDetail {
   lead: LeadView;
+  /** The score and band as of the request (decayed since the last activity). */
+  now: { score: Score; band: Band };
+  /** Null when nothing changes without another event. */
+  nextChange: TimeChange | null;
   explanation: Explanation | null;
   timeline: TimelineEntry[];
   stageHistory: StageChange[];

@@ -73,6 +73,8 @@ export async function startEditorServer(
     ...(now && { now }),
   });
   const url = running.url.replace('localhost', '127.0.0.1');
+  // The scheduler's first run catches up on what fell due since the demo's last day: wait for it, so pages and API agree.
+  await running.applyDueChanges();
 
   return {
     url,

@@ -312,7 +312,7 @@ describe('the leads table', () => {
     await page.goto(`${server.url}/leads`);
     await settled(page);
     const scores = async () =>
-      (await page.getByTestId('leads-table').locator('tbody tr td.num:nth-child(4)').allTextContents()).map(numberIn);
+      (await page.getByTestId('leads-table').locator('tbody tr').getByTestId('score-now').allTextContents()).map(numberIn);
     await page.getByRole('button', { name: 'Score' }).click();
     expect(await page.getByRole('columnheader', { name: 'Score' }).getAttribute('aria-sort')).toBe('descending');
     const down = await scores();
