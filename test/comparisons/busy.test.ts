@@ -104,7 +104,7 @@ describe('while comparisons run', () => {
     expect(refused.status).toBe(503);
     expect(refused.type).toContain('application/problem+json');
     expect(refused.body.detail).toBe(
-      `${MAX_QUEUED_COMPARISONS} comparisons are waiting behind the one running, the most the line holds; start this one when one of them is done.`,
+      `${MAX_QUEUED_COMPARISONS} jobs (comparisons or suggestions) are waiting behind the one running, the most the line holds; start this one when one of them is done.`,
     );
     const last = await server.call('GET', `/v1/comparisons/${accepted.at(-1)!.body.id}`, { key: editorKey });
     expect(last.body).toMatchObject({ status: 'running', position: MAX_QUEUED_COMPARISONS, progress: 0 });
