@@ -10,7 +10,7 @@ import { normaliseTime } from '../lead-history';
 import { invalid, notFound } from '../problem';
 import type { SuggestionOptions } from '../suggestions/job';
 import { runSuggestion, type Suggestion } from '../suggestions/run';
-import { suggestionBody, suggestionIdParams, suggestionReply, suggestionStarted } from '../suggestions/schemas';
+import { historySpan, suggestionBody, suggestionIdParams, suggestionReply, suggestionStarted } from '../suggestions/schemas';
 
 /** The reply for a suggestion; its result is spliced in as the JSON text the worker made, never parsed here. */
 function replyText(suggestion: Suggestion): string {
@@ -71,6 +71,24 @@ export function suggestionRoutes(app: OpenAPIHono<AppEnv>): void {
       );
       c.header('Location', `/v1/suggestions/${suggestion.id}`);
       return c.json({ id: suggestion.id }, 202);
+    },
+  );
+
+  // Before /v1/suggestions/{id}, which would take "period" for an id.
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/suggestions/period',
+      tag: 'Suggestions',
+      summary: 'The period of stored history a suggestion can read',
+      description: 'The times of the first and last stored event, so a period can be chosen within them.',
+      roles: ['editor'],
+      responses: { 200: { description: 'The first and last stored event', schema: historySpan } },
+    },
+    async (c) => {
+      const { first, last } = await c.var.services.store.history.span();
+      return c.json({ firstEventAt: first, lastEventAt: last }, 200);
     },
   );
 

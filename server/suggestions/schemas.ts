@@ -50,6 +50,12 @@ export const suggestionBody = z
   })
   .openapi('SuggestionRequest');
 
+export const historySpan = z
+  .object({
+    firstEventAt: z.string().nullable().describe('The first stored event (null: none is stored)'),
+    lastEventAt: z.string().nullable().describe('The last stored event'),
+  })
+  .openapi('HistorySpan');
 export const suggestionStarted = z.object({ id: z.string() }).openapi('SuggestionStarted');
 export const suggestionIdParams = z.object({ id: z.string().min(1).max(100) });
 

@@ -142,6 +142,13 @@ describe('POST /v1/suggestions', () => {
     expect(unknown.type).toContain('application/problem+json');
   });
 
+  it('tells the period of stored history to choose from', async () => {
+    const { status, body } = await server.call('GET', '/v1/suggestions/period', { key: editorKey });
+    expect(status).toBe(200);
+    expect(body).toEqual({ firstEventAt: history[0]!.occurredAt, lastEventAt: history.at(-1)!.occurredAt });
+    expect((await server.call('GET', '/v1/suggestions/period', { key: salesKey })).status).toBe(403);
+  });
+
   it('is described in the OpenAPI document', async () => {
     const { body } = await server.call('GET', '/openapi.json', { key: null });
     expect(body.paths['/v1/suggestions'].post.security).toEqual([{ bearer: [] }]);
