@@ -11,6 +11,7 @@ export type Action =
   | 'editRules'
   | 'saveVersion'
   | 'compare'
+  | 'suggest'
   | 'readComparisons'
   | 'setChallenger'
   | 'activate'
@@ -24,6 +25,8 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   editRules: ['editor'],
   saveVersion: ['editor'],
   compare: ['editor'],
+  /** Suggesting points from history (the server allows editors and admins). */
+  suggest: ['editor'],
   /** Reading comparisons, and comparing a version under review with the active one. */
   readComparisons: ['sales', 'editor'],
   setChallenger: ['editor'],
