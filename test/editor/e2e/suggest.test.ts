@@ -27,6 +27,7 @@ interface SuggestionReply {
   result: {
     rows: Array<{ id: string; label: string; current: number | null; suggested: number | null; change: number }>;
     auc: { leads: { won: number; lost: number }; current: Estimate; suggested: Estimate } | null;
+    notes: Array<{ code: string; message: string }>;
     ruleSet: { note: string; scoring: Array<{ id: string; points: number }>; lifecycle: { thresholds: { mql: number } } } | null;
   };
 }
@@ -116,6 +117,16 @@ describe('Suggest page', () => {
     const { won, lost } = auc.leads;
     expect(await page.getByTestId('auc-leads').innerText()).toBe(`Judged on ${won + lost} held-out leads: ${won} won, ${lost} lost.`);
 
+    // The notes in words, in either language, never the server's English message in Japanese.
+    expect(result.notes.length).toBeGreaterThan(0);
+    await page.getByTestId('language').selectOption('ja');
+    expect(await page.getByTestId('suggestion-table').locator('thead').innerText()).toContain('提案ポイント');
+    for (const note of result.notes) {
+      const text = await page.locator(`[data-testid="suggestion-notes"] li[data-code="${note.code}"]`).innerText();
+      expect(text, note.code).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+    }
+    await shot(page, 'suggest-ja-1280');
+    await page.getByTestId('language').selectOption('en');
     await shot(page, 'suggest-1280');
     await page.setViewportSize({ width: 400, height: 800 });
     await shot(page, 'suggest-400');
