@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byCodeUnit, type LeadEvent } from '../../engine/index';
 import { suggestRuleSet } from '../../engine/suggest';
+import { openStore } from '../../server/store/index';
 import { ADMIN_KEY, startServer, type Reply, type TestServer } from '../server/helpers';
 import { syntheticHistory, v1 } from './fixtures';
 
@@ -140,6 +141,26 @@ describe('POST /v1/suggestions', () => {
     const unknown = await server.call('GET', '/v1/suggestions/no-such-id', { key: editorKey });
     expect(unknown.status).toBe(404);
     expect(unknown.type).toContain('application/problem+json');
+  });
+
+  it('answers for a suggestion kept in the database, and reports one whose server stopped writing it as failed', async () => {
+    const store = await openStore(server.db);
+    const state = (id: string, status: string) => ({ id, kind: 'suggestion', status, progress: 0.3, position: 0, from: 'v1', options: {} });
+    await store.comparisons.save('orphan', JSON.stringify(state('orphan', 'running')), null, new Date(Date.now() - 60_000).toISOString());
+    await store.comparisons.save('elsewhere', JSON.stringify(state('elsewhere', 'done')), '{"from":"v1"}', new Date().toISOString());
+    await store.close();
+    const orphan = await server.call('GET', '/v1/suggestions/orphan', { key: editorKey });
+    expect(orphan.status).toBe(200);
+    expect(orphan.body).toMatchObject({
+      status: 'failed',
+      position: null,
+      error: expect.stringContaining('suggestion stopped before it finished'),
+    });
+    expect((await server.call('GET', '/v1/suggestions/elsewhere', { key: editorKey })).body).toMatchObject({
+      status: 'done',
+      result: { from: 'v1' },
+    });
+    expect((await server.call('GET', '/v1/comparisons/orphan', { key: editorKey })).status).toBe(404);
   });
 
   it('tells the period of stored history to choose from', async () => {
