@@ -24,6 +24,7 @@ interface SuggestionReply {
   from: string;
   since: string | null;
   until: string | null;
+  options: { horizonDays?: number };
   result: {
     rows: Array<{ id: string; label: string; current: number | null; suggested: number | null; change: number }>;
     auc: { leads: { won: number; lost: number }; current: Estimate; suggested: Estimate } | null;
@@ -81,6 +82,7 @@ describe('Suggest page', () => {
     expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(daysBefore(last, 364));
     expect(await page.getByRole('button', { name: 'Last 365 days' }).getAttribute('aria-pressed')).toBe('true');
     expect(await page.getByLabel('Start from').inputValue()).toBe('v1');
+    expect(await page.getByLabel('Judge within (days)').inputValue()).toBe('90');
   });
 
   it('runs the suggestion and shows the table and both AUCs the API answers with', async () => {
@@ -95,6 +97,7 @@ describe('Suggest page', () => {
     // The period picked: from the start of its first day to the end of its last, local time.
     expect(suggestion.since).toBe(new Date(`${from}T00:00:00`).toISOString());
     expect(suggestion.until).toBe(new Date(`${daysBefore(to, -1)}T00:00:00`).toISOString());
+    expect(suggestion.options).toEqual({ horizonDays: 90 });
     const { result } = suggestion;
     expect(result.auc).not.toBeNull();
 
