@@ -11,7 +11,12 @@ const stub = (name: string) => fileURLToPath(new URL(`./test/editor/components/s
  * them on SQLite, the default storage.
  */
 const postgresUrl = process.env['LEADFLOW_TEST_PG_URL'];
-const STORAGE_SUITES = ['test/server/**/*.test.ts', 'test/comparisons/**/*.test.ts', 'test/suggest/cli.test.ts'];
+const STORAGE_SUITES = [
+  'test/server/**/*.test.ts',
+  'test/comparisons/**/*.test.ts',
+  'test/suggest/cli.test.ts',
+  'test/suggest/api.test.ts',
+];
 
 export default defineConfig({
   test: {

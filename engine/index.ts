@@ -73,7 +73,7 @@ export type { ReportNote } from './notes';
 export { pairedVerdict, verdictSentence } from './verdict';
 export type { Verdict, VerdictMeasure, VerdictKind } from './verdict';
 export { wilson, delongAuc, pairedDelong } from './stats';
-export type { Interval } from './stats';
+export type { Interval, AucEstimate } from './stats';
 export {
   ColumnsBuilder,
   countOpenAsLost,

@@ -12,7 +12,9 @@ import { KPI_DEFINITIONS } from './kpis';
 import { LEAD_SORTS, REVIEW_DECISIONS, ROLES, TEAMS } from './store/index';
 
 /** An ISO 8601 time with offset whose instant is within 0001–9999 UTC, so its UTC spelling orders as text. */
-const isoTime = z.iso.datetime({ offset: true }).refine((time) => instantProblem(Date.parse(time)) === undefined, { message: TIME_RANGE });
+export const isoTime = z.iso
+  .datetime({ offset: true })
+  .refine((time) => instantProblem(Date.parse(time)) === undefined, { message: TIME_RANGE });
 const PAYLOAD_LIMITS = `at most ${MAX_PROPERTIES_DEPTH} levels of objects and arrays (the top object counts as one), at most ${MAX_PROPERTIES_BYTES} bytes as JSON, finite numbers only.`;
 /** Limits checked on every event before anything is stored (limits.ts). */
 const INPUT_LIMITS = `\`id\`, \`leadId\` and \`type\`: well-formed Unicode with a visible character and no control characters. \`occurredAt\`: an instant from 0001-01-01 to 9999-12-31 UTC once its offset is applied. \`properties\`: ${PAYLOAD_LIMITS}`;

@@ -22,6 +22,7 @@ import { keyRoutes } from './routes/keys';
 import { kpiRoutes } from './routes/kpis';
 import { leadRoutes } from './routes/leads';
 import { ruleSetRoutes } from './routes/rulesets';
+import { suggestionRoutes } from './routes/suggestions';
 import { webhookRoutes } from './routes/webhooks';
 
 export const API_VERSION = '1.0.0';
@@ -69,6 +70,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   evaluateRoutes(app);
   ruleSetRoutes(app);
   comparisonRoutes(app);
+  suggestionRoutes(app);
   kpiRoutes(app);
   keyRoutes(app);
   webhookRoutes(app);

@@ -53,8 +53,8 @@ export class ComparisonError extends Error {
 
 /** Workers a comparison uses unless told otherwise: one per CPU, at most COMPARISON_MAX_WORKERS. */
 const DEFAULT_WORKERS = Math.min(availableParallelism(), COMPARISON_MAX_WORKERS);
-/** Threads kept between comparisons: as many as one comparison uses by default. */
-const pool = new WorkerPool(DEFAULT_WORKERS);
+/** Threads kept between jobs (comparisons and suggestions): as many as one comparison uses by default. */
+export const pool = new WorkerPool(DEFAULT_WORKERS);
 
 /** Versions split into `count` groups of consecutive versions, as even as can be. */
 function groups(count: number, versions: number): number[][] {

@@ -3,7 +3,8 @@
  * folds stored live and shadow results) and computes their metrics, all
  * synchronously, so the engine's pure replay can consume history as an
  * ordinary iterable while the main thread stays free to serve requests. A
- * thread takes one job at a time, as a message, and is reused (pool.ts).
+ * thread takes one job at a time, as a message, and is reused (pool.ts); a
+ * job may also be a suggestion of points (../suggestions/job.ts).
  *
  * Pages of history come from the main thread over a synchronous channel
  * (channel.ts). When several workers share a replay, each replays every
@@ -51,6 +52,7 @@ import {
   type ReportPart,
 } from './report';
 import { StoredResultsFold } from './shadow';
+import { runSuggestionJob, type SuggestionInput, type SuggestionMessage } from '../suggestions/job';
 
 /** The channels between this worker and another one. */
 export interface Peer {
@@ -266,7 +268,22 @@ function yieldToRequests(): void {
 }
 yieldToRequests();
 
-parentPort!.on('message', (job: WorkerInput) => {
+/** Runs a suggestion: its pages come the way a comparison's do, and its result goes back whole. */
+function suggest(job: SuggestionInput): void {
+  const reply = (message: SuggestionMessage) => parentPort!.postMessage(message);
+  try {
+    const result = runSuggestionJob(job, (size) => reply({ type: 'took', size }));
+    reply({ type: 'suggested', json: JSON.stringify(result) });
+  } catch (error) {
+    reply({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+parentPort!.on('message', (job: WorkerInput | SuggestionInput) => {
+  if ('kind' in job) {
+    suggest(job);
+    return;
+  }
   input = job;
   waiting = 0;
   waitingForPeers = 0;

@@ -56,6 +56,15 @@ export class HistoryReader {
     this.tuple = eventTuple(dialect);
   }
 
+  /** The times of the first and last stored event (null when none is stored). */
+  async span(): Promise<{ first: string | null; last: string | null }> {
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => [eb.fn.min('occurred_at').as('first'), eb.fn.max('occurred_at').as('last')])
+      .executeTakeFirstOrThrow();
+    return { first: row.first ?? null, last: row.last ?? null };
+  }
+
   /** Events before `until` (all when null). */
   async countEvents(until: string | null): Promise<number> {
     let query = this.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n'));

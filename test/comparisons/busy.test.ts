@@ -93,6 +93,26 @@ describe('while comparisons run', () => {
     expect(seen).toContain(COMPARISON_THREAD_NICE);
   }, 120_000);
 
+  it('puts a suggestion in the same line, behind the comparison running, and runs it after', async () => {
+    const comparison = (await server.call('POST', '/v1/comparisons', { key: editorKey, body: { versions: ['v1', 'v2'] } })).body.id;
+    // A day of history: the suggestion itself is quick; it is its place in line that is tested.
+    const { firstEventAt } = (await server.call('GET', '/v1/suggestions/period', { key: editorKey })).body;
+    const until = new Date(Date.parse(firstEventAt) + 86_400_000).toISOString();
+    const started = await server.call('POST', '/v1/suggestions', { key: editorKey, body: { until } });
+    expect(started.status).toBe(202);
+    const suggestion = () => server.call('GET', `/v1/suggestions/${started.body.id}`, { key: editorKey });
+    expect((await suggestion()).body).toMatchObject({ status: 'running', position: 1, progress: 0 });
+    while ((await status(comparison)) === 'running') await new Promise((resolve) => setTimeout(resolve, 100));
+    let reply = await suggestion();
+    while (reply.body.status === 'running') {
+      expect(reply.body.position).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      reply = await suggestion();
+    }
+    expect(reply.body).toMatchObject({ status: 'done', position: null, progress: 1, until });
+    expect(reply.body.result.period.until).toBe(until);
+  }, 120_000);
+
   // Last: it leaves comparisons running and waiting, which closing the server stops and forgets.
   it('refuses one more than the line holds with 503', async () => {
     const begin = () => server.call('POST', '/v1/comparisons', { key: editorKey, body: { versions: ['v1', 'v2'] } });
@@ -104,7 +124,7 @@ describe('while comparisons run', () => {
     expect(refused.status).toBe(503);
     expect(refused.type).toContain('application/problem+json');
     expect(refused.body.detail).toBe(
-      `${MAX_QUEUED_COMPARISONS} comparisons are waiting behind the one running, the most the line holds; start this one when one of them is done.`,
+      `${MAX_QUEUED_COMPARISONS} jobs (comparisons or suggestions) are waiting behind the one running, the most the line holds; start this one when one of them is done.`,
     );
     const last = await server.call('GET', `/v1/comparisons/${accepted.at(-1)!.body.id}`, { key: editorKey });
     expect(last.body).toMatchObject({ status: 'running', position: MAX_QUEUED_COMPARISONS, progress: 0 });

@@ -382,6 +382,64 @@ export interface Comparison {
   report?: ComparisonReport;
 }
 
+/** What to suggest points from: a period of stored history and the version to start from (default the active one). */
+export interface SuggestionRequest {
+  from?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  horizonDays?: number | undefined;
+}
+
+/** An AUC with its DeLong 95% interval, and the won (positives) and lost (negatives) leads it ranks. */
+export interface AucEstimate {
+  auc: number | null;
+  positives: number;
+  negatives: number;
+  interval: Interval;
+}
+
+export interface SuggestionThresholds {
+  mql: number;
+  hot: number;
+  warm: number;
+  reactivation: number;
+}
+
+/** A note on a suggestion: a stable code, the figures it states, and the server's English message. */
+export interface SuggestionNote {
+  code: string;
+  message: string;
+  values: Record<string, string | number>;
+}
+
+/** What a suggestion found: points rule by rule beside the current ones, both hold-out AUCs, notes, and the suggested rule set. */
+export interface SuggestionResult {
+  from: string;
+  version: string;
+  period: { since: string | null; until: string | null; firstEventAt: string | null; lastEventAt: string | null };
+  events: number;
+  leads: { total: number; won: number; lost: number; open: number };
+  horizonDays: number;
+  refused: { code: string; message: string } | null;
+  rows: Array<{ id: string; label: string; current: number | null; suggested: number | null; change: number }>;
+  thresholds: { current: SuggestionThresholds; suggested: SuggestionThresholds | null };
+  auc: { leads: { won: number; lost: number }; current: AucEstimate; suggested: AucEstimate } | null;
+  notes: SuggestionNote[];
+  ruleSet: RuleSetDefinition | null;
+}
+
+export interface Suggestion {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  /** 0..1 */
+  progress: number;
+  /** Jobs (comparisons or suggestions) ahead in line: 0 while running, null once finished. */
+  position: number | null;
+  from: string;
+  error?: string;
+  result?: SuggestionResult;
+}
+
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** An API key as the server lists it: never the key itself. */
@@ -641,6 +699,24 @@ export class Api {
 
   comparison(id: string): Promise<Comparison> {
     return this.#request('GET', `/v1/comparisons/${encodeURIComponent(id)}`);
+  }
+
+  /** The first and last stored event, to choose a period of history within. */
+  historyPeriod(): Promise<{ firstEventAt: string | null; lastEventAt: string | null }> {
+    return this.#request('GET', '/v1/suggestions/period');
+  }
+
+  startSuggestion({ from, since, until, horizonDays }: SuggestionRequest): Promise<{ id: string }> {
+    return this.#request('POST', '/v1/suggestions', {
+      ...(from && { from }),
+      ...(since && { since }),
+      ...(until && { until }),
+      ...(horizonDays !== undefined && { horizonDays }),
+    });
+  }
+
+  suggestion(id: string): Promise<Suggestion> {
+    return this.#request('GET', `/v1/suggestions/${encodeURIComponent(id)}`);
   }
 
   /** The leads that change between the baseline and the `diff`-th later version, as CSV, with the filter applied. */

@@ -87,6 +87,22 @@ export class Draft {
     this.problems = [];
   }
 
+  /**
+   * Starts editing a suggested rule set as unsaved edits of the version it was suggested from, with the
+   * suggestion's note, so saving it makes a new version, child of that one.
+   */
+  openSuggestion(version: string, base: RuleSetDefinition, suggested: RuleSetDefinition, note: string): void {
+    this.load(version, base);
+    const rules: Record<string, unknown> = { ...($state.snapshot(suggested) as RuleSetDefinition) };
+    // The version's own metadata stays the base's: the server assigns the new version's when it is saved.
+    for (const key of ASSIGNED) {
+      if (key in base) rules[key] = (base as unknown as Record<string, unknown>)[key];
+      else delete rules[key];
+    }
+    this.rules = rules as unknown as RuleSetDefinition;
+    this.note = note;
+  }
+
   /** Forgets every unsaved edit: back to the version the draft started from. */
   reset(): void {
     if (this.base) this.load(this.base.version, this.base.definition);

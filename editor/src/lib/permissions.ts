@@ -12,6 +12,7 @@ export type Action =
   | 'editRules'
   | 'saveVersion'
   | 'compare'
+  | 'suggest'
   | 'readComparisons'
   | 'setChallenger'
   | 'activate'
@@ -29,6 +30,8 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   editRules: ['editor'],
   saveVersion: ['editor'],
   compare: ['editor'],
+  /** Suggesting points from history (the server allows editors and admins). */
+  suggest: ['editor'],
   /** Reading comparisons, and comparing a version under review with the active one. */
   readComparisons: ['sales', 'editor'],
   setChallenger: ['editor'],
