@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STAGE_NAMES } from '../../../editor/src/lib/logic/fields';
-import { layoutLifecycle, shorten, smoothPath } from '../../../editor/src/lib/logic/diagram';
+import { layoutLifecycle, shorten, smoothPath, wrap } from '../../../editor/src/lib/logic/diagram';
 import {
   alwaysTrue,
   checkLifecycle,
@@ -22,7 +22,8 @@ function transition(overrides: Partial<TransitionShape> & { id: string }): Trans
 const check = (list: readonly TransitionShape[]) => checkLifecycle(list, STAGE_NAMES, ACTIVITY_TYPES);
 
 describe('lifecycle diagram layout', () => {
-  const layout = layoutLifecycle(STAGE_NAMES, transitions, (t, i) => `${i + 1} · ${t.id}`);
+  const text = (t: TransitionShape, i: number) => ({ head: `${i + 1} · ${t.id}`, guard: t.when ? 'guard words' : undefined });
+  const layout = layoutLifecycle(STAGE_NAMES, transitions, text);
   const stage = (name: string) => layout.stages.find((s) => s.stage === name)!;
 
   it('draws every stage and one labelled edge for each source stage of each transition', () => {
@@ -30,11 +31,18 @@ describe('lifecycle diagram layout', () => {
     const expected = transitions.reduce((n, t) => n + t.from.length, 0);
     expect(layout.edges).toHaveLength(expected);
     expect(layout.edges.filter((e) => e.transitionId === 'disqualified').map((e) => e.number)).toEqual(Array(7).fill(11));
-    expect(layout.edges.find((e) => e.transitionId === 'deal-won')!.text).toBe('8 · deal-won');
   });
 
-  it('ranks the waterfall from left to right', () => {
-    const order = ['inquiry', 'mql', 'sal', 'sql', 'won'].map((s) => stage(s).x);
+  it('labels a transition’s first arrow with its number, trigger and guard, and its other arrows with the number', () => {
+    expect(layout.edges.filter((e) => e.transitionId === 'reached-mql-threshold').map((e) => e.lines)).toEqual([
+      ['2 · reached-mql-…', 'guard words'],
+      ['2'],
+    ]);
+    expect(layout.edges.find((e) => e.transitionId === 'deal-won')!.lines).toEqual(['8 · deal-won']);
+  });
+
+  it('ranks the waterfall from top to bottom', () => {
+    const order = ['inquiry', 'mql', 'sal', 'sql', 'won'].map((s) => stage(s).y);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(new Set(order).size).toBe(order.length);
   });
@@ -45,6 +53,8 @@ describe('lifecycle diagram layout', () => {
       expect(box.x).toBeLessThan(layout.width);
       expect(box.y).toBeLessThan(layout.height);
     }
+    // Narrow enough to read at the width of the rules pane.
+    expect(layout.width).toBeLessThan(1100);
     const places = new Set(layout.stages.map((s) => `${s.x},${s.y}`));
     expect(places.size).toBe(layout.stages.length);
     for (const edge of layout.edges) {
@@ -55,19 +65,26 @@ describe('lifecycle diagram layout', () => {
 
   it('draws a transition added to the list', () => {
     const added = [...transitions, transition({ id: 'fast-track', from: ['mql'], to: 'sql', on: ['demo_request'] })];
-    const more = layoutLifecycle(STAGE_NAMES, added, (t) => t.id);
+    const more = layoutLifecycle(STAGE_NAMES, added, text);
     expect(more.edges.filter((e) => e.transitionId === 'fast-track').map((e) => [e.from, e.to, e.number])).toEqual([['mql', 'sql', 14]]);
   });
 
   it('draws a self-loop rather than dropping it', () => {
-    const loop = layoutLifecycle(STAGE_NAMES, [transition({ id: 'loop', from: ['mql'], to: 'mql' })], (t) => t.id);
+    const loop = layoutLifecycle(STAGE_NAMES, [transition({ id: 'loop', from: ['mql'], to: 'mql' })], text);
     expect(loop.edges).toHaveLength(1);
     expect(loop.edges[0]!.path).toContain('Q');
   });
 
-  it('shortens long guard texts with an ellipsis', () => {
+  it('shortens long texts with an ellipsis, counting Japanese characters double', () => {
     expect(shorten('Total score ≥ MQL threshold', 12)).toBe('Total score…');
     expect(shorten('short', 12)).toBe('short');
+    expect(shorten('合計スコア ≥ MQL しきい値', 10)).toBe('合計スコ…');
+  });
+
+  it('wraps a guard at spaces into a few lines', () => {
+    expect(wrap('Total score ≥ MQL threshold', 17, 2)).toEqual(['Total score ≥', 'MQL threshold']);
+    expect(wrap('Days without activity ≥ Dormancy period (days)', 17, 2)).toEqual(['Days without', 'activity ≥ Dorma…']);
+    expect(wrap('short', 17, 2)).toEqual(['short']);
   });
 
   it('smooths a route through its middle points', () => {

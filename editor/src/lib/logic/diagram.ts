@@ -1,25 +1,34 @@
 /**
  * Geometry of the lifecycle diagram, laid out by dagre (a layered graph
- * layout): stages as boxes ranked left to right along the waterfall, one
- * labelled arrow per transition and source stage, routed around the boxes and
- * the other labels. Pure, so it can be tested without a browser.
+ * layout): stages as boxes ranked top to bottom along the waterfall, one arrow
+ * per transition and source stage, routed around the boxes and the labels.
+ * Each transition's first arrow carries its label (first-match number, trigger,
+ * guard in a few words); its other arrows carry the number alone, which keeps
+ * the drawing narrow enough to read without zooming. Pure, so it can be tested
+ * without a browser.
  */
 import dagre from '@dagrejs/dagre';
 
-export const NODE_WIDTH = 112;
-export const NODE_HEIGHT = 40;
-/** Edge labels are drawn at 11 px; an average character is about this wide. */
-const LABEL_CHAR_WIDTH = 6.4;
-export const LABEL_HEIGHT = 18;
-const LABEL_PADDING = 10;
+export const NODE_WIDTH = 100;
+export const NODE_HEIGHT = 36;
+/** Edge labels are drawn at 11 px; an average Latin character is about this wide, a Japanese one twice as wide. */
+const CHAR_WIDTH = 6.2;
+const WIDE_CHAR = 1.9;
+export const LINE_HEIGHT = 13;
+const LABEL_PADDING = 8;
+/** Label lines are kept this wide (in Latin characters), so that labels stack rather than spread the drawing. */
+export const LINE_UNITS = 17;
+/** At most this many lines of guard text under a label's first line. */
+const GUARD_LINES = 2;
 const MARGIN = 16;
 
 /**
- * The waterfall's direction. An edge against it (a recycle, a customer going dormant) is handed to dagre
- * reversed, so that dagre ranks the stages along the waterfall instead of breaking cycles where it likes;
- * its route is turned round again afterwards. Stages not listed come last.
+ * The waterfall's direction: the demand stages top to bottom, then the stages leads are recycled to, then
+ * disqualified. An edge against it (a recycle, a reactivation) is handed to dagre reversed, so that dagre
+ * ranks the stages along the waterfall instead of breaking cycles where it likes; its route is turned round
+ * again afterwards. Stages not listed come last.
  */
-export const FLOW_ORDER: readonly string[] = ['inquiry', 'dormant', 'nurture', 'mql', 'sal', 'sql', 'won', 'lost', 'disqualified'];
+export const FLOW_ORDER: readonly string[] = ['inquiry', 'mql', 'sal', 'sql', 'won', 'lost', 'nurture', 'dormant', 'disqualified'];
 
 export interface TransitionLike {
   id: string;
@@ -44,7 +53,14 @@ export interface Edge {
   path: string;
   /** The label's box: centre, width and height. */
   label: { x: number; y: number; width: number; height: number };
-  text: string;
+  /** The label's lines: number, trigger and guard on a transition's first arrow, the number alone on the others. */
+  lines: string[];
+}
+
+/** What a transition's label says: its number and trigger, and its guard in words when it has one. */
+export interface EdgeText {
+  head: string;
+  guard?: string | undefined;
 }
 
 export interface LifecycleLayout {
@@ -54,25 +70,53 @@ export interface LifecycleLayout {
   edges: Edge[];
 }
 
-/** Cuts a text to `max` characters, ending with an ellipsis when cut. */
+const units = (char: string) => (char.charCodeAt(0) > 0x2e80 ? WIDE_CHAR : 1);
+
+/** Cuts a text to `max` width units (a Japanese character counts about two), ending with an ellipsis when cut. */
 export function shorten(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max
-    ? text
-    : `${chars
-        .slice(0, Math.max(1, max - 1))
-        .join('')
-        .trimEnd()}…`;
+  let used = 0;
+  let kept = '';
+  for (const char of text) {
+    if (used + units(char) > max - 1) {
+      // The ellipsis takes the last unit; a text that fits whole needs none.
+      return [...text].reduce((sum, c) => sum + units(c), 0) <= max ? text : `${kept.trimEnd()}…`;
+    }
+    used += units(char);
+    kept += char;
+  }
+  return text;
+}
+
+/**
+ * A text in at most `lines` lines of `max` width units, broken at spaces where it can be (anywhere in
+ * Japanese, which has none); what does not fit ends in an ellipsis.
+ */
+export function wrap(text: string, max: number, lines: number): string[] {
+  const out: string[] = [];
+  let rest = text.trim();
+  while (rest && out.length < lines - 1) {
+    const line = shorten(rest, max);
+    if (line === rest) break;
+    const cut = line.slice(0, -1);
+    const space = cut.lastIndexOf(' ');
+    // Break at a space when the text has one, at the width otherwise (Japanese has no spaces).
+    const head = (space > 0 ? cut.slice(0, space) : cut).trimEnd();
+    out.push(head);
+    rest = rest.slice(head.length).trim();
+  }
+  if (rest) out.push(shorten(rest, max));
+  return out;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-/** Estimated width of a label: Japanese characters are about twice as wide as Latin ones. */
-export function labelWidth(text: string): number {
-  let units = 0;
-  for (const char of text) units += char.charCodeAt(0) > 0x2e80 ? 1.8 : 1;
-  return Math.ceil(units * LABEL_CHAR_WIDTH + LABEL_PADDING);
+/** Estimated width of a label's widest line. */
+export function labelWidth(lines: readonly string[]): number {
+  const widest = Math.max(0, ...lines.map((line) => [...line].reduce((sum, char) => sum + units(char), 0)));
+  return Math.ceil(widest * CHAR_WIDTH + LABEL_PADDING);
 }
+
+const labelHeight = (lines: readonly string[]) => lines.length * LINE_HEIGHT + 5;
 
 /** A smooth path through dagre's points: straight at the ends, quadratic curves through the middle points. */
 export function smoothPath(points: ReadonlyArray<{ x: number; y: number }>): string {
@@ -91,15 +135,16 @@ export function smoothPath(points: ReadonlyArray<{ x: number; y: number }>): str
 
 /**
  * Lays out every stage and one edge per (transition, source stage), in first-match order.
- * `text(transition, index)` is the edge's label; stages no transition touches are still drawn.
+ * `text(transition, index)` is what the transition's label says; stages no transition touches are still drawn.
  */
 export function layoutLifecycle<T extends TransitionLike>(
   stages: readonly string[],
   transitions: readonly T[],
-  text: (transition: T, index: number) => string,
+  text: (transition: T, index: number) => EdgeText,
 ): LifecycleLayout {
   const graph = new dagre.graphlib.Graph({ multigraph: true });
-  graph.setGraph({ rankdir: 'LR', nodesep: 28, edgesep: 14, ranksep: 70, marginx: MARGIN, marginy: MARGIN });
+  // Longest-path ranking keeps the drawing narrower than network simplex for this many parallel edges.
+  graph.setGraph({ rankdir: 'TB', ranker: 'longest-path', nodesep: 10, edgesep: 6, ranksep: 26, marginx: MARGIN, marginy: MARGIN });
   graph.setDefaultEdgeLabel(() => ({}));
   for (const stage of stages) graph.setNode(stage, { width: NODE_WIDTH, height: NODE_HEIGHT });
 
@@ -107,23 +152,27 @@ export function layoutLifecycle<T extends TransitionLike>(
     const at = FLOW_ORDER.indexOf(stage);
     return at < 0 ? FLOW_ORDER.length : at;
   };
-  const keyed: Array<{ key: string; transition: T; index: number; from: string; text: string; reversed: boolean }> = [];
+  const keyed: Array<{ key: string; transition: T; index: number; from: string; lines: string[]; reversed: boolean }> = [];
   transitions.forEach((transition, index) => {
-    const label = text(transition, index);
+    const { head, guard } = text(transition, index);
+    const full = [shorten(head, LINE_UNITS), ...(guard ? wrap(guard, LINE_UNITS, GUARD_LINES) : [])];
+    let first = true;
     for (const from of new Set(transition.from)) {
       if (!graph.hasNode(from) || !graph.hasNode(transition.to)) continue;
       const key = `${transition.id}:${from}`;
       const reversed = flow(transition.to) < flow(from);
-      const [tail, head] = reversed ? [transition.to, from] : [from, transition.to];
-      graph.setEdge(tail, head, { width: labelWidth(label), height: LABEL_HEIGHT, labelpos: 'c' }, key);
-      keyed.push({ key, transition, index, from, text: label, reversed });
+      const [tail, tip] = reversed ? [transition.to, from] : [from, transition.to];
+      const lines = first ? full : [String(index + 1)];
+      first = false;
+      graph.setEdge(tail, tip, { width: labelWidth(lines), height: labelHeight(lines), labelpos: 'c' }, key);
+      keyed.push({ key, transition, index, from, lines, reversed });
     }
   });
 
   dagre.layout(graph);
 
   const size = graph.graph();
-  const edges = keyed.map(({ key, transition, index, from, text: label, reversed }): Edge => {
+  const edges = keyed.map(({ key, transition, index, from, lines, reversed }): Edge => {
     const laid = reversed ? graph.edge(transition.to, from, key) : graph.edge(from, transition.to, key);
     const points = laid.points ?? [];
     return {
@@ -132,8 +181,8 @@ export function layoutLifecycle<T extends TransitionLike>(
       from,
       to: transition.to,
       path: smoothPath(reversed ? [...points].reverse() : points),
-      label: { x: round(laid.x ?? 0), y: round(laid.y ?? 0), width: laid.width ?? 0, height: LABEL_HEIGHT },
-      text: label,
+      label: { x: round(laid.x ?? 0), y: round(laid.y ?? 0), width: laid.width ?? 0, height: laid.height ?? 0 },
+      lines,
     };
   });
   return {
