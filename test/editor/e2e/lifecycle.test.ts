@@ -22,10 +22,36 @@ let leadId = '';
 let savedEdges = 0;
 const NEW_ID = 'transition';
 
-async function api<T>(path: string): Promise<T> {
-  const response = await fetch(`${server.url}${path}`, { headers: { Authorization: `Bearer ${editorKey}` } });
+async function api<T>(path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${server.url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { Authorization: `Bearer ${editorKey}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
+}
+
+interface Explained {
+  explanations: Array<{ stageChanges: Array<{ transitionId: string }>; score: { after: { total: number } } } | null>;
+}
+
+/**
+ * A stored lead whose history, run through v1 as the stepper runs it, reaches MQL by its score, with the
+ * number of the event that moved it and the score after that event.
+ */
+async function leadReachingMql(): Promise<{ id: string; step: number; score: number }> {
+  const { leads } = await api<{ leads: Array<{ id: string }> }>('/v1/leads?stage=sql&limit=50');
+  for (const { id } of leads) {
+    const { timeline } = await api<{ timeline: Array<{ eventId: string; type: string; occurredAt: string; properties: unknown }> }>(
+      `/v1/leads/${id}`,
+    );
+    const events = timeline.map((e) => ({ id: e.eventId, type: e.type, occurredAt: e.occurredAt, properties: e.properties }));
+    const { explanations } = await api<Explained>('/v1/evaluate', { version: 'v1', lead: { id, attributes: {} }, events });
+    const step = explanations.findIndex((x) => x?.stageChanges.some((c) => c.transitionId === 'reached-mql-threshold'));
+    if (step >= 0) return { id, step: step + 1, score: explanations[step]!.score.after.total };
+  }
+  throw new Error('no demo lead reaches MQL by its score');
 }
 
 const diagram = () => page.getByTestId('lifecycle-diagram');
@@ -62,6 +88,10 @@ describe('the lifecycle editor', () => {
     expect(await reached.nth(1).locator('tspan').allTextContents()).toEqual(['2']);
     expect(await edges('[data-state="flagged"]').count()).toBe(0);
     expect(await page.getByTestId('lifecycle-findings').textContent()).toContain('Every stage can be reached');
+    // The lead the preview will show stays in Inquiry under the saved rules.
+    const preview = page.getByTestId('live-preview');
+    await preview.getByLabel('Lead', { exact: true }).selectOption(leadId);
+    await expect.poll(() => preview.getByTestId('preview-stage').textContent()).toBe('Inquiry');
   });
 
   it('adds a transition with the mouse and draws it', async () => {
@@ -90,7 +120,7 @@ describe('the lifecycle editor', () => {
 
   it('moves the preview lead the way the new transition says', async () => {
     const preview = page.getByTestId('live-preview');
-    await preview.getByLabel('Lead', { exact: true }).selectOption(leadId);
+    expect(await preview.getByLabel('Lead', { exact: true }).inputValue()).toBe(leadId);
     await expect.poll(() => preview.getByTestId('preview-stage').textContent(), { timeout: 10_000 }).toBe('Disqualified');
   });
 
@@ -168,5 +198,20 @@ describe('the lifecycle editor', () => {
     expect(await edges(`[data-transition="${NEW_ID}"]`).count()).toBe(0);
     expect(await edges('[data-state="flagged"]').count()).toBe(0);
     expect(await page.getByTestId('draft-status').textContent()).toBe('No changes yet');
+  });
+
+  it('tells why a guarded transition fired: its guard and the values it compared', async () => {
+    const { id, step, score } = await leadReachingMql();
+    const stepper = page.getByTestId('history-stepper');
+    await stepper.getByLabel('Lead to step through').selectOption(id);
+    await expect.poll(() => stepper.getByTestId('step-position').textContent()).toMatch(/^Event 1 of \d+$/);
+    for (let i = 1; i < step; i++) await stepper.getByRole('button', { name: 'Next event' }).click();
+    expect(await stepper.getByTestId('step-position').textContent()).toMatch(new RegExp(`^Event ${step} of`));
+    const fired = stepper.locator('[data-testid="step-fired"][data-transition="reached-mql-threshold"]');
+    expect(await fired.textContent()).toContain('Fired #2 “Score reaches the MQL (hand-off) threshold”');
+    expect((await fired.textContent())!.replace(/\s+/g, ' ')).toContain(
+      `Because its guard held: Total score ≥ MQL threshold (Total score = ${score.toLocaleString('en-GB')}, MQL threshold = 60)`,
+    );
+    await expect.poll(() => edges('[data-state="fired"]').getAttribute('data-transition')).toBe('reached-mql-threshold');
   });
 });
