@@ -52,6 +52,9 @@ describe('problem paths', () => {
     expect(describePath('scoring[3].points', v1, createTranslator('en'))).toBe('Scoring › “Webinar attended” › Points');
     expect(describePath('routing.rules[1].queue', v1, createTranslator('en'))).toBe('Routing › “Hot lead: phone call” › Queue');
     expect(describePath('routing.rules[1].queue', v1, createTranslator('ja'))).toBe('ルーティング › “Hot lead: phone call” › キュー');
+    expect(describePath('lifecycle.transitions[4].from[0]', v1, createTranslator('en'))).toBe(
+      'Lifecycle › Transitions › “Sales accepts the hand-off” › From › #1',
+    );
     expect(describePath('lifecycle.thresholds.mql', v1, createTranslator('en'))).toBe(
       'Lifecycle › Lifecycle thresholds › MQL (hand-off) threshold',
     );
