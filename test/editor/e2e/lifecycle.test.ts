@@ -114,6 +114,7 @@ describe('the lifecycle editor', () => {
     await shot(page, 'rules-lifecycle-editor');
     // Tall enough that the save bar at the bottom of the window leaves the whole diagram in view.
     await page.setViewportSize({ width: 1280, height: 1400 });
+    await page.evaluate('window.scrollTo(0, 0)');
     await diagram().screenshot({ path: join(SCREENSHOTS, 'rules-lifecycle-diagram.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -213,5 +214,18 @@ describe('the lifecycle editor', () => {
       `Because its guard held: Total score ≥ MQL threshold (Total score = ${score.toLocaleString('en-GB')}, MQL threshold = 60)`,
     );
     await expect.poll(() => edges('[data-state="fired"]').getAttribute('data-transition')).toBe('reached-mql-threshold');
+  });
+
+  it('speaks Japanese on the diagram, in its checks and in the stepper', async () => {
+    await page.getByTestId('language').selectOption('ja');
+    await expect.poll(() => page.getByTestId('lifecycle-findings').textContent()).toContain('すべてのステージに到達でき');
+    const first = edges('[data-transition="reached-mql-threshold"][data-from="inquiry"]').locator('tspan');
+    expect((await first.allTextContents())[0]).toMatch(/^2 · /);
+    expect(await page.getByTestId('history-stepper').getByRole('button', { name: '次のイベント' }).count()).toBe(1);
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await page.evaluate('window.scrollTo(0, 0)');
+    await diagram().screenshot({ path: join(SCREENSHOTS, 'rules-lifecycle-diagram-ja.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('language').selectOption('en');
   });
 });
