@@ -170,6 +170,7 @@ describe('the lifecycle editor', () => {
     await newItem().getByRole('group', { name: 'From stages' }).getByText('Disqualified').click();
     const loop = edges(`[data-transition="${NEW_ID}"][data-from="disqualified"]`);
     await expect.poll(() => loop.getAttribute('data-state')).toBe('flagged');
+    expect(await loop.getAttribute('aria-label')).toMatch(/\(Self-loop or shadowed transition\)$/);
     expect(await page.getByTestId('lifecycle-findings').locator('[data-kind="self-loop"]').textContent()).toContain(
       '#2 “Any activity in Inquiry disqualifies” leads from Disqualified back to Disqualified.',
     );
