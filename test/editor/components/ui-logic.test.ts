@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import en from '../../../editor/src/lib/i18n/en.json';
 import ja from '../../../editor/src/lib/i18n/ja.json';
 import { createTranslator } from '../../../editor/src/lib/i18n/translate';
-import { layoutEdges, STAGE_POSITIONS } from '../../../editor/src/lib/logic/diagram';
 import { describePath, fieldId, tabOf } from '../../../editor/src/lib/logic/paths';
 import { approvableTeams, can } from '../../../editor/src/lib/permissions';
 import v1 from '../../../rules/v1.json';
@@ -48,42 +47,14 @@ describe('translations', () => {
   });
 });
 
-describe('lifecycle diagram layout', () => {
-  const edges = layoutEdges(v1.lifecycle.transitions);
-
-  it('draws one numbered arrow for each source stage of each transition', () => {
-    const expected = v1.lifecycle.transitions.reduce((n, t) => n + t.from.filter((f) => f !== t.to).length, 0);
-    expect(edges).toHaveLength(expected);
-    expect(edges.filter((e) => e.transitionId === 'disqualified').map((e) => e.number)).toEqual(Array(7).fill(11));
-  });
-
-  it('bends opposite arrows between two stages to opposite sides', () => {
-    const there = edges.find((e) => e.from === 'mql' && e.to === 'nurture')!;
-    const back = edges.find((e) => e.from === 'nurture' && e.to === 'mql')!;
-    const mid = (STAGE_POSITIONS.mql!.x + STAGE_POSITIONS.nurture!.x) / 2;
-    expect(Math.sign(there.badge.x - mid)).toBe(-Math.sign(back.badge.x - mid));
-  });
-
-  it('places every stage of the waterfall', () => {
-    expect(Object.keys(STAGE_POSITIONS).sort()).toEqual([
-      'disqualified',
-      'dormant',
-      'inquiry',
-      'lost',
-      'mql',
-      'nurture',
-      'sal',
-      'sql',
-      'won',
-    ]);
-  });
-});
-
 describe('problem paths', () => {
   it('names the field of a problem in words', () => {
     expect(describePath('scoring[3].points', v1, createTranslator('en'))).toBe('Scoring › “Webinar attended” › Points');
     expect(describePath('routing.rules[1].queue', v1, createTranslator('en'))).toBe('Routing › “Hot lead: phone call” › Queue');
     expect(describePath('routing.rules[1].queue', v1, createTranslator('ja'))).toBe('ルーティング › “Hot lead: phone call” › キュー');
+    expect(describePath('lifecycle.transitions[4].from[0]', v1, createTranslator('en'))).toBe(
+      'Lifecycle › Transitions › “Sales accepts the hand-off” › From › #1',
+    );
     expect(describePath('lifecycle.thresholds.mql', v1, createTranslator('en'))).toBe(
       'Lifecycle › Lifecycle thresholds › MQL (hand-off) threshold',
     );

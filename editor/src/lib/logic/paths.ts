@@ -26,6 +26,8 @@ const SEGMENT_KEYS: Record<string, MessageKey> = {
   routing: 'rules.tab.routing',
   lifecycle: 'rules.tab.lifecycle',
   transitions: 'lifecycle.transitions',
+  from: 'lifecycle.from',
+  to: 'lifecycle.to',
   thresholds: 'thresholds.lifecycle',
   timing: 'thresholds.timing',
   decay: 'thresholds.decay',

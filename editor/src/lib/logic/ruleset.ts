@@ -43,3 +43,17 @@ export function setCap(rule: ScoringRule, cap: 'maxTimes' | 'maxPoints', text: s
   if (Object.keys(caps).length === 0) delete rule.caps;
   else rule.caps = caps;
 }
+
+type Transition = RuleSetDefinition['lifecycle']['transitions'][number];
+
+/** A new transition from Inquiry to MQL, without a trigger yet (the user picks one) and without a guard. */
+export function newTransition(taken: readonly string[], label: string): Transition {
+  return { id: freeId('transition', taken), label, from: ['inquiry'], to: 'mql', on: [] };
+}
+
+/** Adds `value` to a list or takes it out, keeping the list's order otherwise. */
+export function toggle<T>(list: T[], value: T, present: boolean): void {
+  const at = list.indexOf(value);
+  if (present && at < 0) list.push(value);
+  if (!present && at >= 0) list.splice(at, 1);
+}
