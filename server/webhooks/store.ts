@@ -46,20 +46,35 @@ const ROWS_PER_INSERT = 200;
 /** Messages per lead write are numbered from its event count, so a lead's messages keep the order of its writes. */
 const MESSAGES_PER_WRITE = 16;
 
-/** Writes the messages the changed leads produce, in the caller's transaction (the outbox). */
+/**
+ * Writes the messages the changed leads produce, in the caller's transaction
+ * (the outbox): only of the kinds a live subscription wants, read in the same
+ * transaction, so that a server with no subscriptions writes no messages at
+ * all. A subscription gets the changes made after it was stored (as fan-out
+ * gives it no message made before), less any whose write was already under
+ * way on another server when it was.
+ */
 export async function recordMessages(db: Db, changes: readonly LeadChange[], now: string): Promise<void> {
+  if (changes.length === 0) return;
+  const wanted = new Set<string>();
+  for (const row of await db.selectFrom('webhook_subscriptions').select('events').where('deleted_at', 'is', null).execute()) {
+    for (const kind of JSON.parse(row.events) as WebhookKind[]) wanted.add(kind);
+  }
+  if (wanted.size === 0) return;
   const rows = changes.flatMap(({ before, after }) =>
-    changeMessages(before, after).map((payload, i) => ({
-      id: `msg_${randomUUID().replaceAll('-', '')}`,
-      lead_id: after.leadId,
-      lead_seq: after.eventCount * MESSAGES_PER_WRITE + i,
-      kind: payload.type,
-      queue: after.route.queue,
-      owner: after.route.owner ?? null,
-      payload: JSON.stringify(payload),
-      created_at: now,
-      dispatched_at: null,
-    })),
+    changeMessages(before, after)
+      .filter((payload) => wanted.has(payload.type))
+      .map((payload, i) => ({
+        id: `msg_${randomUUID().replaceAll('-', '')}`,
+        lead_id: after.leadId,
+        lead_seq: after.eventCount * MESSAGES_PER_WRITE + i,
+        kind: payload.type,
+        queue: after.route.queue,
+        owner: after.route.owner ?? null,
+        payload: JSON.stringify(payload),
+        created_at: now,
+        dispatched_at: null,
+      })),
   );
   // In statements of bounded size: a batch of thousands of leads makes thousands of messages, more parameters than one statement takes.
   for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {

@@ -287,8 +287,20 @@ describe('a batch of many hand-offs', () => {
     }));
     const reply = await server.call('POST', '/v1/events/batch', { events });
     expect(reply.status, reply.text.slice(0, 300)).toBeLessThan(300);
+    // Each lead's hand-off is also a stage change, which no subscription wants: only the hand-offs are recorded.
+    const rows = await queryRows<{ kind: string; n: number }>(workspace!, 'select kind, count(*) as n from webhook_messages group by kind');
+    expect(rows.map((row) => [row.kind, Number(row.n)])).toEqual([['lead.handed_off', 3_333]]);
+  });
+
+  it('records no message while no subscription wants one', async () => {
+    const server = await start();
+    const from = Date.now() - 3_600_000;
+    const types = ['email_click', 'webinar_attended', 'demo_request'];
+    const events = types.map((type, i) => ({ id: `q-${i}`, leadId: 'quiet', type, occurredAt: new Date(from + i * 60_000).toISOString() }));
+    expect((await server.call('POST', '/v1/events/batch', { events })).status).toBeLessThan(300);
+    expect((await server.call('GET', '/v1/leads/quiet')).body.lead.stage).toBe('mql');
     const rows = await queryRows<{ n: number }>(workspace!, 'select count(*) as n from webhook_messages');
-    expect(Number(rows[0]!.n)).toBe(3_333 * 2);
+    expect(Number(rows[0]!.n)).toBe(0);
   });
 });
 
