@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health';
 import { keyRoutes } from './routes/keys';
 import { kpiRoutes } from './routes/kpis';
 import { leadRoutes } from './routes/leads';
+import { populationRoutes } from './routes/population';
 import { ruleSetRoutes } from './routes/rulesets';
 import { webhookRoutes } from './routes/webhooks';
 
@@ -67,6 +68,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   attributeRoutes(app);
   feedbackRoutes(app);
   evaluateRoutes(app);
+  populationRoutes(app);
   ruleSetRoutes(app);
   comparisonRoutes(app);
   kpiRoutes(app);

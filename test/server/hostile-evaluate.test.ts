@@ -98,7 +98,7 @@ describe('the evaluation pool', () => {
   });
 
   it('ends a job over its time limit and replaces its worker', async () => {
-    const pool = new EvaluatePool(1, 200);
+    const pool = new EvaluatePool({ size: 1, maxMs: 200 });
     try {
       // 1,000 events of 9,000,000 steps each, with no step budget to stop them first.
       const refused = await pool.run(job(1_000, Number.MAX_SAFE_INTEGER)).catch((error: unknown) => error);
@@ -112,7 +112,7 @@ describe('the evaluation pool', () => {
   });
 
   it('names every bad event of the job by index', async () => {
-    const pool = new EvaluatePool(1);
+    const pool = new EvaluatePool({ size: 1 });
     try {
       const bad = job(2, EVALUATE_MAX_STEPS);
       bad.events[1] = { ...bad.events[1]!, occurredAt: '10000-01-01T00:00:00Z' };
