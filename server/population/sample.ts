@@ -110,12 +110,22 @@ export class SampleCache {
     return sample.revision === this.ingestion.revision || age < POPULATION_REFRESH_MS;
   }
 
-  /** The sample, read first when there is none or it is out of date; requests at once share one read. */
+  /**
+   * The sample. One out of date because events arrived is still answered
+   * while its successor is read (edits stay quick while events arrive); with
+   * none, or one past POPULATION_TTL_MS, the read is awaited. Requests at once
+   * share one read.
+   */
   async get(): Promise<PopulationSample> {
-    if (this.current && this.fresh(this.current)) return this.current;
+    const current = this.current;
+    if (current && this.fresh(current)) return current;
     this.reading ??= readSample(this.store, this.ingestion.revision, this.now(), this.limit)
       .then((sample) => (this.current = sample))
       .finally(() => (this.reading = undefined));
-    return this.reading;
+    const age = current ? this.now().getTime() - current.readAt : Infinity;
+    if (!current || age >= POPULATION_TTL_MS || age < 0) return this.reading;
+    // Read in the background: a failure reaches the next request past the TTL, which awaits its own read.
+    this.reading.catch(() => undefined);
+    return current;
   }
 }
