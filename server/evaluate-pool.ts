@@ -42,8 +42,14 @@ export class EvaluationRefused extends Error {
   }
 }
 
+/** A job whose caller gave up (its signal aborted) while it waited for a worker: it never ran. */
+export class JobCancelled extends Error {
+  override name = 'JobCancelled';
+}
+
 interface Queued<Job, Outcome> {
   job: Job;
+  signal: AbortSignal | undefined;
   resolve: (outcome: Outcome) => void;
   reject: (error: unknown) => void;
 }
@@ -74,15 +80,19 @@ export class EvaluatePool<Job = EvaluateJob, Outcome = EvaluateOutcome> {
     return this.options.maxMs;
   }
 
-  /** Runs a job on a worker; rejects with {@link EvaluationRefused} when it is over a limit or cannot wait. */
-  run(job: Job): Promise<Outcome> {
+  /**
+   * Runs a job on a worker; rejects with {@link EvaluationRefused} when it is
+   * over a limit or cannot wait, and with {@link JobCancelled} when `signal`
+   * aborted before a worker took it.
+   */
+  run(job: Job, signal?: AbortSignal): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       const { maxQueued } = this.options;
       if (this.busy >= this.size && this.queue.length >= maxQueued) {
         reject(new EvaluationRefused('queue', `${maxQueued} evaluations are already waiting`));
         return;
       }
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, signal, resolve, reject });
       this.next();
     });
   }
@@ -90,6 +100,10 @@ export class EvaluatePool<Job = EvaluateJob, Outcome = EvaluateOutcome> {
   private next(): void {
     while (this.busy < this.size && this.queue.length > 0) {
       const queued = this.queue.shift()!;
+      if (queued.signal?.aborted) {
+        queued.reject(new JobCancelled('the caller gave up before the job ran'));
+        continue;
+      }
       this.busy++;
       this.start(queued);
     }

@@ -8,7 +8,7 @@
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import { BUSY_RETRY_AFTER_SECONDS, MAX_BATCH_BODY_BYTES, POPULATION_SAMPLE_LIMIT, POPULATION_TOP_CHANGES } from '../config';
 import type { AppEnv, Services } from '../context';
-import { EvaluatePool, EvaluationRefused } from '../evaluate-pool';
+import { EvaluatePool, EvaluationRefused, JobCancelled } from '../evaluate-pool';
 import { route } from '../http';
 import {
   EVALUATE_MAX_STEPS,
@@ -96,8 +96,10 @@ export function populationRoutes(app: OpenAPIHono<AppEnv>): void {
         maxHeapMb: POPULATION_MAX_HEAP_MB,
         maxQueued: POPULATION_MAX_QUEUED,
       });
+      // A request the editor has given up on (a newer edit) is dropped if it is still waiting for the thread.
       const run = (given: PopulationJob) =>
-        pool!.run(given).catch((error: unknown) => {
+        pool!.run(given, c.req.raw.signal).catch((error: unknown) => {
+          if (error instanceof JobCancelled) throw new ApiProblem(503, 'unavailable', 'The request was cancelled before it ran.');
           if (error instanceof EvaluationRefused) {
             if (error.reason === 'queue') c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
             throw refusal(error);

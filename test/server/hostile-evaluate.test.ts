@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvaluatePool, EvaluationRefused } from '../../server/evaluate-pool';
+import { EvaluatePool, EvaluationRefused, JobCancelled } from '../../server/evaluate-pool';
 import type { EvaluateJob } from '../../server/evaluate-job';
 import { EVALUATE_MAX_STEPS } from '../../server/limits';
 import { event, queryRows, ROOT, startServer, type TestServer } from './helpers';
@@ -106,6 +106,20 @@ describe('the evaluation pool', () => {
       expect(refused).toMatchObject({ reason: 'time', message: 'the evaluation ran longer than 200 ms' });
       const next = await pool.run(job(0, EVALUATE_MAX_STEPS));
       expect(next).toMatchObject({ ok: true });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('drops a waiting job whose caller gave up, and still runs the one before it', async () => {
+    const pool = new EvaluatePool({ size: 1 });
+    try {
+      const first = pool.run(job(1, EVALUATE_MAX_STEPS));
+      const caller = new AbortController();
+      const waiting = pool.run(job(1, EVALUATE_MAX_STEPS), caller.signal).catch((error: unknown) => error);
+      caller.abort();
+      expect(await waiting).toBeInstanceOf(JobCancelled);
+      expect(await first).toMatchObject({ ok: true });
     } finally {
       await pool.close();
     }
