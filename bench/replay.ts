@@ -25,11 +25,8 @@
  * Options: --leads N --events N --runs N --rebuild (ignore the cache)
  * --db FILE (an existing database instead of the generated workload).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadRuleSetOrThrow, type CompiledRuleSet, type LeadEvent } from '../engine/index';
 import { COMPARISON_PAGE_EVENTS } from '../server/config';
@@ -37,13 +34,10 @@ import { eventPages, type EventTuple } from '../server/comparisons/pages';
 import type { ComparisonReport } from '../server/comparisons/report';
 import { runComparison } from '../server/comparisons/run';
 import type { WorkerTimings } from '../server/comparisons/worker';
-import { storeHistory } from '../server/history-import';
-import { openHistory } from '../server/index';
 import { openStore, type Store } from '../server/store/index';
-import { DEFAULT_WORKLOAD, generateWorkload } from './workload';
+import { historyDatabase, v1Text } from './history-cache';
+import { DEFAULT_WORKLOAD } from './workload';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CACHE = join(ROOT, 'bench/.cache');
 const GOAL_RATIO = 3;
 const GOAL_SECONDS = 5;
 
@@ -63,8 +57,6 @@ const runs = Number(values.runs);
 const count = new Intl.NumberFormat('en-US');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-const v1Text = readFileSync(join(ROOT, 'rules/v1.json'), 'utf8');
-
 /** v1, and a v2 that hands off earlier and values webinars more. */
 function versions(): CompiledRuleSet[] {
   const v1 = JSON.parse(v1Text);
@@ -74,43 +66,6 @@ function versions(): CompiledRuleSet[] {
   v2.lifecycle.thresholds.mql = 50;
   for (const rule of v2.scoring) if (rule.id === 'webinar-attended') rule.points = 30;
   return [loadRuleSetOrThrow(v1), loadRuleSetOrThrow(v2)];
-}
-
-/** The cached database of the workload, imported through the import path; built when missing. */
-async function historyDatabase(): Promise<string> {
-  const key = createHash('sha256').update(`${leads}:${events}:${DEFAULT_WORKLOAD.seed}:`).update(v1Text).digest('hex').slice(0, 12);
-  const file = join(CACHE, `replay-${leads}-${events}-${key}.db`);
-  if (existsSync(file) && !values.rebuild) return file;
-  mkdirSync(CACHE, { recursive: true });
-  const workDir = mkdtempSync(join(CACHE, 'build-'));
-  try {
-    const started = performance.now();
-    const workload = generateWorkload({ leads, events });
-    const rulesDir = join(workDir, 'rules');
-    mkdirSync(rulesDir);
-    writeFileSync(join(rulesDir, 'v1.json'), v1Text);
-    const history = await openHistory({ db: join(workDir, 'history.db'), rulesDir });
-    try {
-      let shown = 0;
-      const summary = await storeHistory(history, workload.events, {
-        recordedBy: 'bench',
-        onProgress: (done, total) => {
-          if (done - shown < total / 10 && done < total) return;
-          shown = done;
-          process.stderr.write(`  importing: ${count.format(done)} of ${count.format(total)} leads\n`);
-        },
-      });
-      console.log(
-        `Built ${file}: ${count.format(summary.eventsStored)} events, ${count.format(summary.leads.created)} leads in ${seconds(performance.now() - started)}`,
-      );
-    } finally {
-      await history.close();
-    }
-    renameSync(join(workDir, 'history.db'), file);
-    return file;
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
 }
 
 interface Timing {
@@ -148,7 +103,7 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const file = values.db ?? (await historyDatabase());
+  const file = values.db ?? (await historyDatabase(leads, events, values.rebuild));
   if (!existsSync(file)) throw new Error(`--db ${file}: no such file`);
   const store = await openStore(file);
   const ruleSets = versions();

@@ -102,6 +102,17 @@ export type {
   Rate,
 } from './metrics';
 export { thresholdCurve, columnCurve, atThreshold } from './whatif';
+export { leadStanding, gridCuts, populationImpact } from './population';
+export type {
+  LeadStanding,
+  GridCuts,
+  Histogram,
+  PopulationFigures,
+  PopulationImpact,
+  BandChange,
+  FitGrade,
+  EngagementGrade,
+} from './population';
 export type { ThresholdCurve, ThresholdPoint } from './whatif';
 export { suggestRuleSet, featureRows, SuggestError, SUGGEST_DEFAULTS, stratifiedHoldOut } from './suggest';
 export type { Suggestion, SuggestOptions, SuggestReport, AucReport } from './suggest';

@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health';
 import { keyRoutes } from './routes/keys';
 import { kpiRoutes } from './routes/kpis';
 import { leadRoutes } from './routes/leads';
+import { populationRoutes } from './routes/population';
 import { ruleSetRoutes } from './routes/rulesets';
 import { suggestionRoutes } from './routes/suggestions';
 import { webhookRoutes } from './routes/webhooks';
@@ -68,6 +69,7 @@ export function createApp(services: Services): OpenAPIHono<AppEnv> {
   attributeRoutes(app);
   feedbackRoutes(app);
   evaluateRoutes(app);
+  populationRoutes(app);
   ruleSetRoutes(app);
   comparisonRoutes(app);
   suggestionRoutes(app);

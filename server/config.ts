@@ -152,3 +152,26 @@ export const WEBHOOK_PURGE_EVERY_MS = 600_000;
 export const WEBHOOK_PURGE_BATCH = 1_000;
 /** Batches of each kind one pass deletes at most; a larger backlog is taken at the next dispatches. */
 export const WEBHOOK_PURGE_MAX_BATCHES = 20;
+
+/**
+ * Population impact (`POST /v1/rulesets/population`): at most this many
+ * stored leads are judged; beyond, a sample of this size, chosen by a seeded
+ * hash of each lead id (the leads with the lowest hashes), so the same leads
+ * are judged edit after edit and a new lead joins only by displacing one.
+ */
+export const POPULATION_SAMPLE_LIMIT = 5_000;
+export const POPULATION_SAMPLE_SEED = 'leadflow-population-1';
+/** Leads whose events one query of the sample reads; the request thread is let go between queries. */
+export const POPULATION_READ_LEADS = 500;
+/** Lead ids per page when the sample is chosen. */
+export const POPULATION_ID_PAGE = 5_000;
+/**
+ * The sample's histories are kept in memory and read again at the first
+ * request after this server stored events, but no sooner than this after the
+ * last read (steady ingestion would otherwise make every edit read them again).
+ */
+export const POPULATION_REFRESH_MS = 10_000;
+/** And after this long in any case (events stored by other servers on the same database). */
+export const POPULATION_TTL_MS = 5 * 60_000;
+/** Leads changing band listed, largest score change first. */
+export const POPULATION_TOP_CHANGES = 20;

@@ -46,7 +46,8 @@ export type EvaluateOutcome = { ok: true; reply: unknown } | { ok: false; proble
 const compiled = new Map<string, CompiledRuleSet>();
 const KEPT_VERSIONS = 20;
 
-function ruleSetOf(source: EvaluateJob['ruleSet'], now: string): CompiledRuleSet | JobProblem {
+/** The job's rule set, compiled (a stored one once per worker), or the problem with an unsaved one, paths under `ruleSet.`. */
+export function jobRuleSet(source: EvaluateJob['ruleSet'], now: string): CompiledRuleSet | JobProblem {
   if ('key' in source) {
     const kept = compiled.get(source.key);
     if (kept) return kept;
@@ -76,7 +77,7 @@ function ruleSetOf(source: EvaluateJob['ruleSet'], now: string): CompiledRuleSet
 
 /** Runs one evaluation; never throws for what the request sent. */
 export function runEvaluateJob(job: EvaluateJob): EvaluateOutcome {
-  const ruleSet = ruleSetOf(job.ruleSet, job.now);
+  const ruleSet = jobRuleSet(job.ruleSet, job.now);
   if (!('version' in ruleSet)) return { ok: false, problem: ruleSet };
   const events: LeadEvent[] = [];
   const errors: FieldError[] = payloadProblems(job.lead.attributes, 'lead.attributes');

@@ -90,6 +90,8 @@ export class Ingestion {
    * with it or not at all.
    */
   onLeadsChanged: ((queries: Queries, changes: readonly LeadChange[]) => Promise<void>) | undefined;
+  /** Counts the batches of events this server has begun to store: what has read history can tell when it may be out of date. */
+  revision = 0;
   private waiting: Waiting[] = [];
   private flushScheduled = false;
 
@@ -172,6 +174,7 @@ export class Ingestion {
     const existingIds = await queries.existingEventIds(submissions.map((s) => s.event.id));
     // Whose events those are: an id is a duplicate only for its own lead. Read only when there are any (rare).
     const owners = existingIds.size > 0 ? await queries.eventLeadIds([...existingIds]) : new Map<string, string>();
+    this.revision++;
     const statuses: IngestedEvent[] = [];
     const byLead = new Map<string, LeadEvent[]>();
     const senders = new Map<string, string | null>();

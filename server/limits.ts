@@ -128,3 +128,13 @@ export const EVALUATE_MAX_HEAP_MB = 256;
 export const EVALUATE_MAX_WORKERS = 2;
 /** Evaluations waiting for a worker at most; beyond, a request gets 503 with Retry-After. */
 export const EVALUATE_MAX_QUEUED = 64;
+
+/**
+ * One population request: its wall time and the heap of its worker thread
+ * (which keeps the sample's histories between requests). Each lead's history
+ * has the step budget of one evaluation request, EVALUATE_MAX_STEPS.
+ */
+export const POPULATION_MAX_MS = 10_000;
+export const POPULATION_MAX_HEAP_MB = 1_024;
+/** Population requests waiting for the worker at most; beyond, 503 with Retry-After. */
+export const POPULATION_MAX_QUEUED = 8;

@@ -116,4 +116,19 @@ export class HistoryReader {
       .where('e.lead_id', 'in', leadIds)
       .execute();
   }
+
+  /** The next `limit` lead ids after `after` (from the start when null), in the database's order of ids. */
+  async leadIdPage(after: string | null, limit: number): Promise<string[]> {
+    let query = this.db.selectFrom('leads').select('id');
+    if (after !== null) query = query.where('id', '>', after);
+    const rows = await query.orderBy('id').limit(limit).execute();
+    return rows.map((row) => row.id);
+  }
+
+  /** Every event of these leads, each as one JSON array (see {@link eventTuplePage}), in no particular order. */
+  async leadEventTuples(leadIds: readonly string[]): Promise<EventTupleText[]> {
+    if (leadIds.length === 0) return [];
+    const rows = await this.db.selectFrom('events').select(this.tuple.as('tuple')).where('lead_id', 'in', leadIds).execute();
+    return rows.map((row) => row.tuple);
+  }
 }

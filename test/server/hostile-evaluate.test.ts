@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvaluatePool, EvaluationRefused } from '../../server/evaluate-pool';
+import { EvaluatePool, EvaluationRefused, JobCancelled } from '../../server/evaluate-pool';
 import type { EvaluateJob } from '../../server/evaluate-job';
 import { EVALUATE_MAX_STEPS } from '../../server/limits';
 import { event, queryRows, ROOT, startServer, type TestServer } from './helpers';
@@ -98,7 +98,7 @@ describe('the evaluation pool', () => {
   });
 
   it('ends a job over its time limit and replaces its worker', async () => {
-    const pool = new EvaluatePool(1, 200);
+    const pool = new EvaluatePool({ size: 1, maxMs: 200 });
     try {
       // 1,000 events of 9,000,000 steps each, with no step budget to stop them first.
       const refused = await pool.run(job(1_000, Number.MAX_SAFE_INTEGER)).catch((error: unknown) => error);
@@ -111,8 +111,22 @@ describe('the evaluation pool', () => {
     }
   });
 
+  it('drops a waiting job whose caller gave up, and still runs the one before it', async () => {
+    const pool = new EvaluatePool({ size: 1 });
+    try {
+      const first = pool.run(job(1, EVALUATE_MAX_STEPS));
+      const caller = new AbortController();
+      const waiting = pool.run(job(1, EVALUATE_MAX_STEPS), caller.signal).catch((error: unknown) => error);
+      caller.abort();
+      expect(await waiting).toBeInstanceOf(JobCancelled);
+      expect(await first).toMatchObject({ ok: true });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('names every bad event of the job by index', async () => {
-    const pool = new EvaluatePool(1);
+    const pool = new EvaluatePool({ size: 1 });
     try {
       const bad = job(2, EVALUATE_MAX_STEPS);
       bad.events[1] = { ...bad.events[1]!, occurredAt: '10000-01-01T00:00:00Z' };

@@ -303,6 +303,35 @@ export interface EvaluateReply {
   handOff: HandOffSummary | null;
 }
 
+/** One version's figures on the judged leads (see POST /v1/rulesets/population). */
+export interface PopulationFigures {
+  leads: number;
+  /** `counts[i]` leads scored in [start + i·width, start + (i+1)·width); the same bins for both versions. */
+  histogram: { start: number; width: number; counts: number[] };
+  bands: Record<Band, number>;
+  stages: Record<Stage, number>;
+  handOffs: { total: number; weeks: Array<{ week: string; count: number }>; meanPerWeek: number | null };
+  /** Leads by fit grade (A–C) and engagement grade (1–3). */
+  grid: Record<'A' | 'B' | 'C', Record<'1' | '2' | '3', number>>;
+}
+
+export interface PopulationReply {
+  activeVersion: string;
+  judgedAt: string;
+  sample: { sampled: boolean; leads: number; total: number; limit: number; seed: string };
+  cuts: { fit: { A: number; B: number }; engagement: { '1': number; '2': number } };
+  active: PopulationFigures;
+  draft: PopulationFigures;
+  bandChanged: number;
+  changes: Array<{
+    leadId: string;
+    from: { score: number; band: Band; stage: Stage };
+    to: { score: number; band: Band; stage: Stage };
+    rules: Array<{ ruleId: string; from: number; to: number }>;
+    thresholds: Array<{ threshold: 'hot' | 'warm'; from: number; to: number }>;
+  }>;
+}
+
 export interface Rate {
   count: number;
   converted: number;
@@ -654,6 +683,11 @@ export class Api {
 
   evaluate(request: EvaluateRequest, signal?: AbortSignal): Promise<EvaluateReply> {
     return this.#request('POST', '/v1/evaluate', request, signal);
+  }
+
+  /** The draft judged on the stored leads (or a seeded sample of them) beside the active version. */
+  population(ruleSet: unknown, signal?: AbortSignal): Promise<PopulationReply> {
+    return this.#request('POST', '/v1/rulesets/population', { ruleSet }, signal);
   }
 
   attributes(): Promise<AttributeList> {
