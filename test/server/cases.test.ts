@@ -173,3 +173,25 @@ describe("a case from a lead's outcome", () => {
     expect((await server.call('GET', '/v1/leads/nobody/case', { key: salesKey })).status).toBe(404);
   });
 });
+
+describe("a draft's cases", () => {
+  it('run without storing anything, failures explained', async () => {
+    const draft = newVersion([webinarCase('cold webinar', 'cold'), webinarCase('hot webinar', 'hot')]);
+    const { status, body } = await asEditor('POST', '/v1/evaluate/cases', { ruleSet: draft });
+    expect(status).toBe(200);
+    expect(body.results.map((r: { passed: boolean }) => r.passed)).toEqual([true, false]);
+    expect(body.results[1].differences[0].message).toBe('band: expected hot, got cold (score 20, hot from 60)');
+  });
+
+  it("run a stored version's cases, those kept beside it included", async () => {
+    const { body } = await asEditor('POST', '/v1/evaluate/cases', { version: 'v1' });
+    expect(body.results.length).toBeGreaterThanOrEqual(10);
+    expect(body.results.every((r: { passed: boolean }) => r.passed)).toBe(true);
+  });
+
+  it('refuse an invalid case with its path in the rule set', async () => {
+    const reply = await asEditor('POST', '/v1/evaluate/cases', { ruleSet: newVersion([{ ...webinarCase('odd', 'cold'), expect: {} }]) });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors).toEqual([{ path: 'ruleSet.cases[0].expect', message: 'a case must expect at least one thing' }]);
+  });
+});
