@@ -172,11 +172,14 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c, { params }) => {
       const ruleSet = await loadVersion(c.var.services, params.version, 'path.version');
       const { active, challenger } = slots(c.var.services);
+      const cases = await c.var.services.files.cases(ruleSet);
       return c.json({
         version: ruleSet.version,
         active: ruleSet.version === active,
         challenger: ruleSet.version === challenger,
         definition: ruleSet.definition,
+        // Those of the file and of vN.cases.json: a draft started from this version carries them all.
+        cases: cases.ok ? cases.cases : [],
         approvals: await c.var.services.store.read.approvals(ruleSet.version),
       });
     },
