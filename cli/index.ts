@@ -1,6 +1,7 @@
 /** The `leadflow` command line. */
 import { parseArgs } from 'node:util';
 import { diffRuleSets } from '../engine/index';
+import { rulesTestCommand, testRuleFile } from './cases';
 import { evaluateCommand } from './evaluate';
 import { importCommand } from './import';
 import { replayCommand } from './replay';
@@ -11,7 +12,8 @@ const USAGE = `Usage: leadflow <command> [options]
 
 Commands:
   serve [--port 8787] [--db <file|postgres://…>] [--demo]   Start the API server (serve --help: every option)
-  rules validate <file>                                      Check a rule file; lists every problem with its JSON path
+  rules validate <file>                                      Check a rule file (every problem with its JSON path) and run its cases
+  rules test [file|version]                                  Run the cases of a rule file (default: every version in ./rules)
   rules diff <a> <b>                                         What changed between two rule files, in plain language
   evaluate --rules <file> --events <file.jsonl>              Evaluate events; prints one JSON line per lead
   import [--db <file|url>] [--format F] <file>               Load history (events, attributes, outcomes) into a database
@@ -29,7 +31,7 @@ const rulesValidate: Command = (argv) => {
   console.log(
     `${positionals[0]}: valid rule set ${d.version} (${d.scoring.length} scoring rules, ${d.lifecycle.transitions.length} transitions, ${d.routing.rules.length} routing rules)`,
   );
-  return 0;
+  return testRuleFile(positionals[0]!, ruleSet) > 0 ? 1 : 0;
 };
 
 const rulesDiff: Command = (argv) => {
@@ -69,6 +71,7 @@ const serve: Command = async (argv) => {
 const COMMANDS: Record<string, Command> = {
   'rules validate': rulesValidate,
   'rules diff': rulesDiff,
+  'rules test': rulesTestCommand,
   evaluate: evaluateCommand,
   import: importCommand,
   replay: replayCommand,

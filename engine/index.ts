@@ -35,8 +35,30 @@ export {
   ACTIVITY_CATEGORIES,
   ruleSetSchema,
   ruleSetJsonSchema,
+  caseSchema,
+  caseFileSchema,
+  caseFileJsonSchema,
+  MAX_CASES,
+  MAX_CASE_EVENTS,
 } from './schema';
-export type { Stage, Band, Approach, RuleSetInput, RuleSetDefinition, ScoringRule, Transition, RoutingRule } from './schema';
+export type {
+  Stage,
+  Band,
+  Approach,
+  RuleSetInput,
+  RuleSetDefinition,
+  ScoringRule,
+  Transition,
+  RoutingRule,
+  Case,
+  CaseInput,
+  CaseExpectation,
+  CaseFile,
+} from './schema';
+export { runCase, runCases, caseProblems, caseFromLead, CASE_LEAD_ID } from './cases';
+export type { CaseResult, CaseDifference, CaseOutcome, LeadOutcome } from './cases';
+export { loadCaseFile } from './case-file';
+export type { CaseFileResult } from './case-file';
 export { leadEventSchema } from './types';
 export type {
   LeadEvent,

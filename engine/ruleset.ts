@@ -4,6 +4,7 @@
  */
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
+import { caseProblems } from './cases';
 import { compileLogic, type CompiledLogic } from './logic';
 import { buildLifecycle, type Lifecycle } from './lifecycle';
 import { toRoute } from './routing';
@@ -93,7 +94,7 @@ function schemaProblems(error: z.ZodError): Problem[] {
  * Parses JSON text; on failure, locates the first error by line and column
  * (JSON.parse's own messages do not always give a position).
  */
-function parseJson(text: string): { value: unknown } | { problem: Problem } {
+export function parseJson(text: string): { value: unknown } | { problem: Problem } {
   try {
     return { value: JSON.parse(text) };
   } catch (error) {
@@ -230,6 +231,8 @@ function compileDefinition(definition: RuleSetDefinition): LoadResult {
     when: compile(rule.when, `routing.rules[${i}].when`),
     route: toRoute(rule),
   }));
+
+  if (definition.cases) problems.push(...caseProblems(definition.cases));
 
   if (problems.length > 0) return { ok: false, problems };
   return {

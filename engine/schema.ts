@@ -89,6 +89,56 @@ export const routingRuleSchema = z.strictObject({
 
 const nonNegative = z.number().finite().min(0);
 
+/** At most this many cases per rule set, and events per case: cases are checked on every save and activation. */
+export const MAX_CASES = 500;
+export const MAX_CASE_EVENTS = 1000;
+
+const caseEventSchema = z.strictObject({
+  id: z.string().min(1).max(200).optional().describe('Defaults to the event\'s position in the case ("1", "2", …)'),
+  type: z.string().min(1).max(64),
+  occurredAt: z.iso.datetime({ offset: true }),
+  properties: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** What must hold after a case's events; every field is optional, at least one is required. */
+export const caseExpectationSchema = z.strictObject({
+  band: z.enum(BANDS).optional(),
+  stage: z.enum(STAGES).optional(),
+  route: id.optional().describe('Id of the routing rule (or the default route) the lead is routed by'),
+  score: z
+    .strictObject({
+      atLeast: z.number().finite().optional(),
+      atMost: z.number().finite().optional(),
+    })
+    .optional()
+    .describe('Bounds on the total score, inclusive'),
+  fired: z.array(id).optional().describe('Scoring rules that must give points, or transitions that must be taken, at least once'),
+  notFired: z.array(id).optional().describe('Scoring rules that must never give points, or transitions that must never be taken'),
+});
+
+/**
+ * A named test case: a lead's attributes and events, and what must hold
+ * after them. Cases travel with the rule set; a failing case blocks activation.
+ */
+export const caseSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  note: z.string().max(2000).optional(),
+  attributes: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("The lead's attributes, set before its first event (as a lead_updated event at that time)"),
+  events: z
+    .array(caseEventSchema)
+    .min(1)
+    .max(MAX_CASE_EVENTS)
+    .describe('Applied in time order; events at the same time keep the order written'),
+  asOf: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe("When the expectations are checked; default the last event's time. Later times apply decay and time-based changes up to it"),
+  expect: caseExpectationSchema,
+});
+
 export const ruleSetSchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.string().regex(/^v[1-9][0-9]*$/, 'must look like "v1", "v2", …'),
@@ -126,6 +176,8 @@ export const ruleSetSchema = z.strictObject({
       recentActivityCount: z.number().int().min(1).max(100).default(10),
     })
     .default({ recentActivityCount: 10 }),
+
+  cases: z.array(caseSchema).max(MAX_CASES).optional().describe('Named test cases run by `leadflow rules test` and before activation'),
 });
 
 /** A rule-set file as written. */
@@ -135,6 +187,29 @@ export type RuleSetDefinition = z.output<typeof ruleSetSchema>;
 export type ScoringRule = RuleSetDefinition['scoring'][number];
 export type Transition = RuleSetDefinition['lifecycle']['transitions'][number];
 export type RoutingRule = RuleSetDefinition['routing']['rules'][number];
+/** A test case as written. */
+export type CaseInput = z.input<typeof caseSchema>;
+export type Case = z.output<typeof caseSchema>;
+export type CaseExpectation = Case['expect'];
+
+/**
+ * Cases kept beside a published version (`rules/vN.cases.json`): the version
+ * file never changes, but cases may be added to it later.
+ */
+export const caseFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.string().regex(/^v[1-9][0-9]*$/, 'must look like "v1", "v2", …'),
+  cases: z.array(caseSchema).max(MAX_CASES),
+});
+export type CaseFile = z.output<typeof caseFileSchema>;
+
+/** The JSON Schema of case files (`vN.cases.json`), for editors and IDEs. */
+export function caseFileJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(caseFileSchema, { io: 'input', target: 'draft-2020-12' }),
+    title: 'Leadflow rule-set cases',
+  };
+}
 
 /** The JSON Schema of rule files, for editors and IDEs. */
 export function ruleSetJsonSchema(): Record<string, unknown> {

@@ -8,6 +8,7 @@
  * and of sales; a rollback to a version that was active before does not.
  */
 import type { CompiledRuleSet } from '../engine/index';
+import { versionCases } from './cases';
 import { ApiProblem, conflict, notFound } from './problem';
 import type { RuleFiles } from './rule-files';
 import { TEAMS, type ActivationImpact, type ActivationRecord, type Store, type Team } from './store/index';
@@ -98,11 +99,13 @@ export class Activation {
   /**
    * Makes `version` the live rule set; recorded with who and when. A version
    * never active before needs the approval of every team ({@link TEAMS});
-   * one that was active before may come back without (a rollback). The
-   * record keeps what the activation was expected to change, when known.
+   * one that was active before may come back without (a rollback). A
+   * version whose cases fail is refused, rollback or not. The record keeps
+   * what the activation was expected to change, when known.
    */
   async activate(version: string, by: string, at: string, impact: ActivationImpact | null = null): Promise<ActivationRecord> {
     const ruleSet = await this.loadOrThrow(version);
+    await this.checkCases(ruleSet);
     const missing = await this.missingApprovals(version);
     if (missing.length > 0) {
       throw conflict(
@@ -159,6 +162,22 @@ export class Activation {
     const reviews = await this.store.read.approvals(version);
     const approved = new Set(reviews.filter((review) => review.decision === 'approved').map((review) => review.team));
     return TEAMS.filter((team) => !approved.has(team));
+  }
+
+  /** Runs the version's cases; throws a conflict listing each failing case with its first difference. */
+  private async checkCases(ruleSet: CompiledRuleSet): Promise<void> {
+    const cases = await versionCases(this.files, ruleSet);
+    if (!cases.ok) throw new ApiProblem(409, 'invalid-rule-set', `The cases of ${ruleSet.version} do not load.`, cases.problems);
+    const results = cases.results;
+    const failing = results.filter((result) => !result.passed);
+    if (failing.length === 0) return;
+    throw new ApiProblem(
+      409,
+      'failing-cases',
+      `${failing.length} of ${results.length} cases of ${ruleSet.version} fail; a version is activated only when all pass.`,
+      failing.map((result) => ({ path: `cases["${result.name}"]`, message: result.differences[0]!.message })),
+      { cases: failing.map(({ name, differences, actual, asOf }) => ({ name, asOf, differences, actual })) },
+    );
   }
 
   private async loadOrThrow(version: string): Promise<CompiledRuleSet> {

@@ -239,6 +239,17 @@ export const evaluateBody = z
   })
   .openapi('EvaluateRequest');
 
+export const evaluateCasesBody = z
+  .object({
+    version: z.string().optional().describe('A stored rule-set version; the active one when neither this nor ruleSet is given'),
+    ruleSet: z.unknown().optional().describe('An unsaved rule set with its cases (validated like a new version)'),
+  })
+  .refine((body) => !(body.version && body.ruleSet !== undefined), {
+    message: 'give either version or ruleSet, not both',
+    path: ['version'],
+  })
+  .openapi('EvaluateCasesRequest');
+
 export const evaluateReply = z
   .object({
     ruleSetVersion: z.string(),

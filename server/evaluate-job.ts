@@ -8,6 +8,7 @@ import {
   handOffSummary,
   LogicBudgetError,
   loadRuleSet,
+  runCases,
   withLogicBudget,
   type CompiledRuleSet,
   type LeadEvent,
@@ -30,6 +31,8 @@ export interface EvaluateJob {
   events: Array<{ id?: string | undefined; type: string; occurredAt: string; properties: Record<string, unknown> }>;
   /** Steps all the rules evaluated by the job may take together. */
   maxSteps: number;
+  /** Run the rule set's cases instead of the events (a draft's cases on every edit). */
+  cases?: boolean;
 }
 
 export interface JobProblem {
@@ -79,6 +82,7 @@ export function jobRuleSet(source: EvaluateJob['ruleSet'], now: string): Compile
 export function runEvaluateJob(job: EvaluateJob): EvaluateOutcome {
   const ruleSet = jobRuleSet(job.ruleSet, job.now);
   if (!('version' in ruleSet)) return { ok: false, problem: ruleSet };
+  if (job.cases) return withinBudget(job.maxSteps, 'cases', () => ({ results: runCases(ruleSet, ruleSet.definition.cases ?? []) }));
   const events: LeadEvent[] = [];
   const errors: FieldError[] = payloadProblems(job.lead.attributes, 'lead.attributes');
   job.events.forEach((e, index) => {
@@ -94,17 +98,21 @@ export function runEvaluateJob(job: EvaluateJob): EvaluateOutcome {
     Object.keys(job.lead.attributes).length > 0
       ? [{ id: 'preview-attributes', leadId: job.lead.id, type: 'lead_updated', occurredAt: first, properties: job.lead.attributes }]
       : [];
-  try {
-    const fold = withLogicBudget(job.maxSteps, () => applyInOrder(ruleSet, null, [...attributes, ...events]));
+  return withinBudget(job.maxSteps, 'events', () => {
+    const fold = applyInOrder(ruleSet, null, [...attributes, ...events]);
     return {
-      ok: true,
-      reply: {
-        ruleSetVersion: ruleSet.version,
-        lead: fold.state && leadView(fold.state),
-        explanations: fold.applied.slice(attributes.length).map((a) => a.explanation),
-        handOff: fold.state && handOffSummary(fold.state),
-      },
+      ruleSetVersion: ruleSet.version,
+      lead: fold.state && leadView(fold.state),
+      explanations: fold.applied.slice(attributes.length).map((a) => a.explanation),
+      handOff: fold.state && handOffSummary(fold.state),
     };
+  });
+}
+
+/** The reply `work` builds within the step budget, or the problem of a job over it. */
+function withinBudget(maxSteps: number, what: 'events' | 'cases', work: () => unknown): EvaluateOutcome {
+  try {
+    return { ok: true, reply: withLogicBudget(maxSteps, work) };
   } catch (error) {
     if (!(error instanceof LogicBudgetError)) throw error;
     return {
@@ -112,8 +120,8 @@ export function runEvaluateJob(job: EvaluateJob): EvaluateOutcome {
       problem: {
         status: 422,
         type: 'evaluation-limit',
-        detail: `The rules needed more than ${error.limit} steps for these events, the limit for one evaluation request; evaluate fewer events or simpler conditions.`,
-        errors: [{ path: 'events', message: `rules exceeded the budget of ${error.limit} steps for the request` }],
+        detail: `The rules needed more than ${error.limit} steps for these ${what}, the limit for one evaluation request; evaluate fewer ${what} or simpler conditions.`,
+        errors: [{ path: what, message: `rules exceeded the budget of ${error.limit} steps for the request` }],
         extra: { limit: 'steps', maxSteps: error.limit },
       },
     };

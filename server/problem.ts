@@ -17,6 +17,7 @@ export const PROBLEM_TYPES = {
   'unsupported-media-type': 'Body must be JSON',
   'body-too-large': 'Body too large',
   'invalid-rule-set': 'Invalid rule set',
+  'failing-cases': 'Cases of the rule set fail',
   'evaluation-limit': 'Evaluation over its limit',
   unauthorized: 'Missing or unknown API key',
   forbidden: 'API key lacks the role for this request',

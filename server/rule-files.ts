@@ -1,11 +1,13 @@
 /**
  * Rule-set versions as files: `rules/vN.json`, one per version. Files are
  * created exclusively (flag "wx") and never rewritten, so a version's content
- * never changes once someone may have activated or compared it.
+ * never changes once someone may have activated or compared it. Cases added
+ * to a version after it was published are kept beside it in
+ * `rules/vN.cases.json`, written by hand, never by the server.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadRuleSet, type CompiledRuleSet, type Problem, type RuleSetDefinition } from '../engine/index';
+import { loadCaseFile, loadRuleSet, type Case, type CompiledRuleSet, type Problem, type RuleSetDefinition } from '../engine/index';
 
 const VERSION_FILE = /^v([1-9][0-9]*)\.json$/;
 /** How many times creation moves to the next number when another writer took one. */
@@ -23,6 +25,8 @@ export type VersionEntry = { version: string; ok: true; summary: VersionSummary 
 
 export type CreateResult = { ok: true; ruleSet: CompiledRuleSet } | { ok: false; problems: Problem[] };
 
+export type CasesResult = { ok: true; cases: Case[] } | { ok: false; problems: Problem[] };
+
 function versionNumber(version: string): number {
   return Number(version.slice(1));
 }
@@ -37,6 +41,40 @@ export class RuleFiles {
   private readonly compiled = new Map<string, CompiledRuleSet>();
 
   constructor(readonly dir: string) {}
+
+  /**
+   * The cases of a loaded version: those in its file, then those kept beside
+   * it in `vN.cases.json`. Problems of the case file carry its name in their path.
+   */
+  async cases(ruleSet: CompiledRuleSet): Promise<CasesResult> {
+    const own = ruleSet.definition.cases ?? [];
+    const name = `${ruleSet.version}.cases.json`;
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, name), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, cases: [...own] };
+      throw error;
+    }
+    const loaded = loadCaseFile(text);
+    const at = (path: string) => (path ? `${name}: ${path}` : name);
+    if (!loaded.ok) return { ok: false, problems: loaded.problems.map((p) => ({ ...p, path: at(p.path) })) };
+    if (loaded.file.version !== ruleSet.version)
+      return {
+        ok: false,
+        problems: [{ path: at('version'), message: `holds cases of ${loaded.file.version}, not of ${ruleSet.version}` }],
+      };
+    const names = new Set(own.map((c) => c.name));
+    const clash = loaded.file.cases.findIndex((c) => names.has(c.name));
+    if (clash >= 0)
+      return {
+        ok: false,
+        problems: [
+          { path: at(`cases[${clash}].name`), message: `"${loaded.file.cases[clash]!.name}" is also a case of ${ruleSet.version}.json` },
+        ],
+      };
+    return { ok: true, cases: [...own, ...loaded.file.cases] };
+  }
 
   /** Version names present in the directory, in version order. */
   async versionNames(): Promise<string[]> {

@@ -4,7 +4,9 @@
  * evaluation pool's worker threads, within the limits of limits.ts.
  */
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
-import { evaluateBody, evaluateReply } from '../api-schemas';
+import type { Context } from 'hono';
+import { anyObject, evaluateBody, evaluateCasesBody, evaluateReply } from '../api-schemas';
+import { versionCases } from '../cases';
 import { BUSY_RETRY_AFTER_SECONDS, MAX_BATCH_BODY_BYTES } from '../config';
 import type { AppEnv, Services } from '../context';
 import type { EvaluateJob } from '../evaluate-job';
@@ -37,6 +39,23 @@ function refusal(error: EvaluationRefused): ApiProblem {
 }
 
 let pool: EvaluatePool | undefined;
+
+/** Runs a job on the pool; a refusal or a problem of the job becomes the reply's problem. */
+async function runJob(c: Context<AppEnv>, job: EvaluateJob): Promise<unknown> {
+  pool ??= new EvaluatePool();
+  const outcome = await pool.run(job).catch((error: unknown) => {
+    if (error instanceof EvaluationRefused) {
+      if (error.reason === 'queue') c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+      throw refusal(error);
+    }
+    throw error;
+  });
+  if (!outcome.ok) {
+    const { status, type, detail, errors, extra } = outcome.problem;
+    throw new ApiProblem(status, type, detail, errors, extra);
+  }
+  return outcome.reply;
+}
 
 export function evaluateRoutes(app: OpenAPIHono<AppEnv>): void {
   route(
@@ -73,19 +92,48 @@ export function evaluateRoutes(app: OpenAPIHono<AppEnv>): void {
         events: body.events,
         maxSteps: EVALUATE_MAX_STEPS,
       };
-      pool ??= new EvaluatePool();
-      const outcome = await pool.run(job).catch((error: unknown) => {
-        if (error instanceof EvaluationRefused) {
-          if (error.reason === 'queue') c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
-          throw refusal(error);
-        }
-        throw error;
-      });
-      if (!outcome.ok) {
-        const { status, type, detail, errors, extra } = outcome.problem;
-        throw new ApiProblem(status, type, detail, errors, extra);
+      return c.json((await runJob(c, job)) as z.infer<typeof evaluateReply>);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: '/v1/evaluate/cases',
+      tag: 'Evaluation',
+      summary: "Run a rule set's cases without storing anything",
+      description: `For the editor, on every edit of a draft: the cases of an unsaved rule set (its \`cases\`), or of a stored version (those of its file and of \`vN.cases.json\`), each with whether it passed and every difference in words. An unsaved rule set runs on the evaluation pool within the limits of \`POST /v1/evaluate\` (${EVALUATE_MAX_STEPS} steps for all the cases together).`,
+      roles: ['sales', 'editor'],
+      body: evaluateCasesBody,
+      maxBody: MAX_BATCH_BODY_BYTES,
+      responses: {
+        200: { description: 'Each case and its result', schema: anyObject },
+        400: { description: 'The rule set or its cases are invalid' },
+        404: { description: 'No such version' },
+        422: { description: 'Over a limit of the request: steps, time or memory' },
+      },
+    },
+    async (c, { body }) => {
+      const { services } = c.var;
+      if (body.ruleSet === undefined) {
+        const ruleSet = body.version === undefined ? services.activation.active : await services.files.get(body.version);
+        if (!ruleSet) throw notFound(`No loadable rule set version "${body.version}".`);
+        const cases = await versionCases(services.files, ruleSet);
+        if (!cases.ok) throw new ApiProblem(409, 'invalid-rule-set', `The cases of ${ruleSet.version} do not load.`, cases.problems);
+        return c.json({ results: cases.results });
       }
-      return c.json(outcome.reply as z.infer<typeof evaluateReply>);
+      const tooDeep = nestingProblem(body.ruleSet, 'ruleSet', MAX_RULE_SET_DEPTH);
+      if (tooDeep) throw invalid([tooDeep]);
+      const job: EvaluateJob = {
+        ruleSet: { unsaved: body.ruleSet },
+        now: services.now().toISOString(),
+        lead: { id: 'case', attributes: {} },
+        events: [],
+        maxSteps: EVALUATE_MAX_STEPS,
+        cases: true,
+      };
+      return c.json((await runJob(c, job)) as Record<string, unknown>);
     },
   );
 }

@@ -1,18 +1,33 @@
-/** Reading leads (state, explanation, timeline, hand-off summary, filtered lists) and upserting their attributes. */
-import type { OpenAPIHono } from '@hono/zod-openapi';
+/** Reading leads (state, explanation, timeline, hand-off summary, filtered lists, a case of their outcome) and upserting their attributes. */
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
-import { handOffSummary, nextTimeChange, scoreAsOf, type Explanation } from '../../engine/index';
+import {
+  MAX_CASE_EVENTS,
+  caseFromLead,
+  handOffSummary,
+  isKnownEventType,
+  nextTimeChange,
+  runCase,
+  scoreAsOf,
+  type Explanation,
+} from '../../engine/index';
 import { anyObject, attributesBody, eventReply, leadDetail, leadIdParams, leadList, leadListQuery } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
 import { normaliseTime } from '../lead-history';
 import { route } from '../http';
-import { invalid, notFound } from '../problem';
+import { conflict, invalid, notFound } from '../problem';
 import { sortValue, type LeadKeyset, type LeadSort } from '../store/index';
 import { leadView, outcomeView, timelineEntry } from '../views';
 import { ingestOne } from './events';
 
 const READERS = ['sales', 'editor'] as const;
+
+/** The longest case name (as in the rule-set schema). */
+const MAX_CASE_NAME = 200;
+const caseQuery = z.object({
+  name: z.string().min(1).max(MAX_CASE_NAME).optional().describe('Name of the case; default "lead <id> as of <time>"'),
+});
 
 /** Opaque keyset cursor: the sort, and the sort value and id of the last lead on the page. */
 function encodeCursor(sort: LeadSort, value: string | number, id: string): string {
@@ -123,6 +138,43 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       const lead = await c.var.services.store.read.lead(params.id);
       if (!lead) throw notFound(`No lead "${params.id}".`);
       return c.json(handOffSummary(lead.state));
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/leads/{id}/case',
+      tag: 'Leads',
+      summary: "A case that keeps a lead's current outcome",
+      description:
+        "The lead's stored events (its attributes are among them, as lead_updated events; ticks included) and its stage, band, route and score as of its latest event as expectations, ready to add to a rule set's cases. `check` is the case run against the active version: it fails when the lead's state came from an earlier version that scored it differently.",
+      roles: [...READERS],
+      params: leadIdParams,
+      query: caseQuery,
+      responses: {
+        200: { description: 'The case and its result on the active version', schema: anyObject },
+        404: { description: 'No such lead' },
+        409: { description: 'The lead has more events than a case may hold' },
+      },
+    },
+    async (c, { params, query }) => {
+      const { store, activation } = c.var.services;
+      const lead = await store.read.lead(params.id);
+      if (!lead) throw notFound(`No lead "${params.id}".`);
+      const active = activation.active;
+      // Events the active version does not know were skipped when the lead was folded, so the case leaves them out.
+      const events = (await store.read.leadEvents(params.id))
+        .map((row) => row.event)
+        .filter((event) => isKnownEventType(active, event.type));
+      if (events.length === 0) throw conflict(`Lead "${params.id}" has no event that ${active.version} knows.`);
+      if (events.length > MAX_CASE_EVENTS)
+        throw conflict(`Lead "${params.id}" has ${events.length} events; a case holds at most ${MAX_CASE_EVENTS}.`);
+      const { state } = lead;
+      const name = query.name ?? `lead ${params.id} as of ${state.asOf}`.slice(0, MAX_CASE_NAME);
+      const kept = caseFromLead(name, events, state, state.asOf);
+      return c.json({ case: kept, leadVersion: state.ruleSetVersion, activeVersion: active.version, check: runCase(active, kept) });
     },
   );
 

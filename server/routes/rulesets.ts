@@ -1,6 +1,6 @@
 /**
  * Rule-set versions: list, read, create (a new file, never an overwrite),
- * diff, review (marketing and sales approve or ask for changes), the impact
+ * run their cases, diff, review (marketing and sales approve or ask for changes), the impact
  * of activating one, activate (recorded; applies from the next event) and
  * the challenger evaluated in shadow.
  */
@@ -17,6 +17,7 @@ import {
   problemSchema,
   versionParams,
 } from '../api-schemas';
+import { versionCases } from '../cases';
 import type { AppEnv, Services } from '../context';
 import { route } from '../http';
 import { activationImpact, impactOf, latestImpactComparison } from '../impact';
@@ -171,11 +172,14 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c, { params }) => {
       const ruleSet = await loadVersion(c.var.services, params.version, 'path.version');
       const { active, challenger } = slots(c.var.services);
+      const cases = await c.var.services.files.cases(ruleSet);
       return c.json({
         version: ruleSet.version,
         active: ruleSet.version === active,
         challenger: ruleSet.version === challenger,
         definition: ruleSet.definition,
+        // Those of the file and of vN.cases.json: a draft started from this version carries them all.
+        cases: cases.ok ? cases.cases : [],
         approvals: await c.var.services.store.read.approvals(ruleSet.version),
       });
     },
@@ -246,11 +250,11 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       params: versionParams,
       query: activateQuery,
       description:
-        "A version's first activation needs the approval of marketing and of sales (409 names the missing ones); a version that was active before may be activated again without (a rollback). The record keeps the impact (hand-offs per week, leads changing band) from the comparison named, or else the newest kept of the active version against this one.",
+        "A version whose cases fail is refused (409 `failing-cases`: each failing case with its first difference in `errors`, every difference in `cases`). A version's first activation needs the approval of marketing and of sales (409 names the missing ones); a version that was active before may be activated again without (a rollback). The record keeps the impact (hand-offs per week, leads changing band) from the comparison named, or else the newest kept of the active version against this one.",
       responses: {
         200: { description: 'Activated and recorded', schema: anyObject },
         404: { description: 'No such version' },
-        409: { description: 'An approval is missing', schema: problemSchema },
+        409: { description: 'A case fails, or an approval is missing', schema: problemSchema },
       },
     },
     async (c, { params, query }) => {
@@ -262,6 +266,33 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       const record = await activation.activate(params.version, c.var.apiKey.name, now().toISOString(), impact);
       c.var.services.logger.info({ from: record.fromVersion, to: record.toVersion, by: record.activatedBy }, 'rule set activated');
       return c.json({ ...slots(c.var.services), activation: record });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/rulesets/{version}/cases',
+      tag: 'Rule sets',
+      summary: "Run a version's cases",
+      description:
+        'The cases in the version file and in `vN.cases.json` beside it, each replayed through the version: passed or not, what the lead came to, and every difference in words, the first one first. Activation refuses a version whose cases fail.',
+      roles: [...ANY_ROLE],
+      params: versionParams,
+      responses: {
+        200: { description: 'Each case and its result', schema: anyObject },
+        404: { description: 'No such version' },
+        409: { description: 'The version or its case file does not load', schema: problemSchema },
+      },
+    },
+    async (c, { params }) => {
+      const services = c.var.services;
+      const ruleSet = await loadVersion(services, params.version, 'path.version');
+      const cases = await versionCases(services.files, ruleSet);
+      if (!cases.ok) throw new ApiProblem(409, 'invalid-rule-set', `The cases of ${ruleSet.version} do not load.`, cases.problems);
+      const failed = cases.results.filter((result) => !result.passed).length;
+      return c.json({ version: ruleSet.version, total: cases.results.length, failed, cases: cases.results });
     },
   );
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadRuleSet, ruleSetJsonSchema, type Problem } from '../../engine/index';
+import { caseFileJsonSchema, loadRuleSet, ruleSetJsonSchema, type Problem } from '../../engine/index';
 import { v1Json } from './fixtures';
 
 /** Loads v1 after a change and returns the problems (failing if it loads). */
@@ -29,6 +29,11 @@ describe('loading rule files', () => {
   it('keeps rules/ruleset.schema.json in step with the schema (run `npm run schema`)', () => {
     const file = JSON.parse(readFileSync(new URL('../../rules/ruleset.schema.json', import.meta.url), 'utf8'));
     expect(file).toEqual(JSON.parse(JSON.stringify(ruleSetJsonSchema())));
+  });
+
+  it('keeps rules/cases.schema.json in step with the schema (run `npm run schema`)', () => {
+    const file = JSON.parse(readFileSync(new URL('../../rules/cases.schema.json', import.meta.url), 'utf8'));
+    expect(file).toEqual(JSON.parse(JSON.stringify(caseFileJsonSchema())));
   });
 });
 

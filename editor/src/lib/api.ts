@@ -5,6 +5,8 @@
  */
 import type {
   Band,
+  Case,
+  CaseResult,
   Explanation,
   HandOffSummary,
   RuleSetChange,
@@ -22,7 +24,7 @@ import type { Interval } from '../../../engine/stats';
 import type { Verdict, VerdictMeasure } from '../../../engine/verdict';
 import type { ThresholdCurve } from '../../../engine/whatif';
 
-export type { Band, Explanation, HandOffSummary, RuleSetChange, RuleSetDefinition, RuleSetInput, Stage, StageChange };
+export type { Band, Case, CaseResult, Explanation, HandOffSummary, RuleSetChange, RuleSetDefinition, RuleSetInput, Stage, StageChange };
 
 export const ROLES = ['ingest', 'sales', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -109,8 +111,18 @@ export interface RuleSetReply {
   active: boolean;
   challenger: boolean;
   definition: RuleSetDefinition;
+  /** Every case of the version: its file's and those kept beside it (`vN.cases.json`). */
+  cases?: Case[];
   /** Present once the server records approvals. */
   approvals?: Approval[];
+}
+
+/** A lead's current outcome kept as a case, and that case run on the active version. */
+export interface LeadCaseReply {
+  case: Case;
+  leadVersion: string;
+  activeVersion: string;
+  check: CaseResult;
 }
 
 export interface ActivationRecord {
@@ -702,6 +714,16 @@ export class Api {
   /** Records sales feedback on a lead (accept, reject, qualify, won, lost); the reply carries the lead's new state. */
   feedback<A extends FeedbackAction>(id: string, action: A, body: FeedbackBodies[A]): Promise<FeedbackReply> {
     return this.#request('POST', `/v1/leads/${encodeURIComponent(id)}/${action}`, body);
+  }
+
+  /** Runs the cases of an unsaved rule set (its `cases`), as on every edit of a draft. */
+  evaluateCases(ruleSet: Record<string, unknown>, signal?: AbortSignal): Promise<{ results: CaseResult[] }> {
+    return this.#request('POST', '/v1/evaluate/cases', { ruleSet }, signal);
+  }
+
+  /** A case keeping the lead's current outcome. */
+  leadCase(id: string): Promise<LeadCaseReply> {
+    return this.#request('GET', `/v1/leads/${encodeURIComponent(id)}/case`);
   }
 
   lead(id: string): Promise<LeadDetail> {

@@ -169,6 +169,22 @@ describe('the editor, end to end', () => {
     await shot('rules-thresholds');
   });
 
+  it("shows the draft's cases the change breaks, and removes them", async () => {
+    // v1's reference cases travel with the draft; those pinning webinar points no longer hold at 45.
+    const cases = page.getByTestId('cases');
+    const summary = cases.getByTestId('cases-summary');
+    await expect.poll(() => summary.textContent()).toMatch(/^2 of \d+ cases fail/);
+    const failing = cases.locator('[data-testid="case"][data-passed="false"]');
+    expect(await failing.first().getByTestId('case-difference').textContent()).toBe(
+      'band: expected cold, got warm (score 45, warm from 30)',
+    );
+    for (let left = 2; left > 0; left--) {
+      await failing.first().getByRole('button', { name: 'Remove' }).click();
+      await expect.poll(() => summary.isVisible().then((visible) => (visible ? failing.count() : -1))).toBe(left - 1);
+    }
+    await expect.poll(() => summary.textContent()).toMatch(/^All \d+ cases pass$/);
+  });
+
   it('saves the draft as a new version with a note', async () => {
     await page.getByLabel('Note for this version').fill('Webinars show intent: worth more points');
     await page.getByTestId('save-version').click();
