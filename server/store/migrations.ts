@@ -340,6 +340,14 @@ const dueVersion: Migration = {
   },
 };
 
+/** Webhook subscriptions filtered by the stage a change leaves the lead in: the filter, and each message's stage. */
+const webhookStageFilter: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('webhook_subscriptions').addColumn('filter_stages', 'text').execute();
+    await db.schema.alterTable('webhook_messages').addColumn('stage', 'text').execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -358,6 +366,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0011_comparisons': comparisons,
         '0012_key_last_use': keyLastUse,
         '0013_due_version': dueVersion,
+        '0014_webhook_stage_filter': webhookStageFilter,
       };
     },
   };

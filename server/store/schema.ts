@@ -144,6 +144,8 @@ export interface WebhookSubscriptionsTable {
   events: string;
   filter_queue: string | null;
   filter_owner: string | null;
+  /** The stages a change must leave the lead in, as a JSON array; null: any. */
+  filter_stages: string | null;
   secret: string;
   created_at: string;
   deleted_at: string | null;
@@ -161,6 +163,8 @@ export interface WebhookMessagesTable {
   /** The lead's route when the message was made, for subscription filters. */
   queue: string | null;
   owner: string | null;
+  /** The lead's stage after the change (null for messages made before it was recorded). */
+  stage: string | null;
   /** The message body, as sent (JSON). */
   payload: string;
   created_at: string;

@@ -12,10 +12,21 @@ export const subscriptionBody = z
     events: z.array(z.enum(WEBHOOK_KINDS)).min(1).describe('The kinds of change to receive'),
     secret: secret.optional().describe('Signing secret; generated when absent'),
     filter: z
-      .object({ queue: z.string().min(1).max(100).optional(), owner: z.string().min(1).max(100).optional() })
+      .object({
+        queue: z.string().min(1).max(100).optional(),
+        owner: z.string().min(1).max(100).optional(),
+        stages: z
+          .array(z.enum(STAGES))
+          .min(1)
+          .max(STAGES.length)
+          .optional()
+          .describe('Only changes that leave the lead in one of these stages (for lead.stage_changed: a change to one of them)'),
+      })
       .strict()
       .optional()
-      .describe("Only changes of leads routed to this queue and/or owner (the lead's route when the change happened)"),
+      .describe(
+        "Only changes of leads routed to this queue and/or owner (the lead's route when the change happened), and/or in these stages",
+      ),
   })
   .strict()
   .openapi('NewWebhookSubscription');
@@ -25,7 +36,7 @@ export const subscriptionView = z
     id: z.string(),
     url: z.string(),
     events: z.array(z.enum(WEBHOOK_KINDS)),
-    filter: z.object({ queue: z.string().optional(), owner: z.string().optional() }),
+    filter: z.object({ queue: z.string().optional(), owner: z.string().optional(), stages: z.array(z.enum(STAGES)).optional() }),
     createdAt: z.string(),
     failing: z.boolean().describe('Deliveries have failed repeatedly (5 in a row); cleared by the next success'),
     failingSince: z.string().nullable(),

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Stage } from '../../engine/index';
 import type { LeadChange } from '../ingestion';
 import type { Database } from '../store/schema';
 import { changeMessages, type WebhookKind } from './kinds';
@@ -15,7 +16,7 @@ export interface Subscription {
   id: string;
   url: string;
   events: WebhookKind[];
-  filter: { queue?: string; owner?: string };
+  filter: { queue?: string; owner?: string; stages?: Stage[] };
   createdAt: string;
   /** When deliveries started failing repeatedly; null while they succeed. */
   failingSince: string | null;
@@ -71,6 +72,7 @@ export async function recordMessages(db: Db, changes: readonly LeadChange[], now
         kind: payload.type,
         queue: after.route.queue,
         owner: after.route.owner ?? null,
+        stage: after.stage,
         payload: JSON.stringify(payload),
         created_at: now,
         dispatched_at: null,
@@ -91,6 +93,7 @@ function subscriptionOf(row: {
   events: string;
   filter_queue: string | null;
   filter_owner: string | null;
+  filter_stages: string | null;
   created_at: string;
   failing_since: string | null;
   consecutive_failures: number;
@@ -98,6 +101,7 @@ function subscriptionOf(row: {
   const filter: Subscription['filter'] = {};
   if (row.filter_queue !== null) filter.queue = row.filter_queue;
   if (row.filter_owner !== null) filter.owner = row.filter_owner;
+  if (row.filter_stages !== null) filter.stages = JSON.parse(row.filter_stages) as Stage[];
   return {
     id: row.id,
     url: row.url,
@@ -115,6 +119,7 @@ const SUBSCRIPTION_COLUMNS = [
   'events',
   'filter_queue',
   'filter_owner',
+  'filter_stages',
   'created_at',
   'failing_since',
   'consecutive_failures',
@@ -130,6 +135,7 @@ export async function createSubscription(
     events: JSON.stringify(subscription.events),
     filter_queue: subscription.filter.queue ?? null,
     filter_owner: subscription.filter.owner ?? null,
+    filter_stages: subscription.filter.stages ? JSON.stringify(subscription.filter.stages) : null,
     secret: subscription.secret,
     created_at: subscription.now,
     deleted_at: null,
@@ -183,7 +189,7 @@ export async function deleteSubscription(db: Db, id: string, now: string): Promi
 export async function fanOut(db: Db, now: string, limit: number): Promise<number> {
   const messages = await db
     .selectFrom('webhook_messages')
-    .select(['id', 'lead_id', 'lead_seq', 'kind', 'queue', 'owner', 'created_at'])
+    .select(['id', 'lead_id', 'lead_seq', 'kind', 'queue', 'owner', 'stage', 'created_at'])
     .where('dispatched_at', 'is', null)
     .orderBy('created_at')
     .orderBy('id')
@@ -203,7 +209,8 @@ export async function fanOut(db: Db, now: string, limit: number): Promise<number
           s.createdAt <= message.created_at &&
           s.events.includes(message.kind as WebhookKind) &&
           (s.filter.queue === undefined || s.filter.queue === message.queue) &&
-          (s.filter.owner === undefined || s.filter.owner === message.owner),
+          (s.filter.owner === undefined || s.filter.owner === message.owner) &&
+          (s.filter.stages === undefined || (message.stage !== null && s.filter.stages.includes(message.stage as Stage))),
       )
       .map((s) => ({
         id: `${message.id}.${s.id}`,

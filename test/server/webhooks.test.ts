@@ -273,6 +273,39 @@ describe('subscriptions', () => {
   });
 });
 
+describe('a stage filter', () => {
+  it('sends only the changes that leave the lead in a chosen stage', async () => {
+    const server = await start();
+    const { secret } = await subscribe(server, ['lead.stage_changed'], { filter: { stages: ['sal', 'sql'] } });
+    const listed = (await server.call('GET', '/v1/webhooks')).body.webhooks;
+    expect(listed[0].filter).toEqual({ stages: ['sal', 'sql'] });
+    const from = Date.now() - 3_600_000;
+    await handOff(server, 'ana', from);
+    for (const [i, type] of ['sales_accepted', 'sales_qualified'].entries()) {
+      await send(server, 'ana', type, new Date(from + (10 + i) * 60_000).toISOString());
+    }
+    await server.dispatchWebhooks();
+    await server.dispatchWebhooks();
+    // inquiry → mql is left out; mql → sal and sal → sql are sent.
+    const messages = receiver.verified(secret);
+    expect(messages.map((m) => [m.type, m.data.previousStage, m.data.stage])).toEqual([
+      ['lead.stage_changed', 'mql', 'sal'],
+      ['lead.stage_changed', 'sal', 'sql'],
+    ]);
+  });
+
+  it('names an unknown stage', async () => {
+    const server = await start();
+    const reply = await server.call('POST', '/v1/webhooks', {
+      url: 'http://127.0.0.1:9/',
+      events: ['lead.stage_changed'],
+      filter: { stages: ['closed'] },
+    });
+    expect(reply.status).toBe(400);
+    expect(JSON.stringify(reply.body)).toContain('filter.stages');
+  });
+});
+
 describe('a batch of many hand-offs', () => {
   it('commits its messages with it (more rows than one statement takes)', async () => {
     const server = await start();

@@ -515,6 +515,8 @@ export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
 export interface WebhookFilter {
   queue?: string;
   owner?: string;
+  /** Only changes that leave the lead in one of these stages. */
+  stages?: Stage[];
 }
 
 export interface WebhookSubscription {
