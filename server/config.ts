@@ -40,6 +40,8 @@ export const IMPORT_LEADS_PER_CHUNK = 2_000;
  * otherwise gather the rest of the file).
  */
 export const IMPORT_MAX_RECORD_CHARS = 1_048_576;
+/** Leads per ingestion step of a file import: smaller than for history in memory, to keep the heap small. */
+export const IMPORT_FILE_LEADS_PER_CHUNK = 500;
 /** Bytes read from an import file at a time. */
 export const IMPORT_READ_CHUNK_BYTES = 1_048_576;
 

@@ -14,7 +14,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { isKnownEventType, type CompiledRuleSet, type LeadEvent } from '../engine/index';
 import type { Activation } from './activation';
-import { IMPORT_LEADS_PER_CHUNK, IMPORT_MAX_RECORD_CHARS, IMPORT_READ_CHUNK_BYTES } from './config';
+import { IMPORT_FILE_LEADS_PER_CHUNK, IMPORT_LEADS_PER_CHUNK, IMPORT_MAX_RECORD_CHARS, IMPORT_READ_CHUNK_BYTES } from './config';
 import { OUTCOME_BY_EVENT_TYPE } from './feedback';
 import { normaliseTime } from './lead-history';
 import { readImportStream, type Rejection } from './import/index';
@@ -219,7 +219,7 @@ export async function importHistory(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const source = typeof file === 'string' ? { chunks: [file], bytes: Buffer.byteLength(file) } : file;
-  const perChunk = options.leadsPerChunk ?? IMPORT_LEADS_PER_CHUNK;
+  const perChunk = options.leadsPerChunk ?? IMPORT_FILE_LEADS_PER_CHUNK;
   const { store } = services;
   const summary = await store.transaction(async (queries) => {
     const staging = await ImportStaging.open(queries.db, store.dialect);
