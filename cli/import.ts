@@ -39,7 +39,7 @@ function describe(file: string, location: string, summary: ImportSummary, second
     ['rows read', count.format(summary.rowsRead)],
     ['events stored', count.format(summary.eventsStored)],
     ['skipped as duplicates', count.format(summary.duplicates)],
-    ['rejected rows', count.format(summary.rejected.length)],
+    ['rejected rows', count.format(summary.rejectedRows)],
     ['leads', `${count.format(summary.leads.created)} new, ${count.format(summary.leads.updated)} updated`],
     ['outcomes recorded', outcomes.length > 0 ? outcomes.join(', ') : 'none'],
   ];
@@ -51,8 +51,9 @@ function describe(file: string, location: string, summary: ImportSummary, second
   if (summary.rejected.length > 0) {
     lines.push('Rejected rows:');
     for (const { line, reason } of summary.rejected.slice(0, LISTED_REJECTIONS)) lines.push(`  line ${line}: ${reason}`);
-    const more = summary.rejected.length - LISTED_REJECTIONS;
-    if (more > 0) lines.push(`  … and ${count.format(more)} more (--json lists them all)`);
+    const more = summary.rejectedRows - LISTED_REJECTIONS;
+    const listed = summary.rejectedRows > summary.rejected.length ? `the first ${count.format(summary.rejected.length)}` : 'them all';
+    if (more > 0) lines.push(`  … and ${count.format(more)} more (--json lists ${listed})`);
   }
   return lines.join('\n');
 }
@@ -86,9 +87,9 @@ export async function importCommand(argv: string[]): Promise<number> {
       recordedBy: `import ${basename(file)}`,
       onBytes: (bytesRead) => progress.update(megabytes(bytesRead)),
       onRead: (parsed) => {
-        if (values.strict && parsed.rejected.length > 0) {
+        if (values.strict && parsed.rejectedRows > 0) {
           const { line, reason } = parsed.rejected[0]!;
-          throw new ImportFileError(`--strict: ${count.format(parsed.rejected.length)} rows rejected (first: line ${line}: ${reason})`);
+          throw new ImportFileError(`--strict: ${count.format(parsed.rejectedRows)} rows rejected (first: line ${line}: ${reason})`);
         }
       },
       onProgress: (done, total) => progress.update(done, { total, label: 'storing', unit: 'leads', every: PROGRESS_EVERY_LEADS }),

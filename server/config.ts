@@ -42,6 +42,8 @@ export const IMPORT_LEADS_PER_CHUNK = 2_000;
 export const IMPORT_MAX_RECORD_CHARS = 1_048_576;
 /** Leads per ingestion step of a file import: smaller than for history in memory, to keep the heap small. */
 export const IMPORT_FILE_LEADS_PER_CHUNK = 500;
+/** Rejected rows an import lists with line and reason (it counts them all); a file of bad rows must not fill the memory. */
+export const IMPORT_MAX_KEPT_REJECTIONS = 10_000;
 /** Bytes read from an import file at a time. */
 export const IMPORT_READ_CHUNK_BYTES = 1_048_576;
 

@@ -14,7 +14,13 @@
 import { createReadStream, statSync } from 'node:fs';
 import { isKnownEventType, type CompiledRuleSet, type LeadEvent } from '../engine/index';
 import type { Activation } from './activation';
-import { IMPORT_FILE_LEADS_PER_CHUNK, IMPORT_LEADS_PER_CHUNK, IMPORT_MAX_RECORD_CHARS, IMPORT_READ_CHUNK_BYTES } from './config';
+import {
+  IMPORT_FILE_LEADS_PER_CHUNK,
+  IMPORT_LEADS_PER_CHUNK,
+  IMPORT_MAX_KEPT_REJECTIONS,
+  IMPORT_MAX_RECORD_CHARS,
+  IMPORT_READ_CHUNK_BYTES,
+} from './config';
 import { OUTCOME_BY_EVENT_TYPE } from './feedback';
 import { normaliseTime } from './lead-history';
 import { readImportStream, type Rejection } from './import/index';
@@ -49,8 +55,10 @@ export interface ImportRead {
   rowsRead: number;
   /** Events of the accepted rows. */
   eventsRead: number;
-  /** Rows not imported, in file order, with why. */
+  /** Rows not imported, in file order, with why: the first {@link IMPORT_MAX_KEPT_REJECTIONS}. */
   rejected: Rejection[];
+  /** Rows not imported, all of them. */
+  rejectedRows: number;
 }
 
 export interface StoredHistory {
@@ -143,7 +151,10 @@ export async function storeHistory(
 export interface ImportSummary extends StoredHistory {
   format: ImportFormat;
   rowsRead: number;
+  /** Rows not imported, in file order, with why: the first {@link IMPORT_MAX_KEPT_REJECTIONS}. */
   rejected: Rejection[];
+  /** Rows not imported, all of them. */
+  rejectedRows: number;
 }
 
 export interface ImportOptions extends StoreHistoryOptions {
@@ -182,15 +193,17 @@ async function stageFile(
   ruleSet: CompiledRuleSet,
   options: ImportOptions,
 ): Promise<ImportRead> {
-  const read: ImportRead = { rowsRead: 0, eventsRead: 0, rejected: [] };
+  const read: ImportRead = { rowsRead: 0, eventsRead: 0, rejected: [], rejectedRows: 0 };
   for await (const rows of readImportStream(textOf(source, options.onBytes), format, IMPORT_MAX_RECORD_CHARS)) {
     const accepted: LeadEvent[] = [];
     for (const row of rows) {
       if (!row.ok && row.line === 1 && format !== 'jsonl') throw new ImportFileError(`line 1: ${row.reason}`);
       read.rowsRead++;
       const reason = row.ok ? unknownTypes(row.value, ruleSet) : row.reason;
-      if (reason !== null) read.rejected.push({ line: row.line, reason });
-      else if (row.ok) for (const event of row.value) accepted.push(normalised(event));
+      if (reason !== null) {
+        // Rejections are kept in memory: a file of nothing but bad rows must not fill it.
+        if (read.rejectedRows++ < IMPORT_MAX_KEPT_REJECTIONS) read.rejected.push({ line: row.line, reason });
+      } else if (row.ok) for (const event of row.value) accepted.push(normalised(event));
     }
     read.eventsRead += accepted.length;
     await staging.stage(accepted);
@@ -234,7 +247,7 @@ export async function importHistory(
       options.onProgress?.(leadsDone, leadsTotal);
     }
     await staging.drop();
-    return { format, rowsRead: read.rowsRead, rejected: read.rejected, ...stored };
+    return { format, rowsRead: read.rowsRead, rejected: read.rejected, rejectedRows: read.rejectedRows, ...stored };
   });
   await checkpointAfterImport(store.read.db, store.dialect);
   return summary;
