@@ -18,6 +18,22 @@ const ROWS_PER_INSERT = 1_000;
 /** SQLite page cache of the staging tables, in KiB. */
 const TEMP_CACHE_KIB = 2_048;
 
+/**
+ * Rows in INSERTs of a few fixed sizes ({@link ROWS_PER_INSERT}, then powers
+ * of two): each size is one prepared statement, kept by the store's statement
+ * cache; a statement per batch size would fill that cache with hundreds of
+ * large ones over a long import.
+ */
+function* insertBatches<T>(rows: readonly T[]): Generator<T[]> {
+  let at = 0;
+  for (let size = ROWS_PER_INSERT; at < rows.length;) {
+    if (rows.length - at >= size) {
+      yield rows.slice(at, at + size);
+      at += size;
+    } else size = size === ROWS_PER_INSERT ? 512 : size / 2;
+  }
+}
+
 type Db = Kysely<Database> | Transaction<Database>;
 
 export class ImportStaging {
@@ -45,18 +61,17 @@ export class ImportStaging {
 
   /** Adds events, in file order after those already staged. */
   async stage(events: readonly LeadEvent[]): Promise<void> {
-    for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
-      const batch = events.slice(start, start + ROWS_PER_INSERT);
-      const firstSeqOf = new Map<string, number>();
-      const rows = batch.map((event) => {
-        const seq = this.nextSeq++;
-        if (!firstSeqOf.has(event.leadId)) firstSeqOf.set(event.leadId, seq);
-        return sql`(${seq}, ${event.leadId}, ${JSON.stringify(event)})`;
-      });
-      await sql`insert into import_events (seq, lead_id, event) values ${sql.join(rows)}`.execute(this.db);
-      const leads = [...firstSeqOf].map(([leadId, seq]) => sql`(${leadId}, ${seq})`);
-      await sql`insert into import_leads (lead_id, first_seq) values ${sql.join(leads)} on conflict (lead_id) do nothing`.execute(this.db);
-    }
+    const firstSeqOf = new Map<string, number>();
+    const rows = events.map((event) => {
+      const seq = this.nextSeq++;
+      if (!firstSeqOf.has(event.leadId)) firstSeqOf.set(event.leadId, seq);
+      return sql`(${seq}, ${event.leadId}, ${JSON.stringify(event)})`;
+    });
+    for (const batch of insertBatches(rows))
+      await sql`insert into import_events (seq, lead_id, event) values ${sql.join(batch)}`.execute(this.db);
+    const leads = [...firstSeqOf].map(([leadId, seq]) => sql`(${leadId}, ${seq})`);
+    for (const batch of insertBatches(leads))
+      await sql`insert into import_leads (lead_id, first_seq) values ${sql.join(batch)} on conflict (lead_id) do nothing`.execute(this.db);
   }
 
   /** Leads staged. Builds the indexes the reading needs (faster once, after the last row, than kept up row by row). */
