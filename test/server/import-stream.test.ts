@@ -12,6 +12,7 @@ import {
 } from '../../server/import/index';
 import { ImportFileError, importFile, importHistory, storeHistory, type ImportFormat } from '../../server/history-import';
 import { openHistory, type History } from '../../server/index';
+import type { Ingestion } from '../../server/ingestion';
 import { queryRows, removeWorkspace, tempWorkspace, type Workspace } from './helpers';
 
 const readLeads = (read: (text: string) => Iterable<ImportRow<ImportedLead>>) => (text: string) =>
@@ -141,6 +142,28 @@ describe('importing a large file', () => {
         },
       });
       await expect(failure).rejects.toThrow(new RegExp(`^line ${badLine}: occurredAt: `));
+      expect(await stored(workspace)).toEqual(before);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'leaves the database as it was when storing fails after some leads were stored',
+    async () => {
+      const before = await stored(workspace);
+      let steps = 0;
+      // The real ingestion for the first chunk of leads, then a failure, as a full disk or a lost connection would give.
+      const failing = {
+        ingestWithin: (queries, submissions) => {
+          if (++steps === 3) throw new Error('disk full');
+          return history.ingestion.ingestWithin(queries, submissions);
+        },
+      } as Pick<Ingestion, 'ingestWithin'> as Ingestion;
+      const file = generatedFile(dir, 1_500, 4);
+      await expect(
+        importFile({ ...history, ingestion: failing }, file, 'jsonl', { recordedBy: 'test', leadsPerChunk: 500 }),
+      ).rejects.toThrow('disk full');
+      expect(steps).toBe(3);
       expect(await stored(workspace)).toEqual(before);
     },
     TIMEOUT,
