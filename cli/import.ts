@@ -5,20 +5,15 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openHistory } from '../server/index';
-import {
-  IMPORT_FORMATS,
-  ImportFileError,
-  formatOfFile,
-  importHistory,
-  type ImportFormat,
-  type ImportSummary,
-} from '../server/history-import';
-import { CliError, readText } from './io';
+import { IMPORT_FORMATS, ImportFileError, formatOfFile, importFile, type ImportFormat, type ImportSummary } from '../server/history-import';
+import { CliError, fileSize } from './io';
 import { startProgress } from './progress';
 
 const USAGE = `usage: leadflow import [--db <file|postgres://…>] [--format ${IMPORT_FORMATS.join('|')}] [--rules-dir rules] [--strict] [--json] <file>`;
-/** Without a progress bar, one progress line per this many rows or leads. */
-const PROGRESS_EVERY = 50_000;
+/** Without a progress bar, one progress line per this many MB read, then per this many leads stored. */
+const PROGRESS_EVERY_MB = 100;
+const PROGRESS_EVERY_LEADS = 50_000;
+const BYTES_PER_MB = 1_000_000;
 /** Rejected rows listed in the text summary; --json lists them all. */
 const LISTED_REJECTIONS = 50;
 
@@ -35,12 +30,8 @@ function formatOf(file: string, given: string | undefined): ImportFormat {
   return format;
 }
 
-/** Lines in a text: the progress bar's total while rows are read (a row may span lines; the bar is then generous). */
-function lineCount(text: string): number {
-  let lines = 1;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
-  return lines;
-}
+/** Megabytes, to one decimal: the unit of the reading progress. */
+const megabytes = (bytes: number) => Math.round(bytes / (BYTES_PER_MB / 10)) / 10;
 
 function describe(file: string, location: string, summary: ImportSummary, seconds: number): string {
   const outcomes = Object.entries(summary.outcomes).map(([kind, n]) => `${kind} ${count.format(n)}`);
@@ -48,7 +39,7 @@ function describe(file: string, location: string, summary: ImportSummary, second
     ['rows read', count.format(summary.rowsRead)],
     ['events stored', count.format(summary.eventsStored)],
     ['skipped as duplicates', count.format(summary.duplicates)],
-    ['rejected rows', count.format(summary.rejected.length)],
+    ['rejected rows', count.format(summary.rejectedRows)],
     ['leads', `${count.format(summary.leads.created)} new, ${count.format(summary.leads.updated)} updated`],
     ['outcomes recorded', outcomes.length > 0 ? outcomes.join(', ') : 'none'],
   ];
@@ -60,8 +51,9 @@ function describe(file: string, location: string, summary: ImportSummary, second
   if (summary.rejected.length > 0) {
     lines.push('Rejected rows:');
     for (const { line, reason } of summary.rejected.slice(0, LISTED_REJECTIONS)) lines.push(`  line ${line}: ${reason}`);
-    const more = summary.rejected.length - LISTED_REJECTIONS;
-    if (more > 0) lines.push(`  … and ${count.format(more)} more (--json lists them all)`);
+    const more = summary.rejectedRows - LISTED_REJECTIONS;
+    const listed = summary.rejectedRows > summary.rejected.length ? `the first ${count.format(summary.rejected.length)}` : 'them all';
+    if (more > 0) lines.push(`  … and ${count.format(more)} more (--json lists ${listed})`);
   }
   return lines.join('\n');
 }
@@ -86,21 +78,21 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new CliError(USAGE);
   const file = positionals[0]!;
   const format = formatOf(file, values.format);
-  const text = readText(file);
+  const size = fileSize(file);
   const started = performance.now();
   const history = await openHistory({ db: values.db, rulesDir: values['rules-dir'] });
-  const progress = startProgress('reading rows', lineCount(text), 'rows', PROGRESS_EVERY);
+  const progress = startProgress('reading', megabytes(size), 'MB', PROGRESS_EVERY_MB);
   try {
-    const summary = await importHistory(history, text, format, {
+    const summary = await importFile(history, file, format, {
       recordedBy: `import ${basename(file)}`,
-      onRow: (rowsRead) => progress.update(rowsRead),
+      onBytes: (bytesRead) => progress.update(megabytes(bytesRead)),
       onRead: (parsed) => {
-        if (values.strict && parsed.rejected.length > 0) {
+        if (values.strict && parsed.rejectedRows > 0) {
           const { line, reason } = parsed.rejected[0]!;
-          throw new ImportFileError(`--strict: ${count.format(parsed.rejected.length)} rows rejected (first: line ${line}: ${reason})`);
+          throw new ImportFileError(`--strict: ${count.format(parsed.rejectedRows)} rows rejected (first: line ${line}: ${reason})`);
         }
       },
-      onProgress: (done, total) => progress.update(done, { total, label: 'storing', unit: 'leads' }),
+      onProgress: (done, total) => progress.update(done, { total, label: 'storing', unit: 'leads', every: PROGRESS_EVERY_LEADS }),
     });
     progress.stop();
     if (values.json) console.log(JSON.stringify(summary));

@@ -1,5 +1,5 @@
 /** Reading rule files and event files for the CLI, with errors that name the file and line. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { leadEventSchema, loadRuleSet, formatProblem, type CompiledRuleSet, type LeadEvent } from '../engine/index';
 import { jsonPath } from '../engine/ruleset';
 
@@ -21,6 +21,17 @@ export function daysOption(name: string, value: string | undefined): number | un
 export function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}
+
+/** The size in bytes of a file to be read as a stream, with the same errors as {@link readText}. */
+export function fileSize(file: string): number {
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });
+    return stat.size;
   } catch (error) {
     throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }

@@ -6,8 +6,8 @@
 import { SingleBar } from 'cli-progress';
 
 export interface Progress {
-  /** Sets how much is done, with an optional new total, label and unit (a new phase). */
-  update(done: number, change?: { total?: number; label?: string; unit?: string }): void;
+  /** Sets how much is done, with an optional new total, label, unit and plain-line interval (a new phase). */
+  update(done: number, change?: { total?: number; label?: string; unit?: string; every?: number }): void;
   stop(): void;
 }
 
@@ -39,16 +39,18 @@ export function startProgress(label: string, total: number, unit: string, every:
   }
   let current = label;
   let currentUnit = unit;
+  let interval = every;
   let next = every;
   return {
     update: (done, change) => {
       if (change?.unit !== undefined) currentUnit = change.unit;
+      if (change?.every !== undefined) interval = change.every;
       if (change?.label !== undefined && change.label !== current) {
         current = change.label;
-        next = every;
+        next = interval;
       }
       if (done < next) return;
-      next = (Math.floor(done / every) + 1) * every;
+      next = (Math.floor(done / interval) + 1) * interval;
       process.stderr.write(`${current}: ${count.format(done)} ${currentUnit}\n`);
     },
     stop: () => {},

@@ -35,6 +35,19 @@ export const DEMO_MONTHS = 6;
 
 /** Leads per ingestion step of an import (one transaction for the whole file; each lead in one step). */
 export const IMPORT_LEADS_PER_CHUNK = 2_000;
+/**
+ * Longest record (a JSON line, a CSV record) an import reads, in characters:
+ * far above any event the API accepts (properties up to 64 KiB as JSON), and
+ * the bound on what one record can hold in memory (an unclosed CSV quote would
+ * otherwise gather the rest of the file).
+ */
+export const IMPORT_MAX_RECORD_CHARS = 1_048_576;
+/** Leads per ingestion step of a file import: smaller than for history in memory, to keep the heap small. */
+export const IMPORT_FILE_LEADS_PER_CHUNK = 500;
+/** Rejected rows an import lists with line and reason (it counts them all); a file of bad rows must not fill the memory. */
+export const IMPORT_MAX_KEPT_REJECTIONS = 10_000;
+/** Bytes read from an import file at a time. */
+export const IMPORT_READ_CHUNK_BYTES = 1_048_576;
 
 /** Events per page a comparison reads from the store (one query, one message to one of its workers; more when one lead has more). */
 export const COMPARISON_PAGE_EVENTS = 10_000;

@@ -13,8 +13,8 @@
  *   (known only once the call is over) travels on that outcome event only.
  */
 import type { LeadEvent } from '../../engine/index';
-import { readCsv, readHeader } from './csv';
-import type { ImportRow, ImportedLead } from './format';
+import { readHeader } from './csv';
+import { readCsvText, type CsvFormat, type ImportRow, type ImportedLead } from './format';
 
 /** The fixed choices behind the synthetic timeline (the source has month and weekday, no year or day). */
 export const BANK_MARKETING_TIMELINE = {
@@ -203,42 +203,43 @@ function leadFromRow(row: ReturnType<typeof readRow>, leadId: string, lastContac
 }
 
 /**
- * Reads bank-additional-full.csv (`;`-separated, quoted strings): one lead per
- * row, id `bank-` and the row's position among data rows (zero-padded), or the
+ * bank-additional-full.csv (`;`-separated, quoted strings): one lead per row,
+ * id `bank-` and the row's position among data rows (zero-padded), or the
  * row's line and why it was rejected. A rejected row does not advance the
  * calendar. A header that is not the documented one rejects line 1 and stops.
  */
-export function* readBankMarketing(text: string): Generator<ImportRow<ImportedLead>> {
-  const [header, ...rows] = readCsv(text, ';');
-  if (!header) return;
-  const read = readHeader(header, COLUMNS);
-  if ('rejected' in read) {
-    yield read.rejected;
-    return;
-  }
-  const { index, width } = read;
-  const calendar = new Calendar();
-  let position = 0;
-  for (const row of rows) {
-    position++;
-    if (!row.ok) {
-      yield row;
-      continue;
-    }
-    if (row.fields.length !== width) {
-      yield { ok: false, line: row.line, reason: `expected ${width} fields, found ${row.fields.length}` };
-      continue;
-    }
-    const cells: Cells = (column) => row.fields[index.get(column)!]!.trim();
-    let values: ReturnType<typeof readRow>;
-    try {
-      values = readRow(cells);
-    } catch (error) {
-      if (!(error instanceof RowProblem)) throw error;
-      yield { ok: false, line: row.line, reason: error.message };
-      continue;
-    }
-    const leadId = `bank-${String(position).padStart(5, '0')}`;
-    yield { ok: true, line: row.line, value: leadFromRow(values, leadId, calendar.next(values.month, values.weekday)) };
-  }
+export function bankMarketingFormat(): CsvFormat<ImportedLead> {
+  return {
+    delimiter: ';',
+    header: (header) => {
+      const read = readHeader(header, COLUMNS);
+      if ('rejected' in read) return read;
+      const { index, width } = read;
+      const calendar = new Calendar();
+      let position = 0;
+      return {
+        read: (row) => {
+          position++;
+          if (!row.ok) return row;
+          if (row.fields.length !== width)
+            return { ok: false, line: row.line, reason: `expected ${width} fields, found ${row.fields.length}` };
+          const cells: Cells = (column) => row.fields[index.get(column)!]!.trim();
+          let values: ReturnType<typeof readRow>;
+          try {
+            values = readRow(cells);
+          } catch (error) {
+            if (!(error instanceof RowProblem)) throw error;
+            return { ok: false, line: row.line, reason: error.message };
+          }
+          const leadId = `bank-${String(position).padStart(5, '0')}`;
+          return { ok: true, line: row.line, value: leadFromRow(values, leadId, calendar.next(values.month, values.weekday)) };
+        },
+      };
+    },
+  };
+}
+
+/** Reads bank-additional-full.csv text: see {@link bankMarketingFormat}. */
+export function readBankMarketing(text: string): Generator<ImportRow<ImportedLead>> {
+  return readCsvText(text, bankMarketingFormat());
 }

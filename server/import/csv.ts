@@ -11,7 +11,8 @@ export type CsvRow = { ok: true; line: number; fields: string[] } | { ok: false;
 
 interface RawRecord {
   line: number;
-  text: string;
+  /** The record's text, or null when it was longer than the limit and dropped. */
+  text: string | null;
 }
 
 const QUOTE = 0x22;
@@ -19,34 +20,78 @@ const LF = 0x0a;
 const CR = 0x0d;
 const BOM = 0xfeff;
 
-/** Splits text into records: a line feed ends a record unless inside double quotes. Empty lines are skipped; a CR before the LF is dropped. */
-function splitRecords(text: string): RawRecord[] {
-  const records: RawRecord[] = [];
-  let line = 1;
-  let start = 0;
-  let startLine = 1;
-  let quoted = false;
-  const close = (end: number) => {
-    const stop = end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
-    if (stop > start) records.push({ line: startLine, text: text.slice(start, stop) });
-  };
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === QUOTE) quoted = !quoted;
-    else if (code === LF) {
-      if (!quoted) {
-        close(i);
-        start = i + 1;
-        startLine = line + 1;
-      }
-      line++;
+/**
+ * Splits CSV text, given in chunks of any size, into records: a line feed
+ * ends a record unless inside double quotes. Empty lines are skipped; a CR
+ * before the LF is dropped. A record longer than `maxChars` is not kept (an
+ * unclosed quote would otherwise gather the rest of the file into memory):
+ * it is returned with its line and no text.
+ */
+export class CsvRecordSplitter {
+  private line = 1;
+  private startLine = 1;
+  private quoted = false;
+  private pending = '';
+  private oversized = false;
+  private first = true;
+
+  constructor(private readonly maxChars: number) {}
+
+  /** The records that end in this chunk (a chunk may end mid-record: its rest waits for the next). */
+  push(chunk: string): RawRecord[] {
+    let text = chunk;
+    if (this.first && text.length > 0) {
+      this.first = false;
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
+    const records: RawRecord[] = [];
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === QUOTE) this.quoted = !this.quoted;
+      else if (code === LF) {
+        if (!this.quoted) {
+          this.close(text, start, i, records);
+          start = i + 1;
+          this.startLine = this.line + 1;
+        }
+        this.line++;
+      }
+    }
+    this.keep(text, start, text.length);
+    return records;
   }
-  close(text.length);
-  return records;
+
+  /** The last record, when the text does not end with a line feed. */
+  end(): RawRecord[] {
+    const records: RawRecord[] = [];
+    this.close('', 0, 0, records);
+    return records;
+  }
+
+  private keep(text: string, start: number, end: number): void {
+    if (this.oversized || end <= start) return;
+    if (this.pending.length + (end - start) > this.maxChars) {
+      this.oversized = true;
+      this.pending = '';
+    } else this.pending += text.slice(start, end);
+  }
+
+  private close(text: string, start: number, end: number, records: RawRecord[]): void {
+    this.keep(text, start, end);
+    if (this.oversized) records.push({ line: this.startLine, text: null });
+    else {
+      const record = this.pending.charCodeAt(this.pending.length - 1) === CR ? this.pending.slice(0, -1) : this.pending;
+      if (record.length > 0) records.push({ line: this.startLine, text: record });
+    }
+    this.pending = '';
+    this.oversized = false;
+  }
 }
 
-function parseRecord(record: RawRecord, delimiter: string): CsvRow {
+function parseRecord(record: RawRecord, delimiter: string, maxChars: number): CsvRow {
+  if (record.text === null)
+    return { ok: false, line: record.line, reason: `record longer than ${maxChars} characters (is a quote left open?)` };
   try {
     const [fields] = parse(record.text, { delimiter, relax_column_count: true }) as string[][];
     return { ok: true, line: record.line, fields: fields ?? [] };
@@ -58,21 +103,34 @@ function parseRecord(record: RawRecord, delimiter: string): CsvRow {
 }
 
 /**
+ * Parses records into rows. A record csv-parse cannot read is returned as a
+ * rejection with its line and the parser's reason; the others are unaffected.
+ */
+export function parseRecords(records: readonly RawRecord[], delimiter: string, maxChars = Infinity): CsvRow[] {
+  if (records.every((record) => record.text !== null)) {
+    try {
+      // One pass over all records is several times faster than one parse per record; it is used when it agrees with the split.
+      const all = parse(records.map((record) => record.text).join('\n'), {
+        delimiter,
+        relax_column_count: true,
+        skip_empty_lines: true,
+      }) as string[][];
+      if (all.length === records.length) return records.map((record, i) => ({ ok: true, line: record.line, fields: all[i]! }));
+    } catch {
+      // A malformed record stops csv-parse for the whole text: parse record by record so only that record is rejected.
+    }
+  }
+  return records.map((record) => parseRecord(record, delimiter, maxChars));
+}
+
+/**
  * Every non-empty record of a CSV text, in order, with the line it starts on
  * (1 is the header). A record csv-parse cannot read is returned as a
  * rejection with its line and the parser's reason; the others are unaffected.
  */
 export function readCsv(text: string, delimiter: string): CsvRow[] {
-  const body = text.charCodeAt(0) === BOM ? text.slice(1) : text;
-  const records = splitRecords(body);
-  try {
-    // One pass over the whole text is several times faster than one parse per record; it is used when it agrees with the split.
-    const all = parse(body, { delimiter, relax_column_count: true, skip_empty_lines: true }) as string[][];
-    if (all.length === records.length) return records.map((record, i) => ({ ok: true, line: record.line, fields: all[i]! }));
-  } catch {
-    // A malformed record stops csv-parse for the whole text: parse record by record so only that record is rejected.
-  }
-  return records.map((record) => parseRecord(record, delimiter));
+  const splitter = new CsvRecordSplitter(Infinity);
+  return parseRecords([...splitter.push(text), ...splitter.end()], delimiter);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { SYSTEM_EVENT_TYPES, leadEventSchema, type LeadEvent } from '../../engine/index';
 import { eventLimitProblems } from '../limits';
-import { readCsv } from './csv';
+import { readCsv, type CsvRow } from './csv';
 
 /** A row that cannot be imported, and why. */
 export interface Rejection {
@@ -125,22 +125,71 @@ export function checkRecord(value: unknown, options: RecordOptions = {}): { ok: 
   return { ok: true, event: { ...event, occurredAt: new Date(time).toISOString() } };
 }
 
+/** Reads one line of a JSON Lines import (its number, its text): the event, a rejection, or null for a blank line. */
+export function readJsonLine(line: number, text: string, options: RecordOptions = {}): ImportRow<LeadEvent> | null {
+  const source = text.trim();
+  if (!source) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(source);
+  } catch (error) {
+    return { ok: false, line, reason: `invalid JSON: ${(error as Error).message}` };
+  }
+  const checked = checkRecord(value, options);
+  return checked.ok ? { ok: true, line, value: checked.event } : { ok: false, line, reason: checked.reason };
+}
+
 /** Reads a JSON Lines import: one JSON object per line; blank lines are skipped. */
 export function* readJsonLines(text: string, options: RecordOptions = {}): Generator<ImportRow<LeadEvent>> {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const source = lines[i]!.trim();
-    if (!source) continue;
-    const line = i + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(source);
-    } catch (error) {
-      yield { ok: false, line, reason: `invalid JSON: ${(error as Error).message}` };
-      continue;
+    const row = readJsonLine(i + 1, lines[i]!, options);
+    if (row) yield row;
+  }
+}
+
+/**
+ * How one kind of CSV file is read: its delimiter, and its header, which
+ * either rejects the file (line 1) or gives the reader of its data rows.
+ */
+export interface CsvFormat<T> {
+  delimiter: string;
+  header(row: CsvRow): { rejected: ImportRow<T> & { ok: false } } | { read: (row: CsvRow) => ImportRow<T> };
+}
+
+/**
+ * The rows of a CSV file, given one at a time (the header first): a reader
+ * keeps what a format carries from row to row (duplicate ids, a calendar),
+ * so the file can be read in pieces. A rejected header stops it.
+ */
+export class CsvRowReader<T> {
+  private read: ((row: CsvRow) => ImportRow<T>) | null = null;
+  /** Whether the header rejected the file: no further row is read. */
+  stopped = false;
+
+  constructor(private readonly format: CsvFormat<T>) {}
+
+  /** The row's value or rejection; null for the header when it is accepted, and for every row after a rejected one. */
+  next(row: CsvRow): ImportRow<T> | null {
+    if (this.stopped) return null;
+    if (this.read) return this.read(row);
+    const header = this.format.header(row);
+    if ('read' in header) {
+      this.read = header.read;
+      return null;
     }
-    const checked = checkRecord(value, options);
-    yield checked.ok ? { ok: true, line, value: checked.event } : { ok: false, line, reason: checked.reason };
+    this.stopped = true;
+    return header.rejected;
+  }
+}
+
+/** Every row of a CSV text read with one format. */
+export function* readCsvText<T>(text: string, format: CsvFormat<T>): Generator<ImportRow<T>> {
+  const reader = new CsvRowReader(format);
+  for (const row of readCsv(text, format.delimiter)) {
+    const read = reader.next(row);
+    if (read) yield read;
+    if (reader.stopped) return;
   }
 }
 
@@ -157,69 +206,63 @@ function cellValue(cell: string): unknown {
   }
 }
 
+/** Reads the generic CSV format with the given options. */
+export function eventCsvFormat(options: RecordOptions = {}): CsvFormat<LeadEvent> {
+  return {
+    delimiter: ',',
+    header: (header) => {
+      if (!header.ok) return { rejected: header };
+      const columns = header.fields.map((name) => name.trim());
+      const problems = [
+        ...REQUIRED_COLUMNS.filter((name) => !columns.includes(name)).map((name) => `missing column "${name}"`),
+        ...columns
+          .filter(
+            (name) =>
+              !(REQUIRED_COLUMNS as readonly string[]).includes(name) &&
+              name !== 'properties' &&
+              !(name.startsWith(PROPERTY_PREFIX) && name.length > PROPERTY_PREFIX.length),
+          )
+          .map((name) => `unknown column "${name}" (property columns are named "properties.<name>")`),
+      ];
+      if (problems.length > 0) return { rejected: { ok: false, line: header.line, reason: `header: ${problems.join('; ')}` } };
+      return { read: (row) => eventOfRow(row, columns, options) };
+    },
+  };
+}
+
+function eventOfRow(row: CsvRow, columns: readonly string[], options: RecordOptions): ImportRow<LeadEvent> {
+  if (!row.ok) return row;
+  if (row.fields.length !== columns.length)
+    return { ok: false, line: row.line, reason: `expected ${columns.length} fields, found ${row.fields.length}` };
+  const record: Record<string, unknown> = {};
+  let fromJson: Record<string, unknown> = {};
+  const named = new Map<string, unknown>(); // a Map, so a column named properties.__proto__ is data like any other
+  for (let i = 0; i < columns.length; i++) {
+    const name = columns[i]!;
+    const cell = row.fields[i]!;
+    if (name === 'properties') {
+      const value = cellValue(cell);
+      if (value === undefined) continue;
+      if (value && typeof value === 'object' && !Array.isArray(value)) fromJson = value as Record<string, unknown>;
+      else return { ok: false, line: row.line, reason: 'properties: must be a JSON object' };
+    } else if (name.startsWith(PROPERTY_PREFIX)) {
+      const value = cellValue(cell);
+      if (value !== undefined) named.set(name.slice(PROPERTY_PREFIX.length), value);
+    } else {
+      record[name] = cell;
+    }
+  }
+  // A property column overrides the same key in the properties object.
+  const properties = { ...fromJson, ...Object.fromEntries(named) };
+  const checked = checkRecord({ ...record, properties }, options);
+  return checked.ok ? { ok: true, line: row.line, value: checked.event } : { ok: false, line: row.line, reason: checked.reason };
+}
+
 /**
  * Reads a CSV import: a header naming id, leadId, type, occurredAt and any of
  * `properties` (a JSON object) and `properties.<name>` (one property each).
  * A header problem rejects line 1 and stops: no row of the file is read.
  */
-export function* readEventCsv(text: string, options: RecordOptions = {}): Generator<ImportRow<LeadEvent>> {
-  const [header, ...rows] = readCsv(text, ',');
-  if (!header) return;
-  if (!header.ok) {
-    yield header;
-    return;
-  }
-  const columns = header.fields.map((name) => name.trim());
-  const problems = [
-    ...REQUIRED_COLUMNS.filter((name) => !columns.includes(name)).map((name) => `missing column "${name}"`),
-    ...columns
-      .filter(
-        (name) =>
-          !(REQUIRED_COLUMNS as readonly string[]).includes(name) &&
-          name !== 'properties' &&
-          !(name.startsWith(PROPERTY_PREFIX) && name.length > PROPERTY_PREFIX.length),
-      )
-      .map((name) => `unknown column "${name}" (property columns are named "properties.<name>")`),
-  ];
-  if (problems.length > 0) {
-    yield { ok: false, line: header.line, reason: `header: ${problems.join('; ')}` };
-    return;
-  }
-  for (const row of rows) {
-    if (!row.ok) {
-      yield row;
-      continue;
-    }
-    if (row.fields.length !== columns.length) {
-      yield { ok: false, line: row.line, reason: `expected ${columns.length} fields, found ${row.fields.length}` };
-      continue;
-    }
-    const record: Record<string, unknown> = {};
-    let fromJson: Record<string, unknown> = {};
-    const named = new Map<string, unknown>(); // a Map, so a column named properties.__proto__ is data like any other
-    let problem: string | null = null;
-    for (let i = 0; i < columns.length; i++) {
-      const name = columns[i]!;
-      const cell = row.fields[i]!;
-      if (name === 'properties') {
-        const value = cellValue(cell);
-        if (value === undefined) continue;
-        if (value && typeof value === 'object' && !Array.isArray(value)) fromJson = value as Record<string, unknown>;
-        else problem = 'properties: must be a JSON object';
-      } else if (name.startsWith(PROPERTY_PREFIX)) {
-        const value = cellValue(cell);
-        if (value !== undefined) named.set(name.slice(PROPERTY_PREFIX.length), value);
-      } else {
-        record[name] = cell;
-      }
-    }
-    if (problem) {
-      yield { ok: false, line: row.line, reason: problem };
-      continue;
-    }
-    // A property column overrides the same key in the properties object.
-    const properties = { ...fromJson, ...Object.fromEntries(named) };
-    const checked = checkRecord({ ...record, properties }, options);
-    yield checked.ok ? { ok: true, line: row.line, value: checked.event } : { ok: false, line: row.line, reason: checked.reason };
-  }
+export function readEventCsv(text: string, options: RecordOptions = {}): Generator<ImportRow<LeadEvent>> {
+  return readCsvText(text, eventCsvFormat(options));
 }

@@ -11,8 +11,8 @@
  *   never as attributes, so no version can score on them.
  */
 import type { LeadEvent } from '../../engine/index';
-import { readCsv, readHeader } from './csv';
-import type { ImportRow, ImportedLead } from './format';
+import { readHeader } from './csv';
+import { readCsvText, type CsvFormat, type ImportRow, type ImportedLead } from './format';
 
 /** The fixed choices behind the synthetic timeline (the source has no dates). */
 export const X_EDUCATION_TIMELINE = {
@@ -209,39 +209,41 @@ function leadFromRow(cells: Cells): ImportedLead {
 }
 
 /**
- * Reads X Education's Leads.csv (CRLF, a trailing comma on every line):
- * one lead per row, or the row's line and why it was rejected. A header
- * missing a column rejects line 1 and stops.
+ * X Education's Leads.csv (CRLF, a trailing comma on every line): one lead
+ * per row, or the row's line and why it was rejected. A header missing a
+ * column rejects line 1 and stops.
  */
-export function* readXEducation(text: string): Generator<ImportRow<ImportedLead>> {
-  const [header, ...rows] = readCsv(text, ',');
-  if (!header) return;
-  const read = readHeader(header, REQUIRED_COLUMNS);
-  if ('rejected' in read) {
-    yield read.rejected;
-    return;
-  }
-  const { index, width } = read;
-  const firstLineOf = new Map<string, number>();
-  for (const row of rows) {
-    if (!row.ok) {
-      yield row;
-      continue;
-    }
-    if (row.fields.length !== width) {
-      yield { ok: false, line: row.line, reason: `expected ${width} fields, found ${row.fields.length}` };
-      continue;
-    }
-    const cells: Cells = (column) => row.fields[index.get(column)!]!.trim();
-    try {
-      const lead = leadFromRow(cells);
-      const seen = firstLineOf.get(lead.leadId);
-      if (seen !== undefined) throw new RowProblem(`${COLUMNS.prospectId}: "${lead.leadId}" already on line ${seen}`);
-      firstLineOf.set(lead.leadId, row.line);
-      yield { ok: true, line: row.line, value: lead };
-    } catch (error) {
-      if (!(error instanceof RowProblem)) throw error;
-      yield { ok: false, line: row.line, reason: error.message };
-    }
-  }
+export function xEducationFormat(): CsvFormat<ImportedLead> {
+  return {
+    delimiter: ',',
+    header: (header) => {
+      const read = readHeader(header, REQUIRED_COLUMNS);
+      if ('rejected' in read) return read;
+      const { index, width } = read;
+      const firstLineOf = new Map<string, number>();
+      return {
+        read: (row) => {
+          if (!row.ok) return row;
+          if (row.fields.length !== width)
+            return { ok: false, line: row.line, reason: `expected ${width} fields, found ${row.fields.length}` };
+          const cells: Cells = (column) => row.fields[index.get(column)!]!.trim();
+          try {
+            const lead = leadFromRow(cells);
+            const seen = firstLineOf.get(lead.leadId);
+            if (seen !== undefined) throw new RowProblem(`${COLUMNS.prospectId}: "${lead.leadId}" already on line ${seen}`);
+            firstLineOf.set(lead.leadId, row.line);
+            return { ok: true, line: row.line, value: lead };
+          } catch (error) {
+            if (!(error instanceof RowProblem)) throw error;
+            return { ok: false, line: row.line, reason: error.message };
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Reads X Education's Leads.csv text: see {@link xEducationFormat}. */
+export function readXEducation(text: string): Generator<ImportRow<ImportedLead>> {
+  return readCsvText(text, xEducationFormat());
 }

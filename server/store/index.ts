@@ -23,6 +23,7 @@ export { ShadowReads, type ShadowStageHistories } from './shadow-reads';
 export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './history';
 export type { EventWrite, LeadWrite } from './queries';
 export { isUniqueViolation, type DialectName } from './dialect';
+export { ImportStaging, checkpointAfterImport } from './import-staging';
 export { isContention, retryContended, StoreBusyError, type RetryPolicy } from './contention';
 export { DatabaseInUseError } from './server-lock';
 export { dueLeadIds, setDueTimes, earliestDue, tryLockLeads, NEVER_DUE } from './due';
