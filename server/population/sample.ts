@@ -62,22 +62,31 @@ export function chooseSample(ids: readonly string[], limit: number, seed: string
 
 let generations = 0;
 
-/** Reads the sample from the store now. */
-async function readSample(store: Store, revision: number, now: Date, limit: number): Promise<PopulationSample> {
+/** A read stopped between two queries because the store is closing. */
+export class SampleReadStopped extends Error {
+  override name = 'SampleReadStopped';
+}
+
+/** Reads the sample from the store now, unless `stopped()` says to give up between two queries. */
+async function readSample(store: Store, revision: number, now: Date, limit: number, stopped: () => boolean): Promise<PopulationSample> {
+  const pause = async () => {
+    await yieldToRequests();
+    if (stopped()) throw new SampleReadStopped('the sample was not read: the server is closing');
+  };
   const ids: string[] = [];
   for (let after: string | null = null; ;) {
     const page = await store.history.leadIdPage(after, POPULATION_ID_PAGE);
     ids.push(...page);
     if (page.length < POPULATION_ID_PAGE) break;
     after = page[page.length - 1]!;
-    await yieldToRequests();
+    await pause();
   }
   const sampled = chooseSample(ids, limit, POPULATION_SAMPLE_SEED);
   const parts: string[] = [];
   for (let start = 0; start < sampled.length; start += POPULATION_READ_LEADS) {
     const tuples = await store.history.leadEventTuples(sampled.slice(start, start + POPULATION_READ_LEADS));
     if (tuples.length > 0) parts.push(tuples.join(','));
-    await yieldToRequests();
+    await pause();
   }
   return {
     generation: ++generations,
@@ -96,6 +105,7 @@ async function readSample(store: Store, revision: number, now: Date, limit: numb
 export class SampleCache {
   private current: PopulationSample | undefined;
   private reading: Promise<PopulationSample> | undefined;
+  private closed = false;
 
   constructor(
     private readonly store: Store,
@@ -119,7 +129,7 @@ export class SampleCache {
   async get(): Promise<PopulationSample> {
     const current = this.current;
     if (current && this.fresh(current)) return current;
-    this.reading ??= readSample(this.store, this.ingestion.revision, this.now(), this.limit)
+    this.reading ??= readSample(this.store, this.ingestion.revision, this.now(), this.limit, () => this.closed)
       .then((sample) => (this.current = sample))
       .finally(() => (this.reading = undefined));
     const age = current ? this.now().getTime() - current.readAt : Infinity;
@@ -127,5 +137,10 @@ export class SampleCache {
     // Read in the background: a failure reaches the next request past the TTL, which awaits its own read.
     this.reading.catch(() => undefined);
     return current;
+  }
+
+  /** Stops a read in progress at its next pause, and any later one: the store is closing. */
+  close(): void {
+    this.closed = true;
   }
 }

@@ -7,39 +7,14 @@
  */
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import { BUSY_RETRY_AFTER_SECONDS, MAX_BATCH_BODY_BYTES, POPULATION_SAMPLE_LIMIT, POPULATION_TOP_CHANGES } from '../config';
-import type { AppEnv, Services } from '../context';
-import { EvaluatePool, EvaluationRefused, JobCancelled } from '../evaluate-pool';
+import type { AppEnv } from '../context';
+import { EvaluationRefused, JobCancelled } from '../evaluate-pool';
 import { route } from '../http';
-import {
-  EVALUATE_MAX_STEPS,
-  MAX_RULE_SET_DEPTH,
-  nestingProblem,
-  POPULATION_MAX_HEAP_MB,
-  POPULATION_MAX_MS,
-  POPULATION_MAX_QUEUED,
-} from '../limits';
-import type { PopulationJob, PopulationOutcome } from '../population/job';
-import { SampleCache } from '../population/sample';
+import { EVALUATE_MAX_STEPS, MAX_RULE_SET_DEPTH, nestingProblem, POPULATION_MAX_HEAP_MB, POPULATION_MAX_MS } from '../limits';
+import type { PopulationJob } from '../population/job';
+import { populationJob, populationPool, sampleCache } from '../population/runner';
 import { populationBody, populationReply } from '../population/schemas';
 import { ApiProblem, invalid } from '../problem';
-
-const WORKER = new URL('../population/worker.ts', import.meta.url).href;
-
-/**
- * One thread: it keeps the sample's histories, which a second thread would
- * have to parse again, and a draft's pass takes a fraction of a second.
- */
-let pool: EvaluatePool<PopulationJob, PopulationOutcome> | undefined;
-const samples = new WeakMap<Services, SampleCache>();
-
-function sampleCache(services: Services): SampleCache {
-  let cache = samples.get(services);
-  if (!cache) {
-    cache = new SampleCache(services.store, services.ingestion, services.now);
-    samples.set(services, cache);
-  }
-  return cache;
-}
 
 /** The problem for a job over its time or memory, or refused for want of the thread. */
 function refusal(error: EvaluationRefused): ApiProblem {
@@ -82,23 +57,11 @@ export function populationRoutes(app: OpenAPIHono<AppEnv>): void {
       if (tooDeep) throw invalid([tooDeep]);
       const sample = await sampleCache(services).get();
       const active = services.activation.active;
-      const job: PopulationJob = {
-        sample: { generation: sample.generation, judgedAt: sample.judgedAt },
-        active: { key: `${services.files.dir}:${active.version}`, definition: active.definition },
-        draft: body.ruleSet,
-        maxSteps: EVALUATE_MAX_STEPS,
-        top: POPULATION_TOP_CHANGES,
-      };
-      pool ??= new EvaluatePool({
-        worker: WORKER,
-        size: 1,
-        maxMs: POPULATION_MAX_MS,
-        maxHeapMb: POPULATION_MAX_HEAP_MB,
-        maxQueued: POPULATION_MAX_QUEUED,
-      });
+      const job = populationJob(services, sample, body.ruleSet, EVALUATE_MAX_STEPS, POPULATION_TOP_CHANGES);
+      const pool = populationPool();
       // A request the editor has given up on (a newer edit) is dropped if it is still waiting for the thread.
       const run = (given: PopulationJob) =>
-        pool!.run(given, c.req.raw.signal).catch((error: unknown) => {
+        pool.run(given, c.req.raw.signal).catch((error: unknown) => {
           if (error instanceof JobCancelled) throw new ApiProblem(503, 'unavailable', 'The request was cancelled before it ran.');
           if (error instanceof EvaluationRefused) {
             if (error.reason === 'queue') c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, type ServeOptions } from '../../server/index';
+import { serve, type RunningServer, type ServeOptions } from '../../server/index';
 import type { LeadEventInput } from '../../engine/index';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +34,8 @@ export interface TestServer extends Workspace {
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
   /** Creates an API key with a role and returns it. */
   key(role: 'ingest' | 'sales' | 'editor' | 'admin'): Promise<string>;
+  /** The server's background population warm-up (see RunningServer). */
+  populationWarm: RunningServer['populationWarm'];
   close(): Promise<void>;
 }
 
@@ -180,6 +182,7 @@ export async function startServer(options: Partial<ServeOptions> & { workspace?:
     url,
     ...workspace,
     call: (method, path, callOptions) => call(url, method, path, callOptions),
+    populationWarm: server.populationWarm,
     async key(role) {
       const reply = await call(url, 'POST', '/v1/keys', { body: { name: `${role} key`, role } });
       if (reply.status !== 201) throw new Error(`creating a key failed: ${reply.text}`);

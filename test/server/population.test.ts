@@ -239,3 +239,37 @@ describe('the population sample', () => {
     }
   });
 });
+
+describe('the warm-up after start', () => {
+  /** A workspace whose store holds every lead of the history, as a server finds it when it starts. */
+  async function storedWorkspace() {
+    const workspace = await tempWorkspace();
+    const stored = await openHistory({ db: workspace.db, rulesDir: workspace.rulesDir, now: () => NOW });
+    await storeHistory(stored, allEvents as LeadEvent[], { recordedBy: 'test' });
+    await stored.close();
+    return workspace;
+  }
+
+  it('reads the sample of the stored leads and judges it in the background, and the first edit judges those leads', async () => {
+    const warm = await startServer({ workspace: await storedWorkspace(), now: () => NOW });
+    try {
+      expect(await warm.populationWarm).toMatchObject({ leads: LEADS });
+      const reply = await warm.call('POST', '/v1/rulesets/population', { key: await warm.key('editor'), body: { ruleSet: draft } });
+      expect(reply.status).toBe(200);
+      expect(reply.body.sample).toMatchObject({ leads: LEADS, total: LEADS });
+      expect(reply.body.judgedAt).toBe(NOW.toISOString());
+    } finally {
+      await warm.close();
+    }
+  });
+
+  it('is skipped when turned off, and has nothing to do in a store without leads', async () => {
+    const off = await startServer({ workspace: await storedWorkspace(), now: () => NOW, warmPopulation: false });
+    try {
+      expect(await off.populationWarm).toBeNull();
+    } finally {
+      await off.close();
+    }
+    expect(await server.populationWarm).toBeNull();
+  });
+});

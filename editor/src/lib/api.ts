@@ -34,6 +34,12 @@ export interface FieldError {
   message: string;
 }
 
+/** A case of a rule set that fails, with what it expected and what it got, first difference first. */
+export interface FailingCase {
+  name: string;
+  differences: FieldError[];
+}
+
 /** A failed request: the HTTP status and the RFC 9457 problem details the server sent. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -42,6 +48,8 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly errors: FieldError[] = [],
+    /** The failing cases of a version refused activation (problem type `failing-cases`). */
+    readonly failingCases: FailingCase[] = [],
   ) {
     super(detail || title);
   }
@@ -574,12 +582,19 @@ async function problemOf(response: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  const problem = (body && typeof body === 'object' ? body : {}) as Partial<{ title: string; detail: string; errors: FieldError[] }>;
+  const problem = (body && typeof body === 'object' ? body : {}) as Partial<{
+    type: string;
+    title: string;
+    detail: string;
+    errors: FieldError[];
+    cases: FailingCase[];
+  }>;
   return new ApiError(
     response.status,
     problem.title ?? response.statusText ?? 'Error',
     problem.detail ?? '',
     Array.isArray(problem.errors) ? problem.errors : [],
+    problem.type === '/problems/failing-cases' && Array.isArray(problem.cases) ? problem.cases : [],
   );
 }
 

@@ -3,7 +3,8 @@
  * Chromium: a transition added with the mouse is drawn on the diagram and used
  * by the live preview, mistakes in the order are marked, a lead's history is
  * stepped through on the diagram, and Discard brings back the saved diagram.
- * The steps share one tab and one draft, in order.
+ * A sales key, which may read the rules but not edit them, steps through a
+ * history too. The steps share one tab and one draft, in order.
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -228,5 +229,31 @@ describe('the lifecycle editor', () => {
     await diagram().screenshot({ path: join(SCREENSHOTS, 'rules-lifecycle-diagram-ja.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByTestId('language').selectOption('en');
+  });
+});
+
+describe('the lifecycle page for a role that may only read the rules', () => {
+  it('lets a sales key step through a lead’s history while every editing control stays disabled', async () => {
+    await signIn(page, server.url, await server.key('sales', 'Sam Sales'));
+    await page.goto(`${server.url}/rules/lifecycle`);
+    await settled(page);
+    const stepper = page.getByTestId('history-stepper');
+    const picker = stepper.getByLabel('Lead to step through');
+    const next = stepper.getByRole('button', { name: 'Next event' });
+    const previous = stepper.getByRole('button', { name: 'Previous event' });
+    expect(await picker.isEnabled()).toBe(true);
+    await picker.selectOption(leadId);
+    await expect.poll(() => stepper.getByTestId('step-position').textContent()).toMatch(/^Event 1 of \d+$/);
+    await next.click();
+    expect(await stepper.getByTestId('step-position').textContent()).toMatch(/^Event 2 of \d+$/);
+    await previous.click();
+    expect(await stepper.getByTestId('step-position').textContent()).toMatch(/^Event 1 of \d+$/);
+    await shot(page, 'rules-lifecycle-sales');
+    // The rules themselves stay read-only: no transition to add, no points to change, nothing to save.
+    expect(await page.getByRole('button', { name: '+ Add transition' }).count()).toBe(0);
+    expect(await page.getByTestId('save-version').count()).toBe(0);
+    await page.getByRole('link', { name: 'Scoring' }).click();
+    await settled(page);
+    expect(await page.getByLabel('Points for “Webinar attended”').isDisabled()).toBe(true);
   });
 });
