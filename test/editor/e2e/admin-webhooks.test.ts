@@ -113,8 +113,9 @@ describe('webhook subscriptions', () => {
   it('subscribes a URL to the kinds of change ticked, and shows the signing secret once', async () => {
     await openWebhooks();
     await page.getByLabel('URL').fill(receiver.url);
-    await page.getByRole('checkbox', { name: /^Handed off to sales/ }).uncheck();
-    await page.getByRole('checkbox', { name: /^Won/ }).check();
+    const kinds = page.getByRole('group', { name: 'Kinds of change' });
+    await kinds.getByRole('checkbox', { name: /^Handed off to sales/ }).uncheck();
+    await kinds.getByRole('checkbox', { name: /^Won/ }).check();
     await page.getByRole('button', { name: 'Subscribe' }).click();
 
     const once = page.getByTestId('shown-once');
@@ -129,12 +130,14 @@ describe('webhook subscriptions', () => {
     await row(receiver.url).getByText('Delivering').waitFor();
   });
 
-  it('keeps a filter by queue and owner, and a secret given by the admin', async () => {
+  it('keeps a filter by stage, queue and owner, and a secret given by the admin', async () => {
     await openWebhooks();
     const url = `${receiver.url}/enterprise`;
     const given = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
     await page.getByLabel('URL').fill(url);
-    await page.getByRole('checkbox', { name: /^Lost/ }).check();
+    await page.getByRole('group', { name: 'Kinds of change' }).getByRole('checkbox', { name: /^Lost/ }).check();
+    // A click on the stage's name, as a person does.
+    await page.getByRole('group', { name: 'Only changes to these stages' }).getByText('SQL', { exact: true }).click();
     await page.getByLabel('Queue').fill('enterprise');
     await page.getByLabel('Owner').fill('aiko');
     await page.getByLabel('Signing secret (optional)').fill(given);
@@ -145,8 +148,13 @@ describe('webhook subscriptions', () => {
     await once.getByRole('button', { name: 'I have saved it' }).click();
 
     const stored = (await subscriptions()).find((s) => s.url === url);
-    expect(stored).toMatchObject({ events: ['lead.handed_off', 'lead.lost'], filter: { queue: 'enterprise', owner: 'aiko' } });
-    expect((await row(url).getByRole('cell').nth(1).innerText()).replace(/\s+/g, ' ').trim()).toBe('Queue: enterprise Owner: aiko');
+    expect(stored).toMatchObject({
+      events: ['lead.handed_off', 'lead.lost'],
+      filter: { queue: 'enterprise', owner: 'aiko', stages: ['sql'] },
+    });
+    expect((await row(url).getByRole('cell').nth(1).innerText()).replace(/\s+/g, ' ').trim()).toBe(
+      'Queue: enterprise Owner: aiko Only changes to these stages: SQL',
+    );
   });
 
   it('refuses a URL that is not http(s), saying so at the field', async () => {
