@@ -48,7 +48,8 @@ parentPort.once('message', () => {
 `;
 
 export interface Checkpointer {
-  stop(): void;
+  /** Stops the worker; resolves once its thread has ended (its connection closed), so the files can be removed. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -63,5 +64,11 @@ export function startCheckpointer(file: string, onFailure: (error: Error) => voi
   });
   worker.unref();
   worker.once('error', onFailure);
-  return { stop: () => worker.postMessage('stop') };
+  const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    stop: () => {
+      worker.postMessage('stop');
+      return ended;
+    },
+  };
 }

@@ -18,6 +18,8 @@ export interface OpenedDialect {
   dialect: Dialect;
   /** Where the data lives, for logs: a file path, or the URL without its password. */
   location: string;
+  /** Resolves once everything the dialect started beside its connections has ended (after the Kysely instance is destroyed). */
+  ended?: () => Promise<void>;
 }
 
 export interface DialectOptions {
@@ -60,12 +62,19 @@ export function openDialect(db: string, options: DialectOptions = {}): OpenedDia
     process.emitWarning(`SQLite checkpoints are back in the serving connection: ${error.message}`);
     if (database.open) database.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
   });
+  let stopped: Promise<void> = Promise.resolve();
   const close = () => {
-    checkpointer.stop();
+    stopped = checkpointer.stop();
     database.close();
     releaseServerLock();
   };
-  return { name: 'sqlite', dialect: new SqliteDialect({ database: withStatementCache(database, close) }), location: file };
+  return {
+    name: 'sqlite',
+    dialect: new SqliteDialect({ database: withStatementCache(database, close) }),
+    location: file,
+    // The checkpoint thread may still be opening its connection when the store closes: a caller removing the files waits for it.
+    ended: () => stopped,
+  };
 }
 
 /** Prepared statements kept per SQL text (SQLite's parse and plan cost more than many executions). */

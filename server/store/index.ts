@@ -108,6 +108,9 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      await kysely.destroy();
+      await opened.ended?.();
+    },
   };
 }
