@@ -67,6 +67,8 @@ export function startCheckpointer(file: string, onFailure: (error: Error) => voi
   const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     stop: () => {
+      // Held by the event loop again until it ends: a caller awaiting its end must not see the process exit first.
+      worker.ref();
       worker.postMessage('stop');
       return ended;
     },
