@@ -26,6 +26,7 @@ import {
 import type { Services } from './context';
 import { loadDemo } from './demo';
 import { Ingestion } from './ingestion';
+import { deriveLead, servicesRuleSets } from './lead-derivation';
 import { RuleFiles } from './rule-files';
 import { Scheduler } from './scheduler';
 import { retentionFromEnvironment } from './args';
@@ -185,7 +186,12 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     });
     const clock = scheduler;
     // The outbox: a lead change's webhook messages commit in the transaction that writes the lead.
-    services.ingestion.onLeadsChanged = (queries, changes) => recordMessages(queries.db, changes, now().toISOString());
+    const ruleSets = servicesRuleSets(services);
+    services.ingestion.onLeadsChanged = (queries, changes) =>
+      recordMessages(queries.db, changes, now().toISOString(), async (state) => {
+        const derived = await deriveLead(await queries.leadEvents(state.leadId), ruleSets);
+        return derived.state ?? state;
+      });
     dispatcher = new WebhookDispatcher(store, now, logger, {
       everyMs: options.webhookEveryMs ?? DEFAULT_WEBHOOK_EVERY_MS,
       allowHosts: allowedHosts(),

@@ -12,7 +12,7 @@ import { nextTimeChange, type CompiledRuleSet, type LeadEvent, type LeadState } 
 import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
-import { applyInOrder, compareHistory, pointsOf, type AppliedEvent, type FoldResult } from './lead-history';
+import { applyInOrder, compareHistory, type AppliedEvent, type FoldResult } from './lead-history';
 import { INGEST_RETRY } from './config';
 import {
   leadFilterValues,
@@ -233,9 +233,9 @@ export class Ingestion {
         for (const applied of fold.applied) {
           const stored = before.get(applied.event.id);
           if (!stored) continue;
-          const write = eventWrite(applied, now);
+          const write = eventWrite(applied, ruleSet.version, now);
           // Events before the late one come out the same; only the ones after it are rewritten.
-          if (write.explanation !== stored.explanation || write.stageAfter !== stored.stageAfter) rewritten.push(write);
+          if (resultChanged(stored, write)) rewritten.push(write);
         }
         recomputedLeads.push(leadId);
       } else {
@@ -246,9 +246,8 @@ export class Ingestion {
       const explanations = new Map<string, string | null>();
       for (const applied of fold.applied) {
         if (freshIds && !freshIds.has(applied.event.id)) continue;
-        const write = eventWrite(applied, now);
-        newEvents.push(write);
-        explanations.set(applied.event.id, write.explanation);
+        newEvents.push(eventWrite(applied, ruleSet.version, now));
+        explanations.set(applied.event.id, applied.explanation && JSON.stringify(applied.explanation));
       }
       for (const event of fresh) {
         const outcome = outcomeOf(event, senders.get(event.id) ?? null, now);
@@ -257,8 +256,13 @@ export class Ingestion {
       const state = fold.state;
       if (!state) continue;
       const newest = late ? lastOf(lead!, fresh) : fresh[fresh.length - 1]!;
+      // The stored state's histories are empty (see store/lead-state.ts): the fold's stage history holds the lead's
+      // whole history when it started from nothing (a new lead, a recomputation), otherwise only this write's changes.
+      const keptChanges = late || !lead ? 0 : lead.stageCount;
+      const stageCount = keptChanges + state.stageHistory.length;
       leadWrites.push({
         state,
+        stageCount,
         ...(lead && { previous: leadFilterValues(lead.state) }),
         lastEventAt: newest.occurredAt,
         lastEventId: newest.id,
@@ -268,7 +272,6 @@ export class Ingestion {
         dueAt: nextTimeChange(ruleSet, state)?.at ?? null,
         dueVersion: ruleSet.version,
       });
-      const keptChanges = late || !lead ? 0 : lead.state.stageHistory.length;
       stageChanges.push(...stageChangeRecords(state, fold.applied, keptChanges));
       leads.set(leadId, { state, recomputed: late, explanations });
       changes.push({ before: lead?.state ?? null, after: state });
@@ -348,23 +351,24 @@ function lastOf(lead: StoredLead, fresh: readonly LeadEvent[]): { occurredAt: st
   return compareHistory(newest, stored) > 0 ? newest : stored;
 }
 
-function eventWrite(applied: AppliedEvent, receivedAt: string): EventWrite {
-  const { event, explanation } = applied;
-  return {
-    event,
-    receivedAt,
-    points: pointsOf(explanation),
-    scoreAfter: explanation?.score.after.total ?? null,
-    stageAfter: applied.stage,
-    explanation: explanation && JSON.stringify(explanation),
-  };
+/** An event's row: the event and the version that evaluated it (null: skipped); what it did is derived on read from these. */
+function eventWrite(applied: AppliedEvent, version: string, receivedAt: string): EventWrite {
+  return { event: applied.event, receivedAt, version: applied.explanation ? version : null };
 }
 
-/** Stage-history entries from position `from` on, as rows (with the band the causing event left). */
+/**
+ * Whether a recomputation changed what is stored of an event. What the event
+ * did is derived from the lead's events and their versions, so only the
+ * version is stored; a row from before lean writes is rewritten too, as its
+ * stored explanation no longer holds.
+ */
+function resultChanged(stored: StoredEventResult, write: EventWrite): boolean {
+  return stored.version !== write.version || stored.explanation !== null;
+}
+
+/** The fold's stage-history entries as rows, numbered from `from` (with the band the causing event left). */
 function stageChangeRecords(state: LeadState, applied: readonly AppliedEvent[], from: number): StageChangeRecord[] {
-  if (state.stageHistory.length <= from) return [];
+  if (state.stageHistory.length === 0) return [];
   const bandByEvent = new Map(applied.map((a) => [a.event.id, a.explanation?.band.after ?? null]));
-  return state.stageHistory
-    .slice(from)
-    .map((change, i) => stageChangeRecord(state.leadId, from + i, change, bandByEvent.get(change.eventId) ?? null));
+  return state.stageHistory.map((change, i) => stageChangeRecord(state.leadId, from + i, change, bandByEvent.get(change.eventId) ?? null));
 }

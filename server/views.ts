@@ -1,5 +1,7 @@
 /** How stored leads are shown in replies. */
-import type { Explanation, LeadState } from '../engine/index';
+import type { LeadState } from '../engine/index';
+import type { DerivedEvent } from './lead-derivation';
+import { pointsOf } from './lead-history';
 import type { OutcomeRecord, StoredEventResult } from './store/index';
 
 /** The lead as replies show it: everything but the engine's bookkeeping (rule tallies, histories). */
@@ -25,18 +27,17 @@ export function leadView(state: LeadState) {
  * One timeline entry: the event, the score before and after it, what made the difference (the points it
  * gave by rule, the engagement decay lost since the last activity, fit recomputed), and the stage changes it caused.
  */
-export function timelineEntry(row: StoredEventResult) {
-  const explanation = row.explanation ? (JSON.parse(row.explanation) as Explanation) : null;
+export function timelineEntry(row: StoredEventResult, { explanation, stage }: DerivedEvent) {
   return {
     eventId: row.event.id,
     type: row.event.type,
     occurredAt: row.event.occurredAt,
     receivedAt: row.receivedAt,
     properties: row.event.properties,
-    points: row.points,
+    points: pointsOf(explanation),
     scoreBefore: explanation?.score.before.total ?? null,
-    scoreAfter: row.scoreAfter,
-    stageAfter: row.stageAfter,
+    scoreAfter: explanation?.score.after.total ?? null,
+    stageAfter: stage,
     rules: explanation?.rules ?? [],
     fit: explanation ? { before: explanation.score.before.fit, after: explanation.score.after.fit } : null,
     decay: explanation?.decay ? { days: explanation.decay.days, removed: explanation.decay.removed } : null,

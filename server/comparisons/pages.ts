@@ -16,7 +16,12 @@ export interface Page {
 
 /** A replay page row: `[occurredAt, id, leadId, type, properties]`. */
 export type EventTuple = [string, string, string, string, Record<string, unknown>];
-/** A shadow page row: `[leadId, [[id, type, occurredAt, properties, live explanation, shadow explanation], …]]`, events in history order. */
+/**
+ * A shadow page row: `[leadId, [[id, type, occurredAt, properties, live, shadow explanation], …]]`, events in
+ * history order. `live` is the live explanation where one is stored (rows from before explanations were derived),
+ * else the name of the version that evaluated the event (the worker derives the explanation, see
+ * server/lead-derivation.ts), or null when that version skipped it.
+ */
 export type LeadTuple = [string, Array<[string, string, string, Record<string, unknown>, unknown, unknown]>];
 
 const byHistory = (a: EventRow, b: EventRow) =>
@@ -87,6 +92,12 @@ export async function* eventPages(history: HistoryReader, until: string | null, 
   }
 }
 
+/** The `live` element of a shadow page's event (see {@link LeadTuple}), as JSON text. */
+function liveResult(row: ResultRow): string {
+  if (row.explanation !== null) return row.explanation;
+  return row.rule_set_version === null ? 'null' : JSON.stringify(row.rule_set_version);
+}
+
 function leadsJson(leadIds: readonly string[], rows: readonly ResultRow[]): string {
   const byLead = new Map<string, ResultRow[]>(leadIds.map((id) => [id, []]));
   for (const row of rows) byLead.get(row.lead_id)?.push(row);
@@ -95,7 +106,7 @@ function leadsJson(leadIds: readonly string[], rows: readonly ResultRow[]): stri
     events.sort(byHistory);
     const items = events.map(
       (row) =>
-        `[${JSON.stringify(row.id)},${JSON.stringify(row.type)},"${row.occurred_at}",${row.properties},${row.explanation ?? 'null'},${row.shadow_explanation ?? 'null'}]`,
+        `[${JSON.stringify(row.id)},${JSON.stringify(row.type)},"${row.occurred_at}",${row.properties},${liveResult(row)},${row.shadow_explanation ?? 'null'}]`,
     );
     leads.push(`[${JSON.stringify(leadId)},[${items.join(',')}]]`);
   }

@@ -31,6 +31,8 @@ export interface ComparisonRequest {
   openAsLostAfterDays?: number;
   /** Shadow source: the version evaluated in shadow (the others' results are the live ones). */
   challenger?: string;
+  /** Shadow source: every version that may have evaluated live events (whose explanations are derived on read). */
+  liveRuleSets?: CompiledRuleSet[];
 }
 
 export interface RunOptions {
@@ -109,6 +111,7 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       ...(request.horizonDays !== undefined && { horizonDays: request.horizonDays }),
       ...(request.openAsLostAfterDays !== undefined && { openAsLostAfterDays: request.openAsLostAfterDays }),
       ...(request.challenger !== undefined && { challenger: request.challenger }),
+      ...(request.liveRuleSets !== undefined && { liveDefinitions: request.liveRuleSets.map((ruleSet) => ruleSet.definition) }),
       pages: channel.receiver,
       peers,
     };

@@ -22,6 +22,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import {
+  applyEvent,
   columnBuffers,
   ColumnsBuilder,
   countOpenAsLost,
@@ -32,6 +33,7 @@ import {
   type CompiledRuleSet,
   type Explanation,
   type LeadEvent,
+  type LeadState,
   type ReplayColumns,
   type ReplayOptions,
   type ReplayResult,
@@ -76,6 +78,8 @@ export interface WorkerInput {
   openAsLostAfterDays?: number;
   /** Shadow source: which version's results are the challenger's; the others' are the live results. */
   challenger?: string;
+  /** Shadow source: every version that may have evaluated live events, to derive their explanations (see {@link LeadTuple}). */
+  liveDefinitions?: RuleSetDefinition[];
   /** Where pages of history arrive. */
   pages: ChannelEnd;
   /** Per worker, the channels with it (null for this worker itself). */
@@ -133,16 +137,52 @@ function* events(): Generator<LeadEvent> {
   }
 }
 
+/**
+ * The live explanations of one lead's events (in history order) from a shadow
+ * page: stored ones as they are, the others derived by folding the lead's
+ * events under the versions that evaluated them, as server/lead-derivation.ts does.
+ */
+function liveDerivation(compared: CompiledRuleSet[]): (items: Array<{ event: LeadEvent; live: unknown }>) => Array<Explanation | null> {
+  const ruleSets = new Map(compared.map((ruleSet) => [ruleSet.version, ruleSet]));
+  const definitions = new Map((input.liveDefinitions ?? []).map((definition) => [definition.version, definition]));
+  const ruleSetOf = (version: string): CompiledRuleSet => {
+    let ruleSet = ruleSets.get(version);
+    if (!ruleSet) {
+      const definition = definitions.get(version);
+      if (!definition) throw new Error(`rule-set version "${version}", which evaluated stored events, is not among the rule files`);
+      ruleSet = loadRuleSetOrThrow(definition);
+      ruleSets.set(version, ruleSet);
+    }
+    return ruleSet;
+  };
+  return (items) => {
+    // Only stored explanations (or none): nothing to fold.
+    if (!items.some((item) => typeof item.live === 'string')) return items.map((item) => item.live as Explanation | null);
+    let state: LeadState | null = null;
+    return items.map(({ event, live }) => {
+      if (live === null) return null;
+      const stored = typeof live === 'string' ? null : (live as Explanation);
+      const result = applyEvent(ruleSetOf(stored ? stored.ruleSetVersion : (live as string)), state, event);
+      state = result.state;
+      return stored ?? result.explanation;
+    });
+  };
+}
+
 function foldShadow(ruleSets: CompiledRuleSet[], options: ReplayOptions): { result: ReplayResult; notes: ReportNote[] } {
   const shadowIndex = ruleSets.findIndex((ruleSet) => ruleSet.version === input.challenger);
   const fold = new StoredResultsFold(ruleSets, options);
+  const derive = liveDerivation(ruleSets);
   let otherVersions = 0;
   for (const rows of pages<LeadTuple>()) {
     for (const [leadId, items] of rows) {
+      const live = derive(
+        items.map((item) => ({ event: { id: item[0], leadId, type: item[1], occurredAt: item[2], properties: item[3] }, live: item[4] })),
+      );
       fold.add({
         leadId,
-        events: items.map(([id, type, occurredAt, properties, live, shadow]) => {
-          const liveExplanation = live as Explanation | null;
+        events: items.map(([id, type, occurredAt, properties, , shadow], index) => {
+          const liveExplanation = live[index]!;
           const explanations = ruleSets.map((ruleSet, i) => {
             if (i === shadowIndex) return shadow as Explanation | null;
             if (liveExplanation && liveExplanation.ruleSetVersion !== ruleSet.version) otherVersions++;

@@ -30,6 +30,16 @@ async function loadVersions(services: Services, versions: readonly string[]): Pr
   return ruleSets;
 }
 
+/** Every version in the rule files that loads: those that may have evaluated stored events, for a shadow comparison's live side. */
+async function allVersions(services: Services): Promise<CompiledRuleSet[]> {
+  const ruleSets: CompiledRuleSet[] = [];
+  for (const version of await services.files.versionNames()) {
+    const loaded = await services.files.get(version);
+    if (loaded) ruleSets.push(loaded);
+  }
+  return ruleSets;
+}
+
 /** The reply for a comparison; the report is spliced in as the JSON text the worker made, never parsed here. */
 function replyText(comparison: Comparison): string {
   const { report, ...state } = comparison;
@@ -80,7 +90,7 @@ export function comparisonRoutes(app: OpenAPIHono<AppEnv>): void {
         ...(body.until !== undefined && { until: normaliseTime(body.until) }),
         ...(body.horizonDays !== undefined && { horizonDays: body.horizonDays }),
         ...(body.openAsLostAfterDays !== undefined && { openAsLostAfterDays: body.openAsLostAfterDays }),
-        ...(challenger !== undefined && { challenger }),
+        ...(challenger !== undefined && { challenger, liveRuleSets: await allVersions(services) }),
       });
       c.header('Location', `/v1/comparisons/${comparison.id}`);
       return c.json({ id: comparison.id }, 202);

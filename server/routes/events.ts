@@ -21,7 +21,7 @@ export async function ingestOne(c: Context<AppEnv>, event: LeadEvent): Promise<R
   const { status, lead } = await ingestion.submit({ event, recordedBy: c.get('apiKey').name });
   if (status === 'conflict') throw idTaken(event.id);
   if (status === 'stored' && lead) {
-    // The explanation goes out as stored: its JSON was built once, for the event's row.
+    // The explanation goes out as JSON built once, by the evaluation.
     const head = JSON.stringify({
       eventId: event.id,
       leadId: event.leadId,

@@ -1,19 +1,11 @@
 /** Reading leads (state, explanation, timeline, hand-off summary, filtered lists, a case of their outcome) and upserting their attributes. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
-import {
-  MAX_CASE_EVENTS,
-  caseFromLead,
-  handOffSummary,
-  isKnownEventType,
-  nextTimeChange,
-  runCase,
-  scoreAsOf,
-  type Explanation,
-} from '../../engine/index';
+import { MAX_CASE_EVENTS, caseFromLead, handOffSummary, isKnownEventType, nextTimeChange, runCase, scoreAsOf } from '../../engine/index';
 import { anyObject, attributesBody, eventReply, leadDetail, leadIdParams, leadList, leadListQuery } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
+import { deriveLead, servicesRuleSets } from '../lead-derivation';
 import { normaliseTime } from '../lead-history';
 import { route } from '../http';
 import { conflict, invalid, notFound } from '../problem';
@@ -104,7 +96,8 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       const lead = await store.read.lead(params.id);
       if (!lead) throw notFound(`No lead "${params.id}".`);
       const events = await store.read.leadEvents(params.id);
-      const newest = events.find((row) => row.event.id === lead.lastEventId);
+      const derived = await deriveLead(events, servicesRuleSets(c.var.services));
+      const newest = events.findIndex((row) => row.event.id === lead.lastEventId);
       const outcomes = await store.read.outcomes({ leadId: params.id });
       const { activation, now } = c.var.services;
       return c.json({
@@ -112,9 +105,9 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
         now: scoreAsOf(activation.active, lead.state, now().getTime()),
         // Computed, not read from the stored due time: it is one lead, and right also before the scheduler has seen an activation.
         nextChange: nextTimeChange(activation.active, lead.state),
-        explanation: newest?.explanation ? (JSON.parse(newest.explanation) as Explanation) : null,
-        timeline: events.map(timelineEntry),
-        stageHistory: lead.state.stageHistory,
+        explanation: derived.events[newest]?.explanation ?? null,
+        timeline: events.map((row, i) => timelineEntry(row, derived.events[i]!)),
+        stageHistory: derived.state?.stageHistory ?? [],
         outcomes: outcomes.map(outcomeView),
       });
     },
@@ -135,9 +128,12 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     },
     async (c, { params }) => {
-      const lead = await c.var.services.store.read.lead(params.id);
+      const { store } = c.var.services;
+      const lead = await store.read.lead(params.id);
       if (!lead) throw notFound(`No lead "${params.id}".`);
-      return c.json(handOffSummary(lead.state));
+      // The stored state has no recent activity: it is derived from the lead's events (see lead-derivation.ts).
+      const derived = await deriveLead(await store.read.leadEvents(params.id), servicesRuleSets(c.var.services));
+      return c.json(handOffSummary(derived.state ?? lead.state));
     },
   );
 

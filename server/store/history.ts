@@ -19,8 +19,14 @@ export interface EventRow {
   properties: string;
 }
 
-/** An event row with what the live version and the challenger did (explanations as JSON text, null when skipped or not evaluated). */
+/**
+ * An event row with what the live version and the challenger did: the live
+ * version's name (null: skipped, or a row from before versions were kept), its
+ * explanation as JSON text only in rows from before explanations were derived
+ * on read, and the challenger's explanation (null when skipped or not evaluated).
+ */
 export interface ResultRow extends EventRow {
+  rule_set_version: string | null;
   explanation: string | null;
   shadow_explanation: string | null;
 }
@@ -112,7 +118,16 @@ export class HistoryReader {
     return this.db
       .selectFrom('events as e')
       .leftJoin('shadow_results as s', (join) => join.onRef('s.event_id', '=', 'e.id').on('s.version', '=', version))
-      .select(['e.id', 'e.lead_id', 'e.type', 'e.occurred_at', 'e.properties', 'e.explanation', 's.explanation as shadow_explanation'])
+      .select([
+        'e.id',
+        'e.lead_id',
+        'e.type',
+        'e.occurred_at',
+        'e.properties',
+        'e.rule_set_version',
+        'e.explanation',
+        's.explanation as shadow_explanation',
+      ])
       .where('e.lead_id', 'in', leadIds)
       .execute();
   }

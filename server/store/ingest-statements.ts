@@ -10,6 +10,7 @@ import type { EventWrite, LeadWrite } from './queries';
 import type { OutcomeRecord, ShadowLead, ShadowResult, StageChangeRecord } from './records';
 import { NEVER_DUE, type Database } from './schema';
 import { IdListQuery, RowsStatement } from './statements';
+import { STATE_COLUMNS } from './lead-state';
 
 /** `n` rows whose every column is a placeholder, for compiling a multi-row insert. */
 function placeholderRows(columns: readonly string[], n: number): never[] {
@@ -24,32 +25,10 @@ const placeholderIds = (n: number): string[] => Array<string>(n).fill('');
 export const FILTER_COLUMNS = ['stage', 'band', 'owner', 'queue'] as const;
 export type FilterColumn = (typeof FILTER_COLUMNS)[number];
 
-const EVENT_COLUMNS = [
-  'id',
-  'lead_id',
-  'type',
-  'occurred_at',
-  'properties',
-  'received_at',
-  'points',
-  'score_after',
-  'stage_after',
-  'explanation',
-] as const;
+const EVENT_COLUMNS = ['id', 'lead_id', 'type', 'occurred_at', 'properties', 'received_at', 'rule_set_version'] as const;
 function eventCells(row: EventWrite, into: unknown[]): void {
   const { event } = row;
-  into.push(
-    event.id,
-    event.leadId,
-    event.type,
-    event.occurredAt,
-    JSON.stringify(event.properties),
-    row.receivedAt,
-    row.points,
-    row.scoreAfter,
-    row.stageAfter,
-    row.explanation,
-  );
+  into.push(event.id, event.leadId, event.type, event.occurredAt, JSON.stringify(event.properties), row.receivedAt, row.version);
 }
 
 /** A lead to write with the revision this write stores (see {@link LeadCache}). */
@@ -162,7 +141,7 @@ export class IngestStatements {
   readonly leads = new IdListQuery('leads', (n) =>
     this.db
       .selectFrom('leads')
-      .select(['id', 'state', 'last_event_at', 'last_event_id', 'created_at', 'updated_at'])
+      .select([...STATE_COLUMNS, 'last_event_at', 'last_event_id', 'created_at', 'updated_at'])
       .where('id', 'in', placeholderIds(n))
       .compile(),
   );

@@ -1,6 +1,6 @@
 /**
  * Lead states this process wrote, kept so that a lead's next event need not
- * read and parse its stored state again (about 2 KB of JSON per lead, the
+ * read and parse its stored state again (about 0.6 KB of JSON per lead, the
  * largest cost of reading a lead). Another server may write the same
  * database, so a cached state is used only while the lead's row still holds
  * the revision this process wrote with that state: every write of a lead
@@ -14,10 +14,11 @@ import type { LeadState } from '../../engine/index';
 /** Leads whose state is kept, the least recently used leaving first: a few KB of memory each (2.5 KB after 20 events). */
 export const LEAD_CACHE_SIZE = 10_000;
 
-/** A lead state as written, with the revision stored beside it. */
+/** A lead state as written (its histories empty, see lead-state.ts), with the revision stored beside it. */
 export interface LeadRevision {
   revision: string;
   state: LeadState;
+  stageCount: number;
 }
 
 export class LeadCache {
@@ -33,12 +34,12 @@ export class LeadCache {
   }
 
   /** The state written with `revision`, if kept; callers must not change it. */
-  get(leadId: string, revision: string | null): LeadState | undefined {
+  get(leadId: string, revision: string | null): LeadRevision | undefined {
     const entry = this.entries.get(leadId);
     if (!entry || revision === null || entry.revision !== revision) return undefined;
     this.entries.delete(leadId);
     this.entries.set(leadId, entry);
-    return entry.state;
+    return entry;
   }
 
   /** Keeps the states of a transaction that has committed. */

@@ -4,7 +4,7 @@
  * SQLite and the PostgreSQL schema, but for the covering indexes SQLite alone
  * can hold (see {@link coveringHistoryIndex} and {@link historyByLead}).
  */
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './dialect';
 
 const initial: Migration = {
@@ -348,6 +348,53 @@ const webhookStageFilter: Migration = {
   },
 };
 
+/**
+ * Lean writes. Each event keeps the rule-set version that evaluated it, and
+ * its explanation is no longer stored but derived on read by folding the
+ * lead's events under their versions (server/lead-derivation.ts); rows stored
+ * before keep their explanation, which reads take as it is.
+ *
+ * On SQLite the events table becomes the history index itself: a WITHOUT
+ * ROWID table keyed by (lead, time, id), the order in which every history
+ * read takes a lead's events, with a unique index on the id for duplicates.
+ * Before, the rows were stored in arrival order and a covering index held a
+ * second copy of their lead, time, id, type and properties. Existing rows are
+ * copied over in one pass (a database holding much history needs about its
+ * events' size again in free disk while this runs).
+ */
+const leanEvents = (dialect: DialectName): Migration => ({
+  async up(db: Kysely<unknown>) {
+    if (dialect !== 'sqlite') {
+      await db.schema.alterTable('events').addColumn('rule_set_version', 'text').execute();
+      return;
+    }
+    await sql`
+      create table events_by_lead (
+        lead_id text not null,
+        occurred_at text not null,
+        id text not null,
+        type text not null,
+        properties text not null,
+        received_at text not null,
+        points double precision,
+        score_after double precision,
+        stage_after text,
+        rule_set_version text,
+        explanation text,
+        primary key (lead_id, occurred_at, id)
+      ) without rowid
+    `.execute(db);
+    await sql`
+      insert into events_by_lead (lead_id, occurred_at, id, type, properties, received_at, points, score_after, stage_after, explanation)
+      select lead_id, occurred_at, id, type, properties, received_at, points, score_after, stage_after, explanation
+      from events order by lead_id, occurred_at, id
+    `.execute(db);
+    await db.schema.dropTable('events').execute();
+    await sql`alter table events_by_lead rename to events`.execute(db);
+    await db.schema.createIndex('events_id').on('events').column('id').unique().execute();
+  },
+});
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -367,6 +414,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0012_key_last_use': keyLastUse,
         '0013_due_version': dueVersion,
         '0014_webhook_stage_filter': webhookStageFilter,
+        '0015_lean_events': leanEvents(dialect),
       };
     },
   };

@@ -10,6 +10,7 @@ import type { Database, StageChangesTable } from './schema';
 import { FILTER_COLUMNS, type FilterColumn, type IngestStatements, type RevisedLeadWrite } from './ingest-statements';
 import { WrittenLeads, type LeadCache } from './lead-cache';
 import { listLeads } from './lead-list';
+import { decodeState, encodeState, trimState } from './lead-state';
 import type {
   ActivationRecord,
   ActivationSlot,
@@ -43,7 +44,10 @@ export function leadFilterValues(state: LeadState): LeadFilterValues {
 
 /** A lead row to write: its state and its newest event. */
 export interface LeadWrite {
+  /** Stored without its stage history and recent activity (see lead-state.ts). */
   state: LeadState;
+  /** How many stage changes the lead has had, those of this write included. */
+  stageCount: number;
   /** Filter columns as stored, for a lead that exists. */
   previous?: LeadFilterValues;
   lastEventAt: string;
@@ -56,14 +60,15 @@ export interface LeadWrite {
   dueVersion?: string;
 }
 
-/** An event row to write or rewrite with what it did. */
+/**
+ * An event row to write, or to rewrite after its lead was recomputed: the
+ * event and the version that evaluated it (null: skipped, a type the version
+ * does not know). What it did is derived on read, never stored.
+ */
 export interface EventWrite {
   event: LeadEvent;
   receivedAt: string;
-  points: number | null;
-  scoreAfter: number | null;
-  stageAfter: string | null;
-  explanation: string | null;
+  version: string | null;
 }
 
 /** What the queries of one store share: statements compiled once, and the states of the leads this process wrote. */
@@ -158,12 +163,19 @@ export class Queries {
     await this.context.statements.insertEvents.run(this.db, rows);
   }
 
-  /** Rewrites what stored events did (after a lead was recomputed). */
+  /** Rewrites the version that evaluated stored events (after a lead was recomputed). */
   async updateEventResults(rows: readonly EventWrite[]): Promise<void> {
     for (const row of rows) {
       await this.db
         .updateTable('events')
-        .set({ points: row.points, score_after: row.scoreAfter, stage_after: row.stageAfter, explanation: row.explanation })
+        .set({
+          rule_set_version: row.version,
+          // What rows from before lean writes stored of the result no longer holds: it is derived from the version.
+          points: null,
+          score_after: null,
+          stage_after: null,
+          explanation: null,
+        })
         .where('id', '=', row.event.id)
         .execute();
     }
@@ -179,9 +191,7 @@ export class Queries {
     return rows.map((row) => ({
       event: { id: row.id, leadId: row.lead_id, type: row.type, occurredAt: row.occurred_at, properties: JSON.parse(row.properties) },
       receivedAt: row.received_at,
-      points: row.points,
-      scoreAfter: row.score_after,
-      stageAfter: row.stage_after,
+      version: row.rule_set_version,
       explanation: row.explanation,
     }));
   }
@@ -202,7 +212,7 @@ export class Queries {
       rows.map((row) => [
         row.id,
         {
-          state: JSON.parse(row.state) as LeadState,
+          ...decodeState(row),
           lastEventAt: row.last_event_at,
           lastEventId: row.last_event_id,
           createdAt: row.created_at,
@@ -222,11 +232,11 @@ export class Queries {
     const leads = new Map<string, StoredLead>();
     const missed: string[] = [];
     for (const row of rows) {
-      const state = this.context.leads.get(row.id, row.revision);
+      const cached = this.context.leads.get(row.id, row.revision);
       // The event count is a second check, against a writer that does not set revisions.
-      if (state && state.eventCount === row.event_count) {
+      if (cached && cached.state.eventCount === row.event_count) {
         leads.set(row.id, {
-          state,
+          ...cached,
           lastEventAt: row.last_event_at,
           lastEventId: row.last_event_id,
           createdAt: row.created_at,
@@ -262,13 +272,15 @@ export class Queries {
       const columns = write.previous ? FILTER_COLUMNS.filter((column) => current[column] !== write.previous![column]) : [...FILTER_COLUMNS];
       const key = columns.join(',');
       const group = groups.get(key) ?? groups.set(key, { columns, rows: [] }).get(key)!;
-      const row = { write, revision: this.context.leads.nextRevision(), json: JSON.stringify(write.state) };
+      const row = { write, revision: this.context.leads.nextRevision(), json: encodeState(write.state, write.stageCount) };
       group.rows.push(row);
       revised.push(row);
     }
     for (const { columns, rows: group } of groups.values()) await this.context.statements.upsertLeads(columns).run(this.db, group);
     if (this.inTransaction) {
-      for (const { write, revision } of revised) this.writtenLeads.add(write.state.leadId, { revision, state: write.state });
+      for (const { write, revision } of revised) {
+        this.writtenLeads.add(write.state.leadId, { revision, state: trimState(write.state), stageCount: write.stageCount });
+      }
     } else this.context.leads.forget(revised.map((row) => row.write.state.leadId));
   }
 

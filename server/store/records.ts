@@ -2,20 +2,28 @@
 import type { LeadEvent, LeadState, StageChange } from '../../engine/index';
 
 export interface StoredLead {
+  /** Its stage history and recent activity empty (see lead-state.ts): derived on read when shown. */
   state: LeadState;
+  /** How many stage changes the lead has had (its rows in stage_changes). */
+  stageCount: number;
   lastEventAt: string;
   lastEventId: string;
   createdAt: string;
   updatedAt: string;
 }
 
-/** A stored event with what it did to its lead. */
+/** A stored event with the version that evaluated it. */
 export interface StoredEventResult {
   event: LeadEvent;
   receivedAt: string;
-  points: number | null;
-  scoreAfter: number | null;
-  stageAfter: string | null;
+  /**
+   * The rule-set version that evaluated the event; null when it skipped the
+   * event (a type it did not know), and in rows stored before versions were
+   * kept, whose explanation names it. What the event did is derived on read
+   * (see server/lead-derivation.ts).
+   */
+  version: string | null;
+  /** The explanation as JSON in rows stored before explanations were derived on read; null otherwise. */
   explanation: string | null;
 }
 

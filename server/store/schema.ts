@@ -17,7 +17,7 @@ export interface LeadsTable {
   event_count: number;
   created_at: string;
   updated_at: string;
-  /** The engine's LeadState, as JSON. */
+  /** The engine's LeadState without its stage history and recent activity, as JSON (see store/lead-state.ts). */
   state: string;
   /** Unique to the write that stored this state (null before any such write): see LeadCache. */
   revision: string | null;
@@ -41,11 +41,17 @@ export interface EventsTable {
   occurred_at: string;
   properties: string;
   received_at: string;
-  /** Points the event gave (sum over rules), null when the active rule set skipped it. */
+  /** Points the event gave, score and stage after it: in rows stored before 0015 only (null otherwise: derived on read). */
   points: number | null;
   score_after: number | null;
   stage_after: string | null;
-  /** The engine's Explanation, as JSON; null when skipped. */
+  /** The rule-set version that evaluated the event; null when it skipped the event, and in rows stored before 0015 (whose explanation names it). */
+  rule_set_version: string | null;
+  /**
+   * The engine's Explanation, as JSON, in rows stored before 0015 only (and
+   * not rewritten since); null otherwise: explanations are derived on read
+   * (server/lead-derivation.ts).
+   */
   explanation: string | null;
 }
 

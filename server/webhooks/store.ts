@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Stage } from '../../engine/index';
+import type { LeadState, Stage } from '../../engine/index';
 import type { LeadChange } from '../ingestion';
 import type { Database } from '../store/schema';
-import { changeMessages, type WebhookKind } from './kinds';
+import { changeMessages, type WebhookKind, type WebhookPayload } from './kinds';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -55,28 +55,39 @@ const MESSAGES_PER_WRITE = 16;
  * gives it no message made before), less any whose write was already under
  * way on another server when it was.
  */
-export async function recordMessages(db: Db, changes: readonly LeadChange[], now: string): Promise<void> {
+export async function recordMessages(
+  db: Db,
+  changes: readonly LeadChange[],
+  now: string,
+  withHistories: (state: LeadState) => Promise<LeadState>,
+): Promise<void> {
   if (changes.length === 0) return;
   const wanted = new Set<string>();
   for (const row of await db.selectFrom('webhook_subscriptions').select('events').where('deleted_at', 'is', null).execute()) {
     for (const kind of JSON.parse(row.events) as WebhookKind[]) wanted.add(kind);
   }
   if (wanted.size === 0) return;
-  const rows = changes.flatMap(({ before, after }) =>
-    changeMessages(before, after)
-      .filter((payload) => wanted.has(payload.type))
-      .map((payload, i) => ({
-        id: `msg_${randomUUID().replaceAll('-', '')}`,
-        lead_id: after.leadId,
-        lead_seq: after.eventCount * MESSAGES_PER_WRITE + i,
-        kind: payload.type,
-        queue: after.route.queue,
-        owner: after.route.owner ?? null,
-        stage: after.stage,
-        payload: JSON.stringify(payload),
-        created_at: now,
-        dispatched_at: null,
-      })),
+  const messages: Array<{ after: LeadState; payloads: WebhookPayload[] }> = [];
+  for (const { before, after } of changes) {
+    let payloads = changeMessages(before, after).filter((payload) => wanted.has(payload.type));
+    // A hand-off summary lists recent activity, which the stored state leaves out: derived for the few messages that carry one.
+    if (payloads.some((payload) => payload.data.handOff))
+      payloads = changeMessages(before, await withHistories(after)).filter((payload) => wanted.has(payload.type));
+    messages.push({ after, payloads });
+  }
+  const rows = messages.flatMap(({ after, payloads }) =>
+    payloads.map((payload, i) => ({
+      id: `msg_${randomUUID().replaceAll('-', '')}`,
+      lead_id: after.leadId,
+      lead_seq: after.eventCount * MESSAGES_PER_WRITE + i,
+      kind: payload.type,
+      queue: after.route.queue,
+      owner: after.route.owner ?? null,
+      stage: after.stage,
+      payload: JSON.stringify(payload),
+      created_at: now,
+      dispatched_at: null,
+    })),
   );
   // In statements of bounded size: a batch of thousands of leads makes thousands of messages, more parameters than one statement takes.
   for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateBatch, loadRuleSetOrThrow, type LeadEvent, type LeadState } from '../../engine/index';
 import { ADMIN_KEY, ROOT, queryRows, type Workspace } from './helpers';
+import { expect } from 'vitest';
+import { STATE_COLUMNS, decodeState, trimState, type StateColumns } from '../../server/store/lead-state';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -81,14 +83,26 @@ export async function storedEvents(workspace: Workspace): Promise<LeadEvent[]> {
 
 /**
  * Each stored lead's state beside a recomputation from its stored events by
- * the workspace's `version` rule set, lead by lead (both maps keyed by lead id).
+ * the workspace's `version` rule set, lead by lead (both maps keyed by lead
+ * id), as stored: without the histories a stored state leaves out (see
+ * server/store/lead-state.ts); and each lead's stored count of stage changes,
+ * which is checked against the recomputation's here.
  */
 export async function leadsAndRecomputation(
   workspace: Workspace,
   version = 'v1',
-): Promise<{ stored: Map<string, LeadState>; recomputed: Map<string, LeadState> }> {
+): Promise<{ stored: Map<string, LeadState>; recomputed: Map<string, LeadState>; stageCounts: Map<string, number> }> {
   const ruleSet = loadRuleSetOrThrow(readFileSync(join(workspace.rulesDir, `${version}.json`), 'utf8'));
-  const recomputed = evaluateBatch(ruleSet, await storedEvents(workspace));
-  const rows = await queryRows<{ id: string; state: string }>(workspace, 'select id, state from leads');
-  return { stored: new Map(rows.map((row) => [row.id, JSON.parse(row.state) as LeadState])), recomputed };
+  const full = evaluateBatch(ruleSet, await storedEvents(workspace));
+  const rows = await queryRows<StateColumns>(workspace, `select ${STATE_COLUMNS.join(', ')} from leads`);
+  const stored = new Map<string, LeadState>();
+  const stageCounts = new Map<string, number>();
+  for (const row of rows) {
+    const { state, stageCount } = decodeState(row);
+    expect(stageCount, row.id).toBe(full.get(row.id)?.stageHistory.length);
+    stored.set(row.id, state);
+    stageCounts.set(row.id, stageCount);
+  }
+  const recomputed = new Map([...full].map(([id, state]) => [id, trimState(state)]));
+  return { stored, recomputed, stageCounts };
 }

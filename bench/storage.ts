@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:storage`: what a stored event costs on disk. The benchmark
+ * workload (bench/workload.ts: 200,000 events over 20,000 leads by default)
+ * is stored into a new SQLite file twice, as users store history:
+ *   (a) `leadflow import` of the workload as a JSON Lines file;
+ *   (b) a running server fed through `POST /v1/events/batch`, 500 events per
+ *       request in time order, as live traffic arrives (ticks off, so the
+ *       stored events are exactly the workload's).
+ * After each, the WAL is checkpointed and truncated, and the database file's
+ * size is divided by the events stored: bytes per event including every
+ * index, with the largest tables and indexes (SQLite's dbstat). Goal: at most
+ * 400 bytes per event.
+ *
+ * Options: --leads N --events N (default 20000, 200000).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { ROOT, start, stop } from './processes';
+import { generateWorkload } from './workload';
+
+const GOAL_BYTES_PER_EVENT = 400;
+const BATCH = 500;
+const ADMIN_KEY = 'bench-admin-key-0123456789';
+
+const { values } = parseArgs({
+  options: {
+    leads: { type: 'string', default: '20000' },
+    events: { type: 'string', default: '200000' },
+  },
+});
+
+const count = new Intl.NumberFormat('en-US');
+
+interface Size {
+  events: number;
+  bytes: number;
+  /** Bytes by table or index, largest first. */
+  parts: Array<{ name: string; bytes: number }>;
+}
+
+/** Checkpoints and truncates the WAL, then measures the file and its tables. */
+function measure(file: string): Size {
+  const db = new Database(file);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const events = (db.prepare('select count(*) as n from events').get() as { n: number }).n;
+    const parts = db.prepare('select name, sum(pgsize) as bytes from dbstat group by name order by bytes desc').all() as Size['parts'];
+    const wal = existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0;
+    return { events, bytes: statSync(file).size + wal, parts };
+  } finally {
+    db.close();
+  }
+}
+
+function report(label: string, size: Size): void {
+  const perEvent = size.bytes / size.events;
+  console.log(
+    `${label}: ${count.format(size.events)} events, ${(size.bytes / 1024 / 1024).toFixed(1)} MiB, ` +
+      `${Math.round(perEvent)} bytes per event (goal ≤ ${GOAL_BYTES_PER_EVENT}: ${perEvent <= GOAL_BYTES_PER_EVENT ? 'met' : 'MISSED'})`,
+  );
+  for (const part of size.parts.slice(0, 8)) {
+    console.log(`  ${part.name.padEnd(34)} ${(part.bytes / size.events).toFixed(1).padStart(7)} B/event`);
+  }
+}
+
+const workload = generateWorkload({ leads: Number(values.leads), events: Number(values.events) });
+const dir = mkdtempSync(join(tmpdir(), 'leadflow-bench-storage-'));
+try {
+  console.log(
+    `leadflow storage benchmark: ${count.format(workload.events.length)} events over ${count.format(Number(values.leads))} leads, ` +
+      `load average ${loadavg()[0]!.toFixed(2)}`,
+  );
+  const file = join(dir, 'workload.jsonl');
+  writeFileSync(file, workload.events.map((event) => JSON.stringify(event)).join('\n') + '\n');
+
+  const imported = join(dir, 'import.db');
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin/leadflow.js'), 'import', '--db', imported, '--json', file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`leadflow import failed (exit ${run.status}): ${run.stderr}`);
+  report('import', measure(imported));
+
+  const served = join(dir, 'api.db');
+  const api = await start(['server/main.ts', '--port', '0', '--db', served, '--tick-every', 'off', '--quiet'], {
+    LEADFLOW_ADMIN_KEY: ADMIN_KEY,
+  });
+  try {
+    const keyReply = await fetch(`${api.url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', role: 'ingest' }),
+    });
+    const { key } = (await keyReply.json()) as { key: string };
+    for (let at = 0; at < workload.events.length; at += BATCH) {
+      const reply = await fetch(`${api.url}/v1/events/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: workload.events.slice(at, at + BATCH) }),
+      });
+      if (!reply.ok) throw new Error(`POST /v1/events/batch: ${reply.status} ${await reply.text()}`);
+    }
+  } finally {
+    await stop(api.child);
+  }
+  report('API, batches of 500 in time order', measure(served));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,74 @@
+/**
+ * What is derived on read from a lead's stored events instead of being
+ * written with each one (lean writes): each event's explanation, and the
+ * lead's stage history and recent activity. The events are folded in history
+ * order, each under the rule-set version that evaluated it (stored with it),
+ * which is how ingestion applied them: an event stored on arrival was applied
+ * to the state the lead's earlier events left, under the version then active,
+ * and a recomputation after a late event stored every event again under one
+ * version. The fold therefore gives what ingestion computed, explanation for
+ * explanation. A row stored before explanations were derived keeps its own,
+ * which is returned as it is.
+ */
+import { applyEvent, type CompiledRuleSet, type Explanation, type LeadState } from '../engine/index';
+import type { Services } from './context';
+import type { StoredEventResult } from './store/index';
+
+/** The compiled rule set of a version; rejects when the version is unknown. */
+export type RuleSetOf = (version: string) => Promise<CompiledRuleSet>;
+
+/** What one stored event did, derived. */
+export interface DerivedEvent {
+  /** Null for an event the rule set skipped. */
+  explanation: Explanation | null;
+  /** The lead's stage after the event (null while the lead has no state). */
+  stage: string | null;
+}
+
+export interface DerivedLead {
+  /** The lead's full state after its last event, histories included; null when no event was applied. */
+  state: LeadState | null;
+  /** What each row did, in the rows' order. */
+  events: DerivedEvent[];
+}
+
+/** The version that evaluated a stored event: its own column, or, in rows from before that column, its stored explanation's; null: skipped. */
+function versionOf(row: StoredEventResult): string | null {
+  if (row.version !== null) return row.version;
+  return row.explanation === null ? null : (JSON.parse(row.explanation) as Explanation).ruleSetVersion;
+}
+
+/** Derives what a lead's stored events did, and its full state, from the events given in history order (see {@link Queries.leadEvents}). */
+export async function deriveLead(rows: readonly StoredEventResult[], ruleSetOf: RuleSetOf): Promise<DerivedLead> {
+  const ruleSets = new Map<string, CompiledRuleSet>();
+  let state: LeadState | null = null;
+  const events: DerivedEvent[] = [];
+  for (const row of rows) {
+    const version = versionOf(row);
+    // An event the rule set did not know changed nothing.
+    if (version === null) {
+      events.push({ explanation: null, stage: state?.stage ?? null });
+      continue;
+    }
+    let ruleSet = ruleSets.get(version);
+    if (!ruleSet) {
+      ruleSet = await ruleSetOf(version);
+      ruleSets.set(version, ruleSet);
+    }
+    const result = applyEvent(ruleSet, state, row.event);
+    state = result.state;
+    const explanation = row.explanation !== null ? (JSON.parse(row.explanation) as Explanation) : result.explanation;
+    events.push({ explanation, stage: state.stage });
+  }
+  return { state, events };
+}
+
+/** Rule sets by version for {@link deriveLead}: the active and challenger versions in memory, then the rule files. */
+export function servicesRuleSets({ activation, files }: Pick<Services, 'activation' | 'files'>): RuleSetOf {
+  return async (version) => {
+    for (const ruleSet of [activation.active, activation.challenger]) if (ruleSet?.version === version) return ruleSet;
+    const ruleSet = await files.get(version);
+    if (!ruleSet) throw new Error(`rule-set version "${version}", which evaluated stored events, is not among the rule files`);
+    return ruleSet;
+  };
+}
