@@ -4,6 +4,10 @@
  * innermost frame on its stack that belongs to a phase. Sampling, not
  * instrumentation: the profile adds no timers to the code it measures, and
  * the figures are CPU time, steady on a busy machine where wall time is not.
+ *
+ * On PostgreSQL the database client's socket writes are charged to SQL (Node's
+ * socket code under the client's frames), but reading its replies starts at
+ * the event loop, as reading a request does, and is charged to HTTP.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +79,11 @@ export function phaseTimes(profile: CpuProfile): { phases: Map<Phase, number>; i
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
   const phaseOfNode = new Map<number, Phase | 'loading'>();
+  const isSql = (frame: CallFrame) => /\/(kysely|pg|pg-protocol|pg-pool)\/|\/server\/store\//.test(frame.url);
+  const underSql = (id: number): boolean => {
+    for (let up: number | undefined = id; up !== undefined; up = parent.get(up)) if (isSql(byId.get(up)!.callFrame)) return true;
+    return false;
+  };
   const resolve = (id: number): Phase | 'loading' => {
     const known = phaseOfNode.get(id);
     if (known) return known;
@@ -87,7 +96,11 @@ export function phaseTimes(profile: CpuProfile): { phases: Map<Phase, number>; i
     }
     // The innermost frame with a phase: this one, or the nearest caller that has one.
     const up = parent.get(id);
-    const phase = phaseOf(byId.get(id)!.callFrame) ?? (up === undefined ? 'other' : resolve(up));
+    const frame = byId.get(id)!.callFrame;
+    let phase = phaseOf(frame) ?? (up === undefined ? 'other' : resolve(up));
+    // Node's socket code serves the database client too (PostgreSQL): a write the client makes is SQL, not HTTP.
+    if (phase === 'HTTP and parsing' && frame.url.startsWith('node:') && up !== undefined && underSql(up))
+      phase = 'SQL (statements and commit)';
     phaseOfNode.set(id, phase);
     return phase;
   };

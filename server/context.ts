@@ -4,6 +4,7 @@ import type { Activation } from './activation';
 import type { Comparisons } from './comparisons/registry';
 import type { KeyRing } from './auth';
 import type { Ingestion } from './ingestion';
+import type { DerivedLeads } from './lead-derivation';
 import type { RuleFiles } from './rule-files';
 import type { ApiKeyRecord, Store } from './store/index';
 
@@ -14,6 +15,8 @@ export interface Services {
   ingestion: Ingestion;
   keys: KeyRing;
   comparisons: Comparisons;
+  /** Leads' histories derived on read, kept per lead revision. */
+  derived: DerivedLeads;
   logger: Logger;
   /** The clock, at the edge only: receipt times, activation times; the engine never reads it. */
   now: () => Date;

@@ -26,7 +26,7 @@ import {
 import type { Services } from './context';
 import { loadDemo } from './demo';
 import { Ingestion } from './ingestion';
-import { deriveLead, servicesRuleSets } from './lead-derivation';
+import { DerivedLeads, deriveLead, servicesRuleSets } from './lead-derivation';
 import { RuleFiles } from './rule-files';
 import { Scheduler } from './scheduler';
 import { retentionFromEnvironment } from './args';
@@ -177,6 +177,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       ingestion: new Ingestion(store, activation, now, MAX_GROUP_COMMIT),
       keys,
       comparisons: new Comparisons(store, logger, now),
+      derived: new DerivedLeads(),
       logger,
       now,
     };

@@ -8,7 +8,7 @@
  * loses to another writer (a deadlock, a busy database) runs again. Nothing
  * is acknowledged before that transaction commits.
  */
-import { nextTimeChange, type CompiledRuleSet, type LeadEvent, type LeadState } from '../engine/index';
+import { nextTimeChange, type CompiledRuleSet, type Explanation, type LeadEvent, type LeadState } from '../engine/index';
 import type { Activation } from './activation';
 import { outcomeOf } from './feedback';
 import { LeadQueue } from './lead-queue';
@@ -44,8 +44,8 @@ export interface LeadResult {
   state: LeadState;
   /** True when a late event made the server recompute the lead from its history. */
   recomputed: boolean;
-  /** What each new event did, by event id: its explanation as stored (JSON), null when the rule set skipped it. */
-  explanations: Map<string, string | null>;
+  /** What each new event did, by event id: its explanation, null when the rule set skipped it. */
+  explanations: Map<string, Explanation | null>;
 }
 
 export interface IngestResult {
@@ -243,11 +243,11 @@ export class Ingestion {
       }
       // A recomputation applied the stored history too; otherwise the fold applied exactly the new events.
       const freshIds = late ? new Set(fresh.map((e) => e.id)) : null;
-      const explanations = new Map<string, string | null>();
+      const explanations = new Map<string, Explanation | null>();
       for (const applied of fold.applied) {
         if (freshIds && !freshIds.has(applied.event.id)) continue;
         newEvents.push(eventWrite(applied, ruleSet.version, now));
-        explanations.set(applied.event.id, applied.explanation && JSON.stringify(applied.explanation));
+        explanations.set(applied.event.id, applied.explanation);
       }
       for (const event of fresh) {
         const outcome = outcomeOf(event, senders.get(event.id) ?? null, now);

@@ -72,3 +72,55 @@ export function servicesRuleSets({ activation, files }: Pick<Services, 'activati
     return ruleSet;
   };
 }
+
+/** Leads whose derivation is kept (see {@link DerivedLeads}): a lead's events and their fold, some KB to a few MB each. */
+export const DERIVED_LEADS_KEPT = 200;
+
+/** A lead's stored events and what they did, as derived from one stored revision of the lead. */
+export interface LeadHistory {
+  events: StoredEventResult[];
+  derived: DerivedLead;
+}
+
+/**
+ * The derivations of the leads read lately, each kept with the revision of
+ * the lead row it was derived for: a lead read again before its next write
+ * (the editor's lead page, then its hand-off summary) is neither read nor
+ * folded again. Every write of a lead stores a new revision (on any server),
+ * so a kept derivation is used only while it is still the stored one. The
+ * least recently used leave first.
+ */
+export class DerivedLeads {
+  private readonly entries = new Map<string, { revision: string; history: LeadHistory }>();
+
+  constructor(private readonly capacity = DERIVED_LEADS_KEPT) {}
+
+  /**
+   * The lead's history for the stored row `lead` (its id, revision, newest
+   * event and count of applied events), from the kept one or from `load`.
+   * What `load` returns is kept only when it matches the row: a write between
+   * reading the row and reading the events must not be kept under the older revision.
+   */
+  async get(
+    lead: { state: LeadState; revision: string | null; lastEventId: string },
+    load: () => Promise<StoredEventResult[]>,
+    ruleSetOf: RuleSetOf,
+  ): Promise<LeadHistory> {
+    const leadId = lead.state.leadId;
+    const kept = this.entries.get(leadId);
+    if (kept && lead.revision !== null && kept.revision === lead.revision) {
+      this.entries.delete(leadId);
+      this.entries.set(leadId, kept);
+      return kept.history;
+    }
+    const events = await load();
+    const history = { events, derived: await deriveLead(events, ruleSetOf) };
+    const matches = events.at(-1)?.event.id === lead.lastEventId && history.derived.state?.eventCount === lead.state.eventCount;
+    if (lead.revision !== null && matches) {
+      this.entries.delete(leadId);
+      this.entries.set(leadId, { revision: lead.revision, history });
+      if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return history;
+  }
+}

@@ -21,16 +21,15 @@ export async function ingestOne(c: Context<AppEnv>, event: LeadEvent): Promise<R
   const { status, lead } = await ingestion.submit({ event, recordedBy: c.get('apiKey').name });
   if (status === 'conflict') throw idTaken(event.id);
   if (status === 'stored' && lead) {
-    // The explanation goes out as JSON built once, by the evaluation.
-    const head = JSON.stringify({
+    const reply = {
       eventId: event.id,
       leadId: event.leadId,
       status,
       recomputed: lead.recomputed,
       lead: leadView(lead.state),
-    });
-    const explanation = lead.explanations.get(event.id) ?? 'null';
-    return c.body(`${head.slice(0, -1)},"explanation":${explanation}}`, 201, { 'Content-Type': 'application/json' });
+      explanation: lead.explanations.get(event.id) ?? null,
+    };
+    return c.body(JSON.stringify(reply), 201, { 'Content-Type': 'application/json' });
   }
   // A duplicate: nothing changed; show the lead as it stands.
   const state = lead?.state ?? (await store.read.lead(event.leadId))?.state;

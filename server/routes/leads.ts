@@ -5,7 +5,9 @@ import { MAX_CASE_EVENTS, caseFromLead, handOffSummary, isKnownEventType, nextTi
 import { anyObject, attributesBody, eventReply, leadDetail, leadIdParams, leadList, leadListQuery } from '../api-schemas';
 import type { AppEnv } from '../context';
 import { checkEvent } from '../event-input';
-import { deriveLead, servicesRuleSets } from '../lead-derivation';
+import { servicesRuleSets, type LeadHistory } from '../lead-derivation';
+import type { Services } from '../context';
+import type { StoredLead } from '../store/index';
 import { normaliseTime } from '../lead-history';
 import { route } from '../http';
 import { conflict, invalid, notFound } from '../problem';
@@ -14,6 +16,11 @@ import { leadView, outcomeView, timelineEntry } from '../views';
 import { ingestOne } from './events';
 
 const READERS = ['sales', 'editor'] as const;
+
+/** A stored lead's events and what they did, derived on read (kept per lead revision: see DerivedLeads). */
+function leadHistory(services: Services, lead: StoredLead): Promise<LeadHistory> {
+  return services.derived.get(lead, () => services.store.read.leadEvents(lead.state.leadId), servicesRuleSets(services));
+}
 
 /** The longest case name (as in the rule-set schema). */
 const MAX_CASE_NAME = 200;
@@ -95,8 +102,7 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       const { store } = c.var.services;
       const lead = await store.read.lead(params.id);
       if (!lead) throw notFound(`No lead "${params.id}".`);
-      const events = await store.read.leadEvents(params.id);
-      const derived = await deriveLead(events, servicesRuleSets(c.var.services));
+      const { events, derived } = await leadHistory(c.var.services, lead);
       const newest = events.findIndex((row) => row.event.id === lead.lastEventId);
       const outcomes = await store.read.outcomes({ leadId: params.id });
       const { activation, now } = c.var.services;
@@ -132,7 +138,7 @@ export function leadRoutes(app: OpenAPIHono<AppEnv>): void {
       const lead = await store.read.lead(params.id);
       if (!lead) throw notFound(`No lead "${params.id}".`);
       // The stored state has no recent activity: it is derived from the lead's events (see lead-derivation.ts).
-      const derived = await deriveLead(await store.read.leadEvents(params.id), servicesRuleSets(c.var.services));
+      const { derived } = await leadHistory(c.var.services, lead);
       return c.json(handOffSummary(derived.state ?? lead.state));
     },
   );

@@ -141,7 +141,7 @@ export class IngestStatements {
   readonly leads = new IdListQuery('leads', (n) =>
     this.db
       .selectFrom('leads')
-      .select([...STATE_COLUMNS, 'last_event_at', 'last_event_id', 'created_at', 'updated_at'])
+      .select([...STATE_COLUMNS, 'revision', 'last_event_at', 'last_event_id', 'created_at', 'updated_at'])
       .where('id', 'in', placeholderIds(n))
       .compile(),
   );

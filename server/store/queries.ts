@@ -213,6 +213,7 @@ export class Queries {
         row.id,
         {
           ...decodeState(row),
+          revision: row.revision,
           lastEventAt: row.last_event_at,
           lastEventId: row.last_event_id,
           createdAt: row.created_at,
@@ -237,6 +238,7 @@ export class Queries {
       if (cached && cached.state.eventCount === row.event_count) {
         leads.set(row.id, {
           ...cached,
+          revision: row.revision,
           lastEventAt: row.last_event_at,
           lastEventId: row.last_event_id,
           createdAt: row.created_at,

@@ -6,6 +6,8 @@ export interface StoredLead {
   state: LeadState;
   /** How many stage changes the lead has had (its rows in stage_changes). */
   stageCount: number;
+  /** Unique to the write that stored the row (null for rows from before revisions): see LeadCache. */
+  revision: string | null;
   lastEventAt: string;
   lastEventId: string;
   createdAt: string;

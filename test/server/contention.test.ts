@@ -5,6 +5,7 @@ import { KeyRing } from '../../server/auth';
 import { Comparisons } from '../../server/comparisons/registry';
 import { INGEST_RETRY, MAX_GROUP_COMMIT } from '../../server/config';
 import { Ingestion } from '../../server/ingestion';
+import { DerivedLeads } from '../../server/lead-derivation';
 import { RuleFiles } from '../../server/rule-files';
 import { createApp } from '../../server/index';
 import { StoreBusyError, openStore, retryContended, type Store } from '../../server/store/index';
@@ -81,6 +82,7 @@ describe('the API over a database busy through every attempt', () => {
       keys,
       ingestion: new Ingestion(busy, activation, now, MAX_GROUP_COMMIT),
       comparisons: new Comparisons(busy, logger, now),
+      derived: new DerivedLeads(),
       logger,
       now,
     });

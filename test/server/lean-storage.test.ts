@@ -19,11 +19,13 @@ import {
   type LeadEvent,
   type LeadState,
 } from '../../engine/index';
+import { DerivedLeads } from '../../server/lead-derivation';
 import { compareHistory, pointsOf } from '../../server/lead-history';
+import type { StoredEventResult } from '../../server/store/index';
 import { openDialect } from '../../server/store/dialect';
 import { STATE_COLUMNS, decodeState, type StateColumns } from '../../server/store/lead-state';
 import { migrationProvider } from '../../server/store/migrations';
-import { queryRows, removeWorkspace, startServer, tempWorkspace, type TestServer, type Workspace } from './helpers';
+import { ROOT, queryRows, removeWorkspace, startServer, tempWorkspace, type TestServer, type Workspace } from './helpers';
 
 const TYPES = ['email_open', 'email_click', 'site_visit', 'document_download', 'webinar_attended', 'demo_request', 'contact_request'];
 const BASE = Date.parse('2026-02-01T09:00:00Z');
@@ -293,5 +295,51 @@ describe('a database written before lean writes', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('derived histories kept per lead revision', () => {
+  const ruleSet = loadRuleSetOrThrow(readFileSync(join(ROOT, 'rules/v1.json'), 'utf8'));
+  const stored = (id: string, minutes: number): StoredEventResult => ({
+    event: { id, leadId: 'kept', type: 'email_click', occurredAt: new Date(BASE + minutes * 60_000).toISOString(), properties: {} },
+    receivedAt: '2026-03-01T00:00:00.000Z',
+    version: 'v1',
+    explanation: null,
+  });
+  const first = [stored('a', 0), stored('b', 60)];
+  const second = [...first, stored('c', 120)];
+  const row = (events: StoredEventResult[], revision: string | null) => ({
+    state: expectedLead(events.map(({ event }) => ({ event, ruleSet }))).state,
+    revision,
+    lastEventId: events.at(-1)!.event.id,
+  });
+
+  it('folds a lead again only when its row holds another revision', async () => {
+    const kept = new DerivedLeads(2);
+    let loads = 0;
+    const load = (events: StoredEventResult[]) => async () => (loads++, events);
+    const ruleSetOf = async () => ruleSet;
+    const once = await kept.get(row(first, 'r1'), load(first), ruleSetOf);
+    expect(once.derived.events.map((e) => e.explanation?.eventId)).toEqual(['a', 'b']);
+    expect(await kept.get(row(first, 'r1'), load(first), ruleSetOf)).toBe(once);
+    expect(loads).toBe(1);
+    const after = await kept.get(row(second, 'r2'), load(second), ruleSetOf);
+    expect(after.derived.events.map((e) => e.explanation?.eventId)).toEqual(['a', 'b', 'c']);
+    expect(loads).toBe(2);
+    // A row without a revision (written before revisions) is never kept.
+    await kept.get(row(first, null), load(first), ruleSetOf);
+    await kept.get(row(first, null), load(first), ruleSetOf);
+    expect(loads).toBe(4);
+  });
+
+  it('does not keep events read after a newer write under the older revision', async () => {
+    const kept = new DerivedLeads(2);
+    let loads = 0;
+    // The row read says the lead ends at "b"; the events, read just after another write, end at "c".
+    const stale = row(first, 'r1');
+    const load = async () => (loads++, second);
+    await kept.get(stale, load, async () => ruleSet);
+    await kept.get(stale, load, async () => ruleSet);
+    expect(loads).toBe(2);
   });
 });
