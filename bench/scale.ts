@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { createDatabase, storedEvents } from './postgres';
 import { ROOT, cpuSeconds, start, stop } from './processes';
 
 const ADMIN_KEY = 'bench-admin-key-0123456789';
@@ -51,26 +51,6 @@ function nextEvent(leads: number) {
     occurredAt: new Date(BASE_TIME + n * 1_000).toISOString(),
     properties: { campaign: 'bench' },
   };
-}
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-async function countEvents(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query<{ n: string }>('select count(*) as n from events')).rows[0]!.n);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Pids of the running PostgreSQL processes (server, backends, background workers) on this machine. */
@@ -173,14 +153,12 @@ async function measureServers(
   connections: number,
   leads: number,
 ): Promise<void> {
-  const name = `leadflow_bench_scale_${process.pid}_${count}`;
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  await admin(baseUrl, `create database ${name}`);
+  const database = await createDatabase(baseUrl, `leadflow_bench_scale_${process.pid}_${count}`);
+  const url = database.url;
   const servers: Server[] = [];
   try {
     // The first creates the schema; the others start together on it.
-    const args = ['server/main.ts', '--port', '0', '--host', '127.0.0.1', '--db', url.toString(), '--rules-dir', rulesDir];
+    const args = ['server/main.ts', '--port', '0', '--host', '127.0.0.1', '--db', url, '--rules-dir', rulesDir];
     servers.push(await start(args, { LEADFLOW_ADMIN_KEY: ADMIN_KEY }));
     servers.push(...(await Promise.all(Array.from({ length: count - 1 }, () => start(args, { LEADFLOW_ADMIN_KEY: ADMIN_KEY })))));
     for (const server of servers) server.url = server.url.replace('localhost', '127.0.0.1');
@@ -201,11 +179,11 @@ async function measureServers(
     report(`batches of ${BATCH_SIZE}`, count, batches);
     // Every acknowledged event is stored (a reply may be lost when a run ends, so more may be).
     const acknowledged = warmup.events + singles.events + batches.events;
-    const stored = await countEvents(url.toString());
+    const stored = await storedEvents(url);
     if (stored < acknowledged) throw new Error(`${acknowledged} events acknowledged but ${stored} stored`);
   } finally {
     await Promise.all(servers.map((server) => stop(server.child)));
-    await admin(baseUrl, `drop database if exists ${name} with (force)`);
+    await database.drop();
   }
 }
 

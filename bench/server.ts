@@ -28,9 +28,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { createDatabase, storedEvents } from './postgres';
 import { PHASES, phaseTimes, readProfile } from './profile';
 import { ROOT, cpuSeconds, start, stop } from './processes';
 
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const leads = Number(options.leads);
   const dir = mkdtempSync(join(tmpdir(), 'leadflow-bench-'));
   cpSync(join(ROOT, 'rules'), join(dir, 'rules'), { recursive: true });
-  const database = options.pg ? await createPostgresDatabase(options.pg) : null;
+  const database = options.pg ? await createDatabase(options.pg, `leadflow_bench_${process.pid}_${Date.now()}`) : null;
   const db = database?.url ?? join(dir, 'bench.db');
   const sample = JSON.stringify(nextEvent(leads));
   sequence = 0;
@@ -240,39 +240,13 @@ async function main(): Promise<void> {
 
 /** Stored events in the benchmark's database (a SQLite file or a PostgreSQL URL). */
 async function countEvents(db: string): Promise<number> {
-  if (/^postgres(ql)?:\/\//.test(db)) {
-    const client = new pg.Client({ connectionString: db });
-    await client.connect();
-    try {
-      return Number((await client.query<{ n: string }>('select count(*) as n from events')).rows[0]!.n);
-    } finally {
-      await client.end();
-    }
-  }
+  if (/^postgres(ql)?:\/\//.test(db)) return storedEvents(db);
   const database = new Database(db, { readonly: true });
   try {
     return (database.prepare('select count(*) as n from events').get() as { n: number }).n;
   } finally {
     database.close();
   }
-}
-
-/** A new PostgreSQL database for one run, beside the one `url` names, with a way to drop it. */
-async function createPostgresDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `leadflow_bench_${process.pid}_${Date.now()}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return { url: target.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
 
 if (options['echo-server']) {
