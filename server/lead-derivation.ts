@@ -12,6 +12,7 @@
  */
 import { applyEvent, type CompiledRuleSet, type Explanation, type LeadState } from '../engine/index';
 import type { Services } from './context';
+import { ApiProblem } from './problem';
 import type { StoredEventResult } from './store/index';
 
 /** The compiled rule set of a version; rejects when the version is unknown. */
@@ -68,7 +69,14 @@ export function servicesRuleSets({ activation, files }: Pick<Services, 'activati
   return async (version) => {
     for (const ruleSet of [activation.active, activation.challenger]) if (ruleSet?.version === version) return ruleSet;
     const ruleSet = await files.get(version);
-    if (!ruleSet) throw new Error(`rule-set version "${version}", which evaluated stored events, is not among the rule files`);
+    if (!ruleSet) {
+      throw new ApiProblem(
+        500,
+        'internal',
+        `Rule-set version ${version} evaluated stored events, but its rule file is missing or does not load; ` +
+          'restore it from version control (published rule files are never changed or removed).',
+      );
+    }
     return ruleSet;
   };
 }

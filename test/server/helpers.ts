@@ -144,6 +144,26 @@ export async function queryRows<T = Record<string, unknown>>(workspace: Workspac
   }
 }
 
+/** Runs a statement directly on a workspace's database (to make a state the API cannot), while no server uses it. */
+export async function execute(workspace: Workspace, sql: string): Promise<void> {
+  if (!PG_URL) {
+    const db = new Database(workspace.db);
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: workspace.db });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Calls a server at `url`; JSON in, JSON (or text) out. */
 export async function call<T = any>(url: string, method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };

@@ -25,7 +25,7 @@ import type { StoredEventResult } from '../../server/store/index';
 import { openDialect } from '../../server/store/dialect';
 import { STATE_COLUMNS, decodeState, type StateColumns } from '../../server/store/lead-state';
 import { migrationProvider } from '../../server/store/migrations';
-import { ROOT, queryRows, removeWorkspace, startServer, tempWorkspace, type TestServer, type Workspace } from './helpers';
+import { ROOT, event, execute, queryRows, removeWorkspace, startServer, tempWorkspace, type TestServer, type Workspace } from './helpers';
 
 const TYPES = ['email_open', 'email_click', 'site_visit', 'document_download', 'webinar_attended', 'demo_request', 'contact_request'];
 const BASE = Date.parse('2026-02-01T09:00:00Z');
@@ -341,5 +341,35 @@ describe('derived histories kept per lead revision', () => {
     await kept.get(stale, load, async () => ruleSet);
     await kept.get(stale, load, async () => ruleSet);
     expect(loads).toBe(2);
+  });
+});
+
+describe('a rule file missing for stored events', () => {
+  it('answers the lead with a problem naming the version, and leaves the rest of the server working', async () => {
+    const workspace = await tempWorkspace();
+    try {
+      const first = await startServer({ workspace, keep: true });
+      try {
+        const ingest = await first.key('ingest');
+        const reply = await first.call('POST', '/v1/events', { key: ingest, body: event('orphan', 'email_click', 0) });
+        expect(reply.status).toBe(201);
+      } finally {
+        await first.close();
+      }
+      // As if the events had been evaluated by a version whose file was removed since.
+      await execute(workspace, "update events set rule_set_version = 'v9' where lead_id = 'orphan'");
+      const server = await startServer({ workspace, keep: true });
+      try {
+        const sales = await server.key('sales');
+        const reply = await server.call('GET', '/v1/leads/orphan', { key: sales });
+        expect(reply.status).toBe(500);
+        expect(reply.body.detail).toContain('Rule-set version v9 evaluated stored events, but its rule file is missing');
+        expect((await server.call('GET', '/v1/leads?limit=5', { key: sales })).body.leads).toHaveLength(1);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await removeWorkspace(workspace);
+    }
   });
 });
