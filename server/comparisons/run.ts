@@ -8,14 +8,15 @@
  */
 import { availableParallelism } from 'node:os';
 import type { CompiledRuleSet } from '../../engine/index';
-import { COMPARISON_MAX_WORKERS, COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS, COMPARISON_PAGES_AHEAD } from '../config';
+import { COMPARISON_MAX_WORKERS, COMPARISON_PAGE_EVENTS, COMPARISON_PAGE_LEADS } from '../config';
 import { normaliseTime } from '../lead-history';
 import type { Store } from '../store/index';
-import { openChannel, post, type ChannelEnd } from './channel';
+import { openChannel, type ChannelEnd } from './channel';
+import { PageFeeder } from './feeder';
 import { eventPages, shadowPages, type Page } from './pages';
 import { WorkerPool } from './pool';
 import type { ComparisonSource } from './report';
-import type { PageMessage, Peer, WorkerInput, WorkerMessage, WorkerTimings } from './worker';
+import type { Peer, WorkerInput, WorkerMessage, WorkerTimings } from './worker';
 
 export interface ComparisonRequest {
   source: ComparisonSource;
@@ -121,14 +122,10 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
   });
 
   return new Promise<string>((resolve, reject) => {
-    const posted = workers.map(() => 0);
-    const taken = workers.map(() => 0);
     const finished = workers.map(() => false);
     let done = 0;
     let ready = 0;
     let startMs = 0;
-    let reading = false;
-    let end = false;
     let settled = false;
     let succeeded = false;
 
@@ -136,6 +133,7 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       if (settled) return;
       settled = true;
       succeeded = !error;
+      feeder.stop();
       for (const sender of pageSenders) sender.port.close();
       // After a failure or a stop, some threads may still be working. When the report is done, a worker that sent its
       // part may not have said so yet: it goes back to the pool when it does, so no message of this job reaches the next.
@@ -146,49 +144,16 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       if (error) reject(error);
       else resolve(json!);
     };
-    // The worker with the fewest pages posted and not yet taken (the first of equals), and how many that is.
-    const leastBusy = () => {
-      let best = 0;
-      for (let w = 1; w < workers.length; w++) if (posted[w]! - taken[w]! < posted[best]! - taken[best]!) best = w;
-      return { worker: best, waiting: posted[best]! - taken[best]! };
-    };
-
-    // Keeps every worker up to COMPARISON_PAGES_AHEAD pages posted and not yet taken.
-    const fill = async () => {
-      if (reading || end || settled) return;
-      reading = true;
-      try {
-        while (leastBusy().waiting < COMPARISON_PAGES_AHEAD && !end && !settled) {
-          // A page read from SQLite holds this thread; requests that came meanwhile are served before the next.
-          await new Promise((ready) => setImmediate(ready));
-          if (settled) return;
-          const next = await pages.next();
-          if (settled) return;
-          if (next.done) {
-            end = true;
-            for (const sender of pageSenders) post(sender, { end: true } satisfies PageMessage);
-          } else {
-            const { worker } = leastBusy();
-            posted[worker]!++;
-            post(pageSenders[worker]!, { json: next.value.json } satisfies PageMessage);
-          }
-        }
-      } catch (error) {
-        settle(error);
-      } finally {
-        reading = false;
-      }
-    };
+    const feeder = new PageFeeder(pages, pageSenders, (error) => settle(error));
 
     workers.forEach((worker, w) => {
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
           if (++ready === workers.length) startMs = performance.now() - created;
         } else if (message.type === 'took') {
-          taken[w]!++;
           done += message.size;
           onProgress(Math.min(total, done), total);
-          void fill();
+          feeder.took(w);
         } else if (message.type === 'part') {
           finished[w] = true;
           if (succeeded) pool.give(worker);
@@ -205,6 +170,6 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
     });
     signal?.addEventListener('abort', () => settle(new ComparisonError('the comparison was stopped')), { once: true });
     if (signal?.aborted) settle(new ComparisonError('the comparison was stopped'));
-    void fill();
+    void feeder.fill();
   });
 }

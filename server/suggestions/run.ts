@@ -6,11 +6,11 @@
  */
 import type { CompiledRuleSet } from '../../engine/index';
 import type { Job } from '../comparisons/registry';
-import { openChannel, post } from '../comparisons/channel';
+import { openChannel } from '../comparisons/channel';
+import { PageFeeder } from '../comparisons/feeder';
 import { eventPages } from '../comparisons/pages';
 import { ComparisonError, pool } from '../comparisons/run';
-import type { PageMessage } from '../comparisons/worker';
-import { COMPARISON_PAGES_AHEAD, SERVER_COMPARISON_PAGE_EVENTS } from '../config';
+import { SERVER_COMPARISON_PAGE_EVENTS } from '../config';
 import { normaliseTime } from '../lead-history';
 import type { Store } from '../store/index';
 import type { SuggestionInput, SuggestionMessage, SuggestionOptions } from './job';
@@ -65,15 +65,12 @@ export async function runSuggestion(
   worker.postMessage(input, [receiver.port]);
 
   return new Promise<string>((resolve, reject) => {
-    let posted = 0;
-    let taken = 0;
     let read = 0;
-    let reading = false;
-    let end = false;
     let settled = false;
     const settle = (error: unknown, json?: string) => {
       if (settled) return;
       settled = true;
+      feeder.stop();
       sender.port.close();
       // A thread is reused only after a clean run, so no message of this job reaches the next.
       if (error) void worker.terminate();
@@ -81,36 +78,12 @@ export async function runSuggestion(
       if (error) reject(error);
       else resolve(json!);
     };
-    const fill = async () => {
-      if (reading || end || settled) return;
-      reading = true;
-      try {
-        while (posted - taken < COMPARISON_PAGES_AHEAD && !end && !settled) {
-          // A page read from SQLite holds this thread; requests that came meanwhile are served before the next.
-          await new Promise((ready) => setImmediate(ready));
-          if (settled) return;
-          const next = await pages.next();
-          if (settled) return;
-          if (next.done) {
-            end = true;
-            post(sender, { end: true } satisfies PageMessage);
-          } else {
-            posted++;
-            post(sender, { json: next.value.json } satisfies PageMessage);
-          }
-        }
-      } catch (error) {
-        settle(error);
-      } finally {
-        reading = false;
-      }
-    };
+    const feeder = new PageFeeder(pages, [sender], (error) => settle(error));
     worker.on('message', (message: SuggestionMessage) => {
       if (message.type === 'took') {
-        taken++;
         read += message.size;
         onProgress(total === 0 ? READING_SHARE : (READING_SHARE * Math.min(total, read)) / total);
-        void fill();
+        feeder.took(0);
       } else if (message.type === 'suggested') settle(null, message.json);
       else settle(new ComparisonError(message.message));
     });
@@ -118,6 +91,6 @@ export async function runSuggestion(
     worker.on('exit', (code) => settle(new Error(`a suggestion worker stopped (exit code ${code}) before it finished`)));
     signal?.addEventListener('abort', () => settle(new ComparisonError('the suggestion was stopped')), { once: true });
     if (signal?.aborted) settle(new ComparisonError('the suggestion was stopped'));
-    void fill();
+    void feeder.fill();
   });
 }
