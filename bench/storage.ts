@@ -11,7 +11,12 @@
  * index, with the largest tables and indexes (SQLite's dbstat). Goal: at most
  * 400 bytes per event.
  *
- * Options: --leads N --events N (default 20000, 200000).
+ * With --pg URL (a role that may create databases) the same two runs store
+ * into new PostgreSQL databases instead, and the size is every table's with
+ * its indexes and TOAST (`pg_total_relation_size`), as it stands after the
+ * writes: rows a lead's rewrites left dead count until vacuum reuses them.
+ *
+ * Options: --leads N --events N (default 20000, 200000), --pg URL.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -19,6 +24,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { createDatabase } from './postgres';
 import { ROOT, start, stop } from './processes';
 import { generateWorkload } from './workload';
 
@@ -30,6 +37,7 @@ const { values } = parseArgs({
   options: {
     leads: { type: 'string', default: '20000' },
     events: { type: 'string', default: '200000' },
+    pg: { type: 'string' },
   },
 });
 
@@ -43,7 +51,7 @@ interface Size {
 }
 
 /** Checkpoints and truncates the WAL, then measures the file and its tables. */
-function measure(file: string): Size {
+function measureSqlite(file: string): Size {
   const db = new Database(file);
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -54,6 +62,37 @@ function measure(file: string): Size {
   } finally {
     db.close();
   }
+}
+
+/** Every table of the database with its indexes and TOAST, and each table and index apart. */
+async function measurePostgres(url: string): Promise<Size> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const events = Number((await client.query<{ n: string }>('select count(*) as n from events')).rows[0]!.n);
+    const total = await client.query<{ bytes: string }>(
+      `select sum(pg_total_relation_size(c.oid)) as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind = 'r'`,
+    );
+    const parts = await client.query<{ name: string; bytes: string }>(
+      `select c.relname as name, pg_relation_size(c.oid) + coalesce(pg_total_relation_size(c.reltoastrelid), 0) as bytes
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind in ('r', 'i') order by bytes desc`,
+    );
+    return { events, bytes: Number(total.rows[0]!.bytes), parts: parts.rows.map((row) => ({ name: row.name, bytes: Number(row.bytes) })) };
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new database for one run: a SQLite file in `dir`, or a PostgreSQL database beside --pg's. */
+async function newDatabase(dir: string, name: string): Promise<{ db: string; measure: () => Promise<Size>; drop: () => Promise<void> }> {
+  if (!values.pg) {
+    const file = join(dir, `${name}.db`);
+    return { db: file, measure: async () => measureSqlite(file), drop: async () => {} };
+  }
+  const database = await createDatabase(values.pg, `leadflow_bench_storage_${name}_${process.pid}`);
+  return { db: database.url, measure: () => measurePostgres(database.url), drop: database.drop };
 }
 
 function report(label: string, size: Size): void {
@@ -72,42 +111,50 @@ const dir = mkdtempSync(join(tmpdir(), 'leadflow-bench-storage-'));
 try {
   console.log(
     `leadflow storage benchmark: ${count.format(workload.events.length)} events over ${count.format(Number(values.leads))} leads, ` +
-      `load average ${loadavg()[0]!.toFixed(2)}`,
+      `${values.pg ? 'PostgreSQL' : 'SQLite'}, load average ${loadavg()[0]!.toFixed(2)}`,
   );
   const file = join(dir, 'workload.jsonl');
   writeFileSync(file, workload.events.map((event) => JSON.stringify(event)).join('\n') + '\n');
 
-  const imported = join(dir, 'import.db');
-  const run = spawnSync(process.execPath, [join(ROOT, 'bin/leadflow.js'), 'import', '--db', imported, '--json', file], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`leadflow import failed (exit ${run.status}): ${run.stderr}`);
-  report('import', measure(imported));
-
-  const served = join(dir, 'api.db');
-  const api = await start(['server/main.ts', '--port', '0', '--db', served, '--tick-every', 'off', '--quiet'], {
-    LEADFLOW_ADMIN_KEY: ADMIN_KEY,
-  });
+  const imported = await newDatabase(dir, 'import');
   try {
-    const keyReply = await fetch(`${api.url}/v1/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench', role: 'ingest' }),
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/leadflow.js'), 'import', '--db', imported.db, '--json', file], {
+      cwd: ROOT,
+      encoding: 'utf8',
     });
-    const { key } = (await keyReply.json()) as { key: string };
-    for (let at = 0; at < workload.events.length; at += BATCH) {
-      const reply = await fetch(`${api.url}/v1/events/batch`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ events: workload.events.slice(at, at + BATCH) }),
-      });
-      if (!reply.ok) throw new Error(`POST /v1/events/batch: ${reply.status} ${await reply.text()}`);
-    }
+    if (run.status !== 0) throw new Error(`leadflow import failed (exit ${run.status}): ${run.stderr}`);
+    report('import', await imported.measure());
   } finally {
-    await stop(api.child);
+    await imported.drop();
   }
-  report('API, batches of 500 in time order', measure(served));
+
+  const served = await newDatabase(dir, 'api');
+  try {
+    const api = await start(['server/main.ts', '--port', '0', '--db', served.db, '--tick-every', 'off', '--quiet'], {
+      LEADFLOW_ADMIN_KEY: ADMIN_KEY,
+    });
+    try {
+      const keyReply = await fetch(`${api.url}/v1/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench', role: 'ingest' }),
+      });
+      const { key } = (await keyReply.json()) as { key: string };
+      for (let at = 0; at < workload.events.length; at += BATCH) {
+        const reply = await fetch(`${api.url}/v1/events/batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ events: workload.events.slice(at, at + BATCH) }),
+        });
+        if (!reply.ok) throw new Error(`POST /v1/events/batch: ${reply.status} ${await reply.text()}`);
+      }
+    } finally {
+      await stop(api.child);
+    }
+    report('API, batches of 500 in time order', await served.measure());
+  } finally {
+    await served.drop();
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
