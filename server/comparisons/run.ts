@@ -133,6 +133,8 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       if (settled) return;
       settled = true;
       succeeded = !error;
+      // The signal may outlive the job (the line's, shared by every job): its listener must not keep this one alive.
+      signal?.removeEventListener('abort', stopped);
       feeder.stop();
       for (const sender of pageSenders) sender.port.close();
       // After a failure or a stop, some threads may still be working. When the report is done, a worker that sent its
@@ -145,6 +147,7 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
       else resolve(json!);
     };
     const feeder = new PageFeeder(pages, pageSenders, (error) => settle(error));
+    const stopped = () => settle(new ComparisonError('the comparison was stopped'));
 
     workers.forEach((worker, w) => {
       worker.on('message', (message: WorkerMessage) => {
@@ -168,8 +171,8 @@ export async function runComparison(store: Store, request: ComparisonRequest, op
         if (!finished[w]) settle(new Error(`a comparison worker stopped (exit code ${code}) before it finished`));
       });
     });
-    signal?.addEventListener('abort', () => settle(new ComparisonError('the comparison was stopped')), { once: true });
-    if (signal?.aborted) settle(new ComparisonError('the comparison was stopped'));
+    signal?.addEventListener('abort', stopped, { once: true });
+    if (signal?.aborted) stopped();
     void feeder.fill();
   });
 }

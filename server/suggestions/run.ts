@@ -70,6 +70,8 @@ export async function runSuggestion(
     const settle = (error: unknown, json?: string) => {
       if (settled) return;
       settled = true;
+      // The signal may outlive the job (the line's, shared by every job): its listener must not keep this one alive.
+      signal?.removeEventListener('abort', stopped);
       feeder.stop();
       sender.port.close();
       // A thread is reused only after a clean run, so no message of this job reaches the next.
@@ -79,6 +81,7 @@ export async function runSuggestion(
       else resolve(json!);
     };
     const feeder = new PageFeeder(pages, [sender], (error) => settle(error));
+    const stopped = () => settle(new ComparisonError('the suggestion was stopped'));
     worker.on('message', (message: SuggestionMessage) => {
       if (message.type === 'took') {
         read += message.size;
@@ -89,8 +92,8 @@ export async function runSuggestion(
     });
     worker.on('error', (error) => settle(error));
     worker.on('exit', (code) => settle(new Error(`a suggestion worker stopped (exit code ${code}) before it finished`)));
-    signal?.addEventListener('abort', () => settle(new ComparisonError('the suggestion was stopped')), { once: true });
-    if (signal?.aborted) settle(new ComparisonError('the suggestion was stopped'));
+    signal?.addEventListener('abort', stopped, { once: true });
+    if (signal?.aborted) stopped();
     void feeder.fill();
   });
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEventListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateWorkload } from '../../bench/workload';
@@ -113,5 +114,12 @@ describe('a comparison split between workers', () => {
     const running = runComparison(history.store, { source: 'replay', ruleSets }, { signal: stop.signal });
     stop.abort();
     await expect(running).rejects.toThrow('the comparison was stopped');
+  }, 120_000);
+
+  it('leaves no listener on a signal that outlives its comparisons', async () => {
+    // The server's line of jobs passes one signal to every job it runs.
+    const line = new AbortController();
+    for (let i = 0; i < 3; i++) await runComparison(history.store, { source: 'replay', ruleSets }, { signal: line.signal });
+    expect(getEventListeners(line.signal, 'abort')).toHaveLength(0);
   }, 120_000);
 });
