@@ -53,7 +53,7 @@ export class KeyRing {
     const now = Date.now();
     const cached = this.cache.get(hashed);
     if (cached && cached.until > now) return cached.record;
-    const record = await this.store.read.keyByHash(hashed);
+    const record = await this.store.keys.keyByHash(hashed);
     this.cache.delete(hashed);
     // Full: the oldest answer goes first.
     if (this.cache.size >= KEY_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
@@ -74,7 +74,7 @@ export class KeyRing {
     if (this.usesRecorded.size >= KEY_CACHE_SIZE) this.usesRecorded.delete(this.usesRecorded.keys().next().value!);
     this.usesRecorded.set(id, at.getTime());
     try {
-      await this.store.read.recordKeyUse(id, at.toISOString());
+      await this.store.keys.recordKeyUse(id, at.toISOString());
     } catch (error) {
       this.usesRecorded.delete(id);
       throw error;
@@ -89,14 +89,14 @@ export class KeyRing {
     { key = generateKey(), expiresAt = null }: { key?: string; expiresAt?: string | null } = {},
   ): Promise<{ record: ApiKeyRecord; key: string }> {
     const record: ApiKeyRecord = { id: randomUUID(), name, role, createdAt: at, revokedAt: null, expiresAt, lastUsedAt: null };
-    await this.store.read.insertKey(record, hashKey(key));
+    await this.store.keys.insertKey(record, hashKey(key));
     this.cache.delete(hashKey(key));
     await this.store.settings.publish('keys');
     return { record, key };
   }
 
   async revoke(id: string, at: string): Promise<boolean> {
-    const revoked = await this.store.read.revokeKey(id, at);
+    const revoked = await this.store.keys.revokeKey(id, at);
     if (revoked) {
       this.cache.clear();
       await this.store.settings.publish('keys');
@@ -118,21 +118,21 @@ export class KeyRing {
   async ensureAdmin(given: string | undefined, at: string): Promise<string | undefined> {
     if (given !== undefined && given !== '') {
       if (given.length < MIN_ADMIN_KEY_LENGTH) throw new WeakAdminKeyError(given.length);
-      if (!(await this.store.read.keyByHash(hashKey(given)))) {
+      if (!(await this.store.keys.keyByHash(hashKey(given)))) {
         // Servers starting together on a new database each add it: the first one stands. A key stored
         // before (revoked: an older LEADFLOW_ADMIN_KEY, say on a server not yet restarted) replaces nothing.
         const created = await this.create(ENV_ADMIN_NAME, 'admin', at, { key: given }).catch((error: unknown) => {
           if (!isUniqueViolation(error)) throw error;
           return undefined;
         });
-        for (const old of created ? await this.store.read.listKeys() : []) {
+        for (const old of created ? await this.store.keys.listKeys() : []) {
           const replaced = old.name === ENV_ADMIN_NAME && old.role === 'admin' && old.revokedAt === null && old.id !== created!.record.id;
           if (replaced) await this.revoke(old.id, at);
         }
       }
       return undefined;
     }
-    if ((await this.store.read.countActiveKeys('admin')) > 0) return undefined;
+    if ((await this.store.keys.countActiveKeys('admin')) > 0) return undefined;
     return (await this.create('first admin', 'admin', at)).key;
   }
 }

@@ -31,7 +31,7 @@ export function keyRoutes(app: OpenAPIHono<AppEnv>): void {
       roles: [],
       responses: { 200: { description: 'Keys', schema: z.object({ keys: z.array(keyView) }) } },
     },
-    async (c) => c.json({ keys: await c.var.services.store.read.listKeys() }),
+    async (c) => c.json({ keys: await c.var.services.store.keys.listKeys() }),
   );
 
   route(

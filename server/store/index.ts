@@ -11,6 +11,7 @@ import { ComparisonRecords } from './comparisons';
 import { HistoryReader } from './history';
 import { IngestStatements } from './ingest-statements';
 import { LeadCache } from './lead-cache';
+import { KeyRecords } from './api-keys';
 import { Queries, type QueryContext } from './queries';
 import { ShadowReads } from './shadow-reads';
 import type { Database } from './schema';
@@ -19,6 +20,7 @@ export { Queries, leadFilterValues } from './queries';
 export { sortValue } from './lead-list';
 export { HistoryReader } from './history';
 export { ComparisonRecords, type StoredComparison } from './comparisons';
+export { KeyRecords } from './api-keys';
 export { ShadowReads, type ShadowStageHistories } from './shadow-reads';
 export type { EventRow, EventTupleText, HistoryCursor, ResultRow } from './history';
 export type { EventWrite, LeadWrite } from './queries';
@@ -43,6 +45,8 @@ export interface Store {
   readonly settings: SettingsChannel;
   /** Comparisons, readable by every server sharing the database. */
   readonly comparisons: ComparisonRecords;
+  /** API keys (hashed), their use and revocation. */
+  readonly keys: KeyRecords;
   /** Runs `work` in one transaction: all of its writes commit together or none do. */
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer. */
@@ -84,6 +88,7 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
     history: new HistoryReader(kysely, opened.name),
     shadow: new ShadowReads(kysely),
     comparisons: new ComparisonRecords(kysely),
+    keys: new KeyRecords(kysely),
     settings: opened.name === 'postgres' ? postgresSettingsChannel(kysely, direct ?? db) : localSettingsChannel,
     transaction: async (work) => {
       let queries: Queries | undefined;
