@@ -10,7 +10,7 @@
  * explanation. A row stored before explanations were derived keeps its own,
  * which is returned as it is.
  */
-import { applyEvent, type CompiledRuleSet, type Explanation, type LeadState } from '../engine/index';
+import { applyEvent, type CompiledRuleSet, type Explanation, type LeadEvent, type LeadState } from '../engine/index';
 import type { Services } from './context';
 import { ApiProblem } from './problem';
 import type { StoredEventResult } from './store/index';
@@ -33,35 +33,50 @@ export interface DerivedLead {
   events: DerivedEvent[];
 }
 
-/** The version that evaluated a stored event: its own column, or, in rows from before that column, its stored explanation's; null: skipped. */
-function versionOf(row: StoredEventResult): string | null {
-  if (row.version !== null) return row.version;
-  return row.explanation === null ? null : (JSON.parse(row.explanation) as Explanation).ruleSetVersion;
+/** A stored event as the fold takes it: the version that evaluated it (null: skipped, or a row from before versions were kept) and its stored explanation (rows from before lean writes). */
+export interface StoredResult {
+  event: LeadEvent;
+  version: string | null;
+  stored: Explanation | null;
+}
+
+/**
+ * Folds a lead's stored events, given in history order, each under the
+ * version that evaluated it (a row from before versions were kept names it in
+ * its stored explanation, which it gives as it is): what each did, and the
+ * lead's full state. The shadow comparison's worker derives live explanations
+ * with it too.
+ */
+export function foldStored(items: readonly StoredResult[], ruleSetOf: (version: string) => CompiledRuleSet): DerivedLead {
+  let state: LeadState | null = null;
+  const events: DerivedEvent[] = [];
+  for (const { event, version, stored } of items) {
+    const by = version ?? stored?.ruleSetVersion ?? null;
+    // An event the rule set did not know changed nothing.
+    if (by === null) {
+      events.push({ explanation: null, stage: state?.stage ?? null });
+      continue;
+    }
+    const result = applyEvent(ruleSetOf(by), state, event);
+    state = result.state;
+    events.push({ explanation: stored ?? result.explanation, stage: state.stage });
+  }
+  return { state, events };
 }
 
 /** Derives what a lead's stored events did, and its full state, from the events given in history order (see {@link Queries.leadEvents}). */
 export async function deriveLead(rows: readonly StoredEventResult[], ruleSetOf: RuleSetOf): Promise<DerivedLead> {
+  const items = rows.map(({ event, version, explanation }) => ({
+    event,
+    version,
+    stored: explanation === null ? null : (JSON.parse(explanation) as Explanation),
+  }));
   const ruleSets = new Map<string, CompiledRuleSet>();
-  let state: LeadState | null = null;
-  const events: DerivedEvent[] = [];
-  for (const row of rows) {
-    const version = versionOf(row);
-    // An event the rule set did not know changed nothing.
-    if (version === null) {
-      events.push({ explanation: null, stage: state?.stage ?? null });
-      continue;
-    }
-    let ruleSet = ruleSets.get(version);
-    if (!ruleSet) {
-      ruleSet = await ruleSetOf(version);
-      ruleSets.set(version, ruleSet);
-    }
-    const result = applyEvent(ruleSet, state, row.event);
-    state = result.state;
-    const explanation = row.explanation !== null ? (JSON.parse(row.explanation) as Explanation) : result.explanation;
-    events.push({ explanation, stage: state.stage });
+  for (const { version, stored } of items) {
+    const by = version ?? stored?.ruleSetVersion;
+    if (by !== undefined && !ruleSets.has(by)) ruleSets.set(by, await ruleSetOf(by));
   }
-  return { state, events };
+  return foldStored(items, (version) => ruleSets.get(version)!);
 }
 
 /** Rule sets by version for {@link deriveLead}: the active and challenger versions in memory, then the rule files. */

@@ -22,7 +22,6 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import {
-  applyEvent,
   columnBuffers,
   ColumnsBuilder,
   countOpenAsLost,
@@ -33,7 +32,6 @@ import {
   type CompiledRuleSet,
   type Explanation,
   type LeadEvent,
-  type LeadState,
   type ReplayColumns,
   type ReplayOptions,
   type ReplayResult,
@@ -53,6 +51,7 @@ import {
   type ComparisonSource,
   type ReportPart,
 } from './report';
+import { foldStored, type StoredResult } from '../lead-derivation';
 import { StoredResultsFold } from './shadow';
 import { runSuggestionJob, type SuggestionInput, type SuggestionMessage } from '../suggestions/job';
 
@@ -140,9 +139,9 @@ function* events(): Generator<LeadEvent> {
 /**
  * The live explanations of one lead's events (in history order) from a shadow
  * page: stored ones as they are, the others derived by folding the lead's
- * events under the versions that evaluated them, as server/lead-derivation.ts does.
+ * events under the versions that evaluated them (see {@link LeadTuple}).
  */
-function liveDerivation(compared: CompiledRuleSet[]): (items: Array<{ event: LeadEvent; live: unknown }>) => Array<Explanation | null> {
+function liveDerivation(compared: CompiledRuleSet[]): (items: StoredResult[]) => Array<Explanation | null> {
   const ruleSets = new Map(compared.map((ruleSet) => [ruleSet.version, ruleSet]));
   const definitions = new Map((input.liveDefinitions ?? []).map((definition) => [definition.version, definition]));
   const ruleSetOf = (version: string): CompiledRuleSet => {
@@ -157,15 +156,8 @@ function liveDerivation(compared: CompiledRuleSet[]): (items: Array<{ event: Lea
   };
   return (items) => {
     // Only stored explanations (or none): nothing to fold.
-    if (!items.some((item) => typeof item.live === 'string')) return items.map((item) => item.live as Explanation | null);
-    let state: LeadState | null = null;
-    return items.map(({ event, live }) => {
-      if (live === null) return null;
-      const stored = typeof live === 'string' ? null : (live as Explanation);
-      const result = applyEvent(ruleSetOf(stored ? stored.ruleSetVersion : (live as string)), state, event);
-      state = result.state;
-      return stored ?? result.explanation;
-    });
+    if (items.every((item) => item.version === null)) return items.map((item) => item.stored);
+    return foldStored(items, ruleSetOf).events.map((event) => event.explanation);
   };
 }
 
@@ -177,7 +169,11 @@ function foldShadow(ruleSets: CompiledRuleSet[], options: ReplayOptions): { resu
   for (const rows of pages<LeadTuple>()) {
     for (const [leadId, items] of rows) {
       const live = derive(
-        items.map((item) => ({ event: { id: item[0], leadId, type: item[1], occurredAt: item[2], properties: item[3] }, live: item[4] })),
+        items.map(([id, type, occurredAt, properties, result]) => ({
+          event: { id, leadId, type, occurredAt, properties },
+          version: typeof result === 'string' ? result : null,
+          stored: typeof result === 'string' ? null : (result as Explanation | null),
+        })),
       );
       fold.add({
         leadId,
