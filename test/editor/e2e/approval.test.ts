@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, openBrowser, openTab, settled, shot, signIn } from './browser';
+import { SCREENSHOTS, expectNoSidewaysScroll, openBrowser, openTab, settled, shot, signIn } from './browser';
 import { ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 let server: EditorServer;
@@ -114,7 +114,7 @@ describe('reviewing a version', () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await page.reload();
     await page.getByTestId('impact-report').getByTestId('compare-report').waitFor();
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page);
     await shot(page, 'version-review-400');
   });
 
@@ -127,7 +127,7 @@ describe('reviewing a version', () => {
     await page.getByRole('heading', { name: '有効なバージョン（v1）との比較' }).waitFor();
     expect(await page.getByTestId('approval-marketing').textContent()).toContain('修正を依頼');
     await page.getByTestId('impact-report').getByTestId('compare-report').waitFor();
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page);
     await shot(page, 'version-review-ja-400');
   });
 

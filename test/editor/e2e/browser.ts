@@ -71,3 +71,37 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** How far the page reaches past the window's right edge, and which element reaches furthest (the outermost on a tie). */
+const SIDEWAYS = `(() => {
+  const overflow = document.documentElement.scrollWidth - innerWidth;
+  let widest = null;
+  let right = innerWidth;
+  for (const element of document.body.querySelectorAll('*')) {
+    const edge = element.getBoundingClientRect().right + scrollX;
+    if (edge > right + 0.5) [widest, right] = [element, edge];
+  }
+  if (!widest) return { overflow, widest: 'none' };
+  const testId = widest.getAttribute('data-testid');
+  const name = widest.tagName.toLowerCase() + (widest.id ? '#' + widest.id : '') +
+    [...widest.classList].map((c) => '.' + c).join('') + (testId ? '[data-testid="' + testId + '"]' : '');
+  return { overflow, widest: name + ' to ' + Math.round(right) + ' px' };
+})()`;
+
+/**
+ * Fails when the page scrolls sideways, naming the element that reaches furthest. It measures again for up
+ * to two seconds: just after the window is resized Chromium may still answer for the old width.
+ */
+export async function expectNoSidewaysScroll(page: Page, what = 'the page'): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  const sideways = () => page.evaluate<{ overflow: number; widest: string }>(SIDEWAYS);
+  let seen = await sideways();
+  while (seen.overflow > 0 && Date.now() < deadline) {
+    await page.waitForTimeout(100);
+    seen = await sideways();
+  }
+  expect(
+    seen.overflow,
+    `${what} scrolls sideways at ${await page.evaluate<number>('innerWidth')} px; furthest: ${seen.widest}`,
+  ).toBeLessThanOrEqual(0);
+}

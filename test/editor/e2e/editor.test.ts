@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
+import { expectNoSidewaysScroll } from './browser';
 
 const SCREENSHOTS = join(REPO, 'test-artifacts', 'editor');
 const CHROMIUM_ARGS = [
@@ -384,15 +385,12 @@ describe('the editor, end to end', () => {
       for (const path of [...paths, `/leads/${leads[0]!.id}`]) {
         await page.goto(`${server.url}${path}`);
         await settled();
-        expect(
-          await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth'),
-          `${path} in ${locale}`,
-        ).toBeLessThanOrEqual(0);
+        await expectNoSidewaysScroll(page, `${path} in ${locale}`);
       }
     }
     await page.goto(`${server.url}/compare?id=${comparisonId}`);
     await page.getByTestId('verdict-v2').waitFor();
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth'), 'a comparison report').toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page, 'a comparison report');
     await shot('compare-400');
     await page.goto(`${server.url}/dashboard`);
     await page.getByTestId('table-funnel').waitFor({ state: 'attached' });

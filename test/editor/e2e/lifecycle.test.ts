@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, openBrowser, openTab, settled, shot, signIn } from './browser';
+import { SCREENSHOTS, expectNoSidewaysScroll, openBrowser, openTab, settled, shot, signIn } from './browser';
 import { ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 let server: EditorServer;
@@ -190,7 +190,7 @@ describe('the lifecycle editor', () => {
   it('fits a 400 px phone without sideways scrolling', async () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await diagram().waitFor();
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page);
     await shot(page, 'rules-lifecycle-400');
     await page.setViewportSize({ width: 1280, height: 800 });
   });

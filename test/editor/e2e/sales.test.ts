@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openBrowser, openTab, settled, shot, signIn } from './browser';
+import { expectNoSidewaysScroll, openBrowser, openTab, settled, shot, signIn } from './browser';
 import { ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 let server: EditorServer;
@@ -222,7 +222,7 @@ describe('the sales workspace', () => {
     const shown = (await queueRows('stage=mql,sal,sql&queue=sales-development&sort=handoff')).map((row) => row.id);
     await expect.poll(shownIds).toEqual(shown);
     await page.getByTestId('queue-lead').last().getByTestId('approach').waitFor();
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page);
     await shot(page, 'sales-400');
     await page.evaluate("localStorage.setItem('leadflow.locale', 'ja')");
     await page.reload();
@@ -232,7 +232,7 @@ describe('the sales workspace', () => {
     await expect.poll(shownIds).toEqual(shown);
     await page.getByTestId('queue-lead').last().getByTestId('approach').waitFor();
     expect(await page.getByTestId('queue-lead').first().getByTestId('waited').textContent()).toMatch(/引き継ぎから \d+日\d+時間/);
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page);
     await shot(page, 'sales-ja-400');
   });
 
@@ -242,7 +242,7 @@ describe('the sales workspace', () => {
       await page.setViewportSize({ width, height: 800 });
       await page.goto(`${server.url}/sales`);
       await settled(page);
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth'), `${width} px`).toBeLessThanOrEqual(0);
+      await expectNoSidewaysScroll(page, `${width} px`);
     }
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openBrowser, openTab, settled, shot, signIn } from './browser';
+import { expectNoSidewaysScroll, openBrowser, openTab, settled, shot, signIn } from './browser';
 import { ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 let server: EditorServer;
@@ -358,7 +358,7 @@ describe('the rules pages for other roles and on a phone', () => {
       const box = (await points.boundingBox())!;
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(400);
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+      await expectNoSidewaysScroll(page);
 
       await page.evaluate('window.scrollTo(0, 0)');
       const bar = (await page.getByRole('form', { name: 'Save as new version' }).boundingBox())!;

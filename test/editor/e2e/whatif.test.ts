@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCREENSHOTS, openBrowser, openTab, settled, shot, signIn } from './browser';
+import { SCREENSHOTS, expectNoSidewaysScroll, openBrowser, openTab, settled, shot, signIn } from './browser';
 import { ensureEditorBuild, startEditorServer, type EditorServer } from './harness';
 
 let server: EditorServer;
@@ -154,13 +154,13 @@ describe('the threshold what-if', () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await openReport();
     await panel().getByRole('spinbutton').fill('45');
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page);
     await panel().scrollIntoViewIfNeeded();
     await panel().screenshot({ path: join(SCREENSHOTS, 'compare-whatif-400.png') });
     await page.evaluate("localStorage.setItem('leadflow.locale', 'ja')");
     await openReport();
     expect(await panel().getByTestId('whatif-moves').textContent()).toContain('MQL 引き継ぎしきい値');
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth - innerWidth')).toBeLessThanOrEqual(0);
+    await expectNoSidewaysScroll(page);
     await shot(page, 'compare-whatif-ja-400');
   });
 });
