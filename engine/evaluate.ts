@@ -416,8 +416,11 @@ function moveStage(
   stageChanges: Explanation['stageChanges'],
   shared: boolean,
 ): void {
+  // Most stages have no transition on most triggers: then there is nothing to bring up to date for.
+  const candidates = ruleSet.lifecycle.candidates(state.stage, trigger);
+  if (candidates.length === 0) return;
   refresh(data, state, now);
-  const step = ruleSet.lifecycle.step(state.stage, { type: trigger, data });
+  const step = ruleSet.lifecycle.step(state.stage, { type: trigger, data }, candidates);
   if (!step) return;
   if (shared) state.stageHistory = [...state.stageHistory];
   const reason = typeof event.properties['reason'] === 'string' ? event.properties['reason'] : undefined;

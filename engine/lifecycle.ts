@@ -26,8 +26,11 @@ export interface Lifecycle {
   readonly machine: AnyStateMachine;
   /** Transitions leaving `stage` on `trigger`, in rule-file order. */
   candidates(stage: Stage, trigger: string): readonly CompiledTransition[];
-  /** The transition the machine takes from `stage` on this event, or null when none is enabled. */
-  step(stage: Stage, event: LifecycleEvent): { to: Stage; transition: Transition } | null;
+  /**
+   * The transition the machine takes from `stage` on this event, or null when none is enabled. `list`: the
+   * {@link candidates} of the stage and the event's type, when the caller has them already.
+   */
+  step(stage: Stage, event: LifecycleEvent, list?: readonly CompiledTransition[]): { to: Stage; transition: Transition } | null;
 }
 
 /** Expands "activity" into every activity type, so the machine sees concrete event types. */
@@ -80,9 +83,9 @@ export function buildLifecycle(transitions: readonly CompiledTransition[], activ
   return {
     machine,
     candidates,
-    step(stage, event) {
+    step(stage, event, list = candidates(stage, event.type)) {
       let enabled: CompiledTransition | undefined;
-      for (const candidate of candidates(stage, event.type)) {
+      for (const candidate of list) {
         if (!candidate.when || truthy(candidate.when(event.data))) {
           enabled = candidate;
           break;

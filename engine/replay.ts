@@ -231,16 +231,24 @@ class RecordKeeper implements LeadKeeper<ReplayResult> {
   }
 }
 
+function notATime(what: string, value: string): ReplayError {
+  return new ReplayError(`${what}: not an ISO 8601 time: "${value}"`);
+}
+
 function timeOf(value: string, what: string): number {
   const time = parseTime(value);
-  if (Number.isNaN(time)) throw new ReplayError(`${what}: not an ISO 8601 time: "${value}"`);
+  if (Number.isNaN(time)) throw notATime(what, value);
   return time;
 }
 
 function ruleTallies(fit: Record<string, number>, state: LeadState | null): Record<string, number> {
-  const rules: Record<string, number> = { ...fit };
-  const tallies = state?.rules;
-  for (const id in tallies) rules[id] = tallies[id]!.points;
+  // Object.keys rather than spread and for-in: tallies come in many shapes, and this runs once per lead and version.
+  const rules: Record<string, number> = {};
+  for (const id of Object.keys(fit)) rules[id] = fit[id]!;
+  if (state) {
+    const tallies = state.rules;
+    for (const id of Object.keys(tallies)) rules[id] = tallies[id]!.points;
+  }
   return rules;
 }
 
@@ -430,7 +438,9 @@ export function replayShare(
   };
 
   for (const event of events) {
-    const time = timeOf(event.occurredAt, `event "${event.id}" occurredAt`);
+    // Not timeOf: its message would be built for every event of the history.
+    const time = parseTime(event.occurredAt);
+    if (Number.isNaN(time)) throw notATime(`event "${event.id}" occurredAt`, event.occurredAt);
     if (until !== null && time >= until) continue;
     if (options.groupedByLead && event.leadId !== group) {
       const previous = group === null ? undefined : open.get(group);
