@@ -31,7 +31,7 @@ export class Activation {
    * the newest valid version in the rules directory becomes active.
    */
   static async start(store: Store, files: RuleFiles, now: () => Date): Promise<Activation> {
-    let recorded = await store.read.latestActivation('active');
+    let recorded = await store.activations.latestActivation('active');
     let active = recorded?.toVersion ? await files.get(recorded.toVersion) : undefined;
     if (recorded?.toVersion && !active) throw new Error(`active rule set ${recorded.toVersion} cannot be loaded from ${files.dir}`);
     if (!active) {
@@ -39,7 +39,7 @@ export class Activation {
       const newest = valid[valid.length - 1];
       if (!newest) throw new Error(`no valid rule set (vN.json) in ${files.dir}`);
       active = (await files.get(newest.version))!;
-      await store.read.recordActivation({
+      await store.activations.recordActivation({
         slot: 'active',
         fromVersion: null,
         toVersion: active.version,
@@ -47,11 +47,11 @@ export class Activation {
         activatedAt: now().toISOString(),
       });
       // Servers starting together on a new database each record one: the newest record is the one that holds.
-      recorded = await store.read.latestActivation('active');
+      recorded = await store.activations.latestActivation('active');
       if (recorded?.toVersion && recorded.toVersion !== active.version) active = await files.get(recorded.toVersion);
       if (!active) throw new Error(`active rule set ${recorded?.toVersion} cannot be loaded from ${files.dir}`);
     }
-    const challengerRecord = await store.read.latestActivation('challenger');
+    const challengerRecord = await store.activations.latestActivation('challenger');
     const challenger = challengerRecord?.toVersion ? ((await files.get(challengerRecord.toVersion)) ?? null) : null;
     const activation = new Activation(store, files, active, challenger);
     activation.applied = Math.max(recorded?.id ?? 0, challengerRecord?.id ?? 0);
@@ -66,8 +66,8 @@ export class Activation {
    */
   async refresh(): Promise<void> {
     const [activeRecord, challengerRecord] = await Promise.all([
-      this.store.read.latestActivation('active'),
-      this.store.read.latestActivation('challenger'),
+      this.store.activations.latestActivation('active'),
+      this.store.activations.latestActivation('challenger'),
     ]);
     const activeVersion = activeRecord?.toVersion ?? this.current.version;
     const challengerVersion = challengerRecord?.toVersion ?? null;
@@ -113,7 +113,7 @@ export class Activation {
         missing.map((team) => ({ path: 'approvals', message: `no approval from ${team}` })),
       );
     }
-    const record = await this.store.read.recordActivation({
+    const record = await this.store.activations.recordActivation({
       slot: 'active',
       fromVersion: this.current.version,
       toVersion: version,
@@ -124,7 +124,7 @@ export class Activation {
     this.current = ruleSet;
     this.applied = Math.max(this.applied, record.id);
     if (this.shadow?.version === version) {
-      const cleared = await this.store.read.recordActivation({
+      const cleared = await this.store.activations.recordActivation({
         slot: 'challenger',
         fromVersion: version,
         toVersion: null,
@@ -143,7 +143,7 @@ export class Activation {
     const ruleSet = version === null ? null : await this.loadOrThrow(version);
     if (version !== null && version === this.current.version)
       throw conflict(`${version} is the active version; a challenger must differ from it`);
-    const record = await this.store.read.recordActivation({
+    const record = await this.store.activations.recordActivation({
       slot: 'challenger',
       fromVersion: this.shadow?.version ?? null,
       toVersion: version,
@@ -158,8 +158,8 @@ export class Activation {
 
   /** Teams that still have to approve `version` before it may be activated; none for a version that was active before. */
   async missingApprovals(version: string): Promise<Team[]> {
-    if (await this.store.read.wasActive(version)) return [];
-    const reviews = await this.store.read.approvals(version);
+    if (await this.store.activations.wasActive(version)) return [];
+    const reviews = await this.store.activations.approvals(version);
     const approved = new Set(reviews.filter((review) => review.decision === 'approved').map((review) => review.team));
     return TEAMS.filter((team) => !approved.has(team));
   }

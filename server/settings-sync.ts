@@ -31,7 +31,7 @@ export class SettingsSync {
   static async start(store: Store, activation: Activation, keys: KeyRing, logger: Logger, recheckMs: number): Promise<SettingsSync> {
     const sync = new SettingsSync(store, activation, keys, logger);
     // What the settings are now, before listening: a change from here on is either notified or seen by a re-check.
-    [sync.seenActivation, sync.seenKeys] = await Promise.all([store.read.latestActivationId(), store.keys.keysFingerprint()]);
+    [sync.seenActivation, sync.seenKeys] = await Promise.all([store.activations.latestActivationId(), store.keys.keysFingerprint()]);
     sync.unsubscribe = await store.settings.subscribe((change) => sync.reload(change === 'missed' ? ['activation', 'keys'] : [change]));
     sync.timer = setInterval(() => sync.recheck(), recheckMs);
     sync.timer.unref();
@@ -66,7 +66,7 @@ export class SettingsSync {
 
   /** Reloads what changed since the last re-check, in case a notice was missed. */
   private recheck(): void {
-    void Promise.all([this.store.read.latestActivationId(), this.store.keys.keysFingerprint()]).then(
+    void Promise.all([this.store.activations.latestActivationId(), this.store.keys.keysFingerprint()]).then(
       ([activationId, keys]) => {
         const changed: SettingsChange[] = [];
         if (activationId !== this.seenActivation) changed.push('activation');

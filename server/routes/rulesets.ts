@@ -95,7 +95,7 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
       roles: [...ANY_ROLE],
       responses: { 200: { description: 'Activations', schema: anyObject } },
     },
-    async (c) => c.json({ ...slots(c.var.services), activations: await c.var.services.store.read.activations() }),
+    async (c) => c.json({ ...slots(c.var.services), activations: await c.var.services.store.activations.activations() }),
   );
 
   route(
@@ -180,7 +180,7 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
         definition: ruleSet.definition,
         // Those of the file and of vN.cases.json: a draft started from this version carries them all.
         cases: cases.ok ? cases.cases : [],
-        approvals: await c.var.services.store.read.approvals(ruleSet.version),
+        approvals: await c.var.services.store.activations.approvals(ruleSet.version),
       });
     },
   );
@@ -216,7 +216,7 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
         throw invalid([{ path: 'comment', message: 'say what should change: a request for changes needs a comment' }]);
       const ruleSet = await loadVersion(c.var.services, params.version, 'path.version');
       if (body.decision === 'approved') {
-        const other = (await store.read.approvals(ruleSet.version)).find(
+        const other = (await store.activations.approvals(ruleSet.version)).find(
           (review) => review.team !== body.team && review.decision === 'approved' && review.keyId === key.id,
         );
         if (other)
@@ -233,9 +233,9 @@ export function ruleSetRoutes(app: OpenAPIHono<AppEnv>): void {
         comment: body.comment,
         at: now().toISOString(),
       };
-      const recorded = await store.read.recordApproval(ruleSet.version, review);
+      const recorded = await store.activations.recordApproval(ruleSet.version, review);
       if (recorded) logger.info({ version: ruleSet.version, team: body.team, decision: body.decision, by: key.name }, 'rule set reviewed');
-      return c.json({ version: ruleSet.version, approvals: await store.read.approvals(ruleSet.version) }, recorded ? 201 : 200);
+      return c.json({ version: ruleSet.version, approvals: await store.activations.approvals(ruleSet.version) }, recorded ? 201 : 200);
     },
   );
 

@@ -11,6 +11,7 @@ import { ComparisonRecords } from './comparisons';
 import { HistoryReader } from './history';
 import { IngestStatements } from './ingest-statements';
 import { LeadCache } from './lead-cache';
+import { ActivationRecords } from './activations';
 import { KeyRecords } from './api-keys';
 import { Queries, type QueryContext } from './queries';
 import { ShadowReads } from './shadow-reads';
@@ -47,6 +48,8 @@ export interface Store {
   readonly comparisons: ComparisonRecords;
   /** API keys (hashed), their use and revocation. */
   readonly keys: KeyRecords;
+  /** Rule-set activations and the teams' reviews of versions. */
+  readonly activations: ActivationRecords;
   /** Runs `work` in one transaction: all of its writes commit together or none do. */
   transaction<T>(work: (queries: Queries) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer. */
@@ -89,6 +92,7 @@ export async function openStore(db: string, options: StoreOptions = {}): Promise
     shadow: new ShadowReads(kysely),
     comparisons: new ComparisonRecords(kysely),
     keys: new KeyRecords(kysely),
+    activations: new ActivationRecords(kysely),
     settings: opened.name === 'postgres' ? postgresSettingsChannel(kysely, direct ?? db) : localSettingsChannel,
     transaction: async (work) => {
       let queries: Queries | undefined;
