@@ -40,6 +40,11 @@ export interface StoredResult {
   stored: Explanation | null;
 }
 
+/** The version that evaluated a stored event: the one stored with it, else (a row from before versions were kept) the one its stored explanation names; null when it was skipped. */
+function evaluatedBy({ version, stored }: Pick<StoredResult, 'version' | 'stored'>): string | null {
+  return version ?? stored?.ruleSetVersion ?? null;
+}
+
 /**
  * Folds a lead's stored events, given in history order, each under the
  * version that evaluated it (a row from before versions were kept names it in
@@ -50,8 +55,9 @@ export interface StoredResult {
 export function foldStored(items: readonly StoredResult[], ruleSetOf: (version: string) => CompiledRuleSet): DerivedLead {
   let state: LeadState | null = null;
   const events: DerivedEvent[] = [];
-  for (const { event, version, stored } of items) {
-    const by = version ?? stored?.ruleSetVersion ?? null;
+  for (const item of items) {
+    const { event, stored } = item;
+    const by = evaluatedBy(item);
     // An event the rule set did not know changed nothing.
     if (by === null) {
       events.push({ explanation: null, stage: state?.stage ?? null });
@@ -72,9 +78,9 @@ export async function deriveLead(rows: readonly StoredEventResult[], ruleSetOf: 
     stored: explanation === null ? null : (JSON.parse(explanation) as Explanation),
   }));
   const ruleSets = new Map<string, CompiledRuleSet>();
-  for (const { version, stored } of items) {
-    const by = version ?? stored?.ruleSetVersion;
-    if (by !== undefined && !ruleSets.has(by)) ruleSets.set(by, await ruleSetOf(by));
+  for (const item of items) {
+    const by = evaluatedBy(item);
+    if (by !== null && !ruleSets.has(by)) ruleSets.set(by, await ruleSetOf(by));
   }
   return foldStored(items, (version) => ruleSets.get(version)!);
 }
