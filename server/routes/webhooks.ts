@@ -15,15 +15,8 @@ import {
   subscriptionView,
   webhookMessage,
 } from '../webhooks/schemas';
-import {
-  createSubscription,
-  deleteSubscription,
-  getSubscription,
-  listDeliveries,
-  listSubscriptions,
-  redeliver,
-  type Subscription,
-} from '../webhooks/store';
+import { listDeliveries, redeliver } from '../webhooks/store';
+import { createSubscription, deleteSubscription, getSubscription, listSubscriptions, type Subscription } from '../webhooks/subscriptions';
 
 const TAG = 'Webhooks';
 const DELIVERIES_SHOWN = 100;

@@ -1,27 +1,18 @@
 /**
- * The webhook tables (see migration 0009_webhooks): subscriptions, the outbox
- * of messages, deliveries and their attempts. Every query of these tables is
- * here; the same code serves SQLite and PostgreSQL.
+ * The webhook outbox (see migration 0009_webhooks): messages, their fan-out to
+ * subscriptions as deliveries, and the deliveries' attempts. The same code
+ * serves SQLite and PostgreSQL. Subscriptions themselves are in
+ * subscriptions.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LeadState, Stage } from '../../engine/index';
 import type { LeadChange } from '../ingestion';
 import type { Database } from '../store/schema';
-import { changeMessages, type WebhookKind, type WebhookPayload } from './kinds';
+import { changeMessages, type WebhookKind } from './kinds';
+import { listSubscriptions } from './subscriptions';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-export interface Subscription {
-  id: string;
-  url: string;
-  events: WebhookKind[];
-  filter: { queue?: string; owner?: string; stages?: Stage[] };
-  createdAt: string;
-  /** When deliveries started failing repeatedly; null while they succeed. */
-  failingSince: string | null;
-  consecutiveFailures: number;
-}
 
 export interface DeliveryClaim {
   id: string;
@@ -67,28 +58,27 @@ export async function recordMessages(
     for (const kind of JSON.parse(row.events) as WebhookKind[]) wanted.add(kind);
   }
   if (wanted.size === 0) return;
-  const messages: Array<{ after: LeadState; payloads: WebhookPayload[] }> = [];
+  const rows = [];
   for (const { before, after } of changes) {
-    let payloads = changeMessages(before, after).filter((payload) => wanted.has(payload.type));
+    const wantedOf = (state: LeadState) => changeMessages(before, state).filter((payload) => wanted.has(payload.type));
+    let payloads = wantedOf(after);
     // A hand-off summary lists recent activity, which the stored state leaves out: derived for the few messages that carry one.
-    if (payloads.some((payload) => payload.data.handOff))
-      payloads = changeMessages(before, await withHistories(after)).filter((payload) => wanted.has(payload.type));
-    messages.push({ after, payloads });
+    if (payloads.some((payload) => payload.data.handOff)) payloads = wantedOf(await withHistories(after));
+    rows.push(
+      ...payloads.map((payload, i) => ({
+        id: `msg_${randomUUID().replaceAll('-', '')}`,
+        lead_id: after.leadId,
+        lead_seq: after.eventCount * MESSAGES_PER_WRITE + i,
+        kind: payload.type,
+        queue: after.route.queue,
+        owner: after.route.owner ?? null,
+        stage: after.stage,
+        payload: JSON.stringify(payload),
+        created_at: now,
+        dispatched_at: null,
+      })),
+    );
   }
-  const rows = messages.flatMap(({ after, payloads }) =>
-    payloads.map((payload, i) => ({
-      id: `msg_${randomUUID().replaceAll('-', '')}`,
-      lead_id: after.leadId,
-      lead_seq: after.eventCount * MESSAGES_PER_WRITE + i,
-      kind: payload.type,
-      queue: after.route.queue,
-      owner: after.route.owner ?? null,
-      stage: after.stage,
-      payload: JSON.stringify(payload),
-      created_at: now,
-      dispatched_at: null,
-    })),
-  );
   // In statements of bounded size: a batch of thousands of leads makes thousands of messages, more parameters than one statement takes.
   for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
     await db
@@ -96,97 +86,6 @@ export async function recordMessages(
       .values(rows.slice(at, at + ROWS_PER_INSERT))
       .execute();
   }
-}
-
-function subscriptionOf(row: {
-  id: string;
-  url: string;
-  events: string;
-  filter_queue: string | null;
-  filter_owner: string | null;
-  filter_stages: string | null;
-  created_at: string;
-  failing_since: string | null;
-  consecutive_failures: number;
-}): Subscription {
-  const filter: Subscription['filter'] = {};
-  if (row.filter_queue !== null) filter.queue = row.filter_queue;
-  if (row.filter_owner !== null) filter.owner = row.filter_owner;
-  if (row.filter_stages !== null) filter.stages = JSON.parse(row.filter_stages) as Stage[];
-  return {
-    id: row.id,
-    url: row.url,
-    events: JSON.parse(row.events) as WebhookKind[],
-    filter,
-    createdAt: row.created_at,
-    failingSince: row.failing_since,
-    consecutiveFailures: row.consecutive_failures,
-  };
-}
-
-const SUBSCRIPTION_COLUMNS = [
-  'id',
-  'url',
-  'events',
-  'filter_queue',
-  'filter_owner',
-  'filter_stages',
-  'created_at',
-  'failing_since',
-  'consecutive_failures',
-] as const;
-
-export async function createSubscription(
-  db: Db,
-  subscription: { url: string; events: readonly WebhookKind[]; filter: Subscription['filter']; secret: string; now: string },
-): Promise<Subscription> {
-  const row = {
-    id: `sub_${randomUUID().replaceAll('-', '')}`,
-    url: subscription.url,
-    events: JSON.stringify(subscription.events),
-    filter_queue: subscription.filter.queue ?? null,
-    filter_owner: subscription.filter.owner ?? null,
-    filter_stages: subscription.filter.stages ? JSON.stringify(subscription.filter.stages) : null,
-    secret: subscription.secret,
-    created_at: subscription.now,
-    deleted_at: null,
-    failing_since: null,
-    consecutive_failures: 0,
-  };
-  await db.insertInto('webhook_subscriptions').values(row).execute();
-  return subscriptionOf(row);
-}
-
-export async function listSubscriptions(db: Db): Promise<Subscription[]> {
-  const rows = await db
-    .selectFrom('webhook_subscriptions')
-    .select(SUBSCRIPTION_COLUMNS)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return rows.map(subscriptionOf);
-}
-
-export async function getSubscription(db: Db, id: string): Promise<Subscription | undefined> {
-  const row = await db
-    .selectFrom('webhook_subscriptions')
-    .select(SUBSCRIPTION_COLUMNS)
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return row && subscriptionOf(row);
-}
-
-/** Ends a subscription: nothing more is sent to it, pending deliveries included. Returns false for an unknown one. */
-export async function deleteSubscription(db: Db, id: string, now: string): Promise<boolean> {
-  const result = await db
-    .updateTable('webhook_subscriptions')
-    .set({ deleted_at: now })
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
 }
 
 /**
@@ -207,12 +106,7 @@ export async function fanOut(db: Db, now: string, limit: number): Promise<number
     .limit(limit)
     .execute();
   if (messages.length === 0) return 0;
-  const subscriptions = await db
-    .selectFrom('webhook_subscriptions')
-    .select(SUBSCRIPTION_COLUMNS)
-    .where('deleted_at', 'is', null)
-    .execute()
-    .then((rows) => rows.map(subscriptionOf));
+  const subscriptions = await listSubscriptions(db);
   const deliveries = messages.flatMap((message) =>
     subscriptions
       .filter(
