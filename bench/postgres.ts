@@ -2,7 +2,7 @@
 import pg from 'pg';
 
 /** Runs one statement on the database `url` names, in a connection of its own. */
-async function run(url: string, statement: string): Promise<pg.QueryResult> {
+export async function run(url: string, statement: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

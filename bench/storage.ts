@@ -24,8 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import pg from 'pg';
-import { createDatabase } from './postgres';
+import { createDatabase, run, storedEvents } from './postgres';
 import { ROOT, start, stop } from './processes';
 import { generateWorkload } from './workload';
 
@@ -66,23 +65,22 @@ function measureSqlite(file: string): Size {
 
 /** Every table of the database with its indexes and TOAST, and each table and index apart. */
 async function measurePostgres(url: string): Promise<Size> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const events = Number((await client.query<{ n: string }>('select count(*) as n from events')).rows[0]!.n);
-    const total = await client.query<{ bytes: string }>(
-      `select sum(pg_total_relation_size(c.oid)) as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = 'public' and c.relkind = 'r'`,
-    );
-    const parts = await client.query<{ name: string; bytes: string }>(
-      `select c.relname as name, pg_relation_size(c.oid) + coalesce(pg_total_relation_size(c.reltoastrelid), 0) as bytes
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       where n.nspname = 'public' and c.relkind in ('r', 'i') order by bytes desc`,
-    );
-    return { events, bytes: Number(total.rows[0]!.bytes), parts: parts.rows.map((row) => ({ name: row.name, bytes: Number(row.bytes) })) };
-  } finally {
-    await client.end();
-  }
+  const total = await run(
+    url,
+    `select sum(pg_total_relation_size(c.oid)) as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public' and c.relkind = 'r'`,
+  );
+  const parts = await run(
+    url,
+    `select c.relname as name, pg_relation_size(c.oid) + coalesce(pg_total_relation_size(c.reltoastrelid), 0) as bytes
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public' and c.relkind in ('r', 'i') order by bytes desc`,
+  );
+  return {
+    events: await storedEvents(url),
+    bytes: Number(total.rows[0]!.bytes),
+    parts: parts.rows.map((row: { name: string; bytes: string }) => ({ name: row.name, bytes: Number(row.bytes) })),
+  };
 }
 
 /** A new database for one run: a SQLite file in `dir`, or a PostgreSQL database beside --pg's. */
