@@ -125,12 +125,17 @@ export async function removeWorkspace(workspace: Workspace): Promise<void> {
   if (PG_URL) await dropDatabase(new URL(workspace.db).pathname.slice(1));
 }
 
-/** Rows of a query run directly on a workspace's database (for checks the API does not expose). */
-export async function queryRows<T = Record<string, unknown>>(workspace: Workspace, sql: string): Promise<T[]> {
+/** Runs `onSqlite` or `onPostgres` on a connection of its own to a workspace's database. */
+async function onDatabase<T>(
+  workspace: Workspace,
+  readonly: boolean,
+  onSqlite: (db: Database.Database) => T,
+  onPostgres: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   if (!PG_URL) {
-    const db = new Database(workspace.db, { readonly: true });
+    const db = new Database(workspace.db, { readonly });
     try {
-      return db.prepare(sql).all() as T[];
+      return onSqlite(db);
     } finally {
       db.close();
     }
@@ -138,30 +143,30 @@ export async function queryRows<T = Record<string, unknown>>(workspace: Workspac
   const client = new pg.Client({ connectionString: workspace.db });
   await client.connect();
   try {
-    return (await client.query(sql)).rows as T[];
+    return await onPostgres(client);
   } finally {
     await client.end();
   }
 }
 
+/** Rows of a query run directly on a workspace's database (for checks the API does not expose). */
+export function queryRows<T = Record<string, unknown>>(workspace: Workspace, sql: string): Promise<T[]> {
+  return onDatabase(
+    workspace,
+    true,
+    (db) => db.prepare(sql).all() as T[],
+    async (client) => (await client.query(sql)).rows as T[],
+  );
+}
+
 /** Runs a statement directly on a workspace's database (to make a state the API cannot), while no server uses it. */
-export async function execute(workspace: Workspace, sql: string): Promise<void> {
-  if (!PG_URL) {
-    const db = new Database(workspace.db);
-    try {
-      db.exec(sql);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: workspace.db });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+export function execute(workspace: Workspace, sql: string): Promise<void> {
+  return onDatabase(
+    workspace,
+    false,
+    (db) => void db.exec(sql),
+    async (client) => void (await client.query(sql)),
+  );
 }
 
 /** Calls a server at `url`; JSON in, JSON (or text) out. */
