@@ -2,7 +2,9 @@
  * Schema migrations, in code so they ship with the server and run at start.
  * Only portable column types and plain indexes: the same migrations build the
  * SQLite and the PostgreSQL schema, but for the covering indexes SQLite alone
- * can hold (see {@link coveringHistoryIndex} and {@link historyByLead}).
+ * can hold (see {@link coveringHistoryIndex} and {@link historyByLead}) and
+ * how each finds a lead's events (see {@link leanEvents} and
+ * {@link eventsByLeadOnly}).
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './dialect';
@@ -395,6 +397,24 @@ const leanEvents = (dialect: DialectName): Migration => ({
   },
 });
 
+/**
+ * PostgreSQL only: a lead's events are found by an index on the lead alone.
+ * Its entries share one key per lead (btree deduplication keeps one copy of
+ * the lead and a list of row pointers), where the (lead, time, id) index kept
+ * all three for every event: about 10 bytes per event instead of about 90.
+ * Reads of one lead sort its events themselves (in code-unit order, see
+ * `leadEvents`); history pages by (lead, time, id) scan the lead index in
+ * order and sort each lead's few events by time and id as they go
+ * (an incremental sort). SQLite's events table is keyed by (lead, time, id)
+ * itself and keeps it.
+ */
+const eventsByLeadOnly: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('events_lead').on('events').column('lead_id').execute();
+    await db.schema.dropIndex('events_lead_time').execute();
+  },
+};
+
 /** Migrations by name, for a dialect; names sort in the order they apply. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -415,6 +435,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0013_due_version': dueVersion,
         '0014_webhook_stage_filter': webhookStageFilter,
         '0015_lean_events': leanEvents(dialect),
+        ...(dialect === 'postgres' && { '0016_events_by_lead_only': eventsByLeadOnly }),
       };
     },
   };
