@@ -15,7 +15,7 @@
  * else (an attribute's date through `days_since`) is not foreseen; it is still
  * checked at the lead's next event.
  */
-import { cloneState, foldEvent, scoreAt, type ScoreBasis } from './evaluate';
+import { foldCopy, scoreAt, type ScoreBasis } from './evaluate';
 import type { CompiledRuleSet } from './ruleset';
 import { TRIGGER_TIME, type Band, type Stage } from './schema';
 import { MS_PER_DAY, bandOf, decayEngagement, round2 } from './scoring';
@@ -116,19 +116,33 @@ function numbersOfTimeGuards(ruleSet: CompiledRuleSet, stage: Stage): GuardNumbe
   return numbers;
 }
 
+/** The engagement decayed from `base` over `day` days, or with `fit` given, the total it makes with it. */
+function decayed(base: number, halfLifeDays: number, fit: number | null, day: number): number {
+  const engagement = decayEngagement(base, day, halfLifeDays);
+  return fit === null ? engagement : round2(fit + engagement);
+}
+
 /**
  * The first whole day after `fromDay` (days since the last activity) on which
- * `value(day)` falls on the other side of `threshold` than on `fromDay`, or
- * null. Decay moves engagement one way only, so a bisection finds it.
+ * the {@link decayed} value falls on the other side of `threshold` than on
+ * `fromDay`, or null. Decay moves engagement one way only, so a bisection
+ * finds it.
  */
-function firstCrossing(value: (day: number) => number, threshold: number, fromDay: number, lastDay: number): number | null {
-  const above = value(fromDay) >= threshold;
-  if (lastDay <= fromDay || value(lastDay) >= threshold === above) return null;
+function firstCrossing(
+  base: number,
+  halfLifeDays: number,
+  fit: number | null,
+  threshold: number,
+  fromDay: number,
+  lastDay: number,
+): number | null {
+  const above = decayed(base, halfLifeDays, fit, fromDay) >= threshold;
+  if (lastDay <= fromDay || decayed(base, halfLifeDays, fit, lastDay) >= threshold === above) return null;
   let low = fromDay;
   let high = lastDay;
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
-    if (value(middle) >= threshold === above) low = middle;
+    if (decayed(base, halfLifeDays, fit, middle) >= threshold === above) low = middle;
     else high = middle;
   }
   return high;
@@ -140,22 +154,16 @@ function lastDecayDay(engagement: number, halfLifeDays: number): number {
   return Math.min(Math.max(days, 1), MAX_DECAY_DAYS);
 }
 
-/** Candidate times (epoch ms) after `asOf` at which time alone may change the lead. */
+/** Candidate times (epoch ms) after `asOf` at which time alone may change the lead, ascending; `overdue` when one is at or before `asOf`. */
 function candidateTimes(ruleSet: CompiledRuleSet, state: LeadState, asOf: number): { times: number[]; overdue: boolean } {
-  const times = new Set<number>();
-  let overdue = false;
+  const found: number[] = [];
   const numbers = numbersOfTimeGuards(ruleSet, state.stage);
-  const add = (time: number) => {
-    if (time > asOf) times.add(time);
-    else overdue = true;
-  };
 
   if (ruleSet.lifecycle.candidates(state.stage, TRIGGER_TIME).length > 0) {
-    const origins = [state.lastActivityAt ?? state.firstSeenAt, state.stageEnteredAt, state.lastDealAt];
-    for (const origin of origins) {
+    for (const origin of [state.lastActivityAt ?? state.firstSeenAt, state.stageEnteredAt, state.lastDealAt]) {
       if (origin === null) continue;
       const from = parseTime(origin);
-      for (const days of numbers.days) if (days >= 0) add(from + days * MS_PER_DAY);
+      for (const days of numbers.days) if (days >= 0) found.push(from + days * MS_PER_DAY);
     }
   }
 
@@ -165,23 +173,25 @@ function candidateTimes(ruleSet: CompiledRuleSet, state: LeadState, asOf: number
     const lastActivity = parseTime(state.lastActivityAt);
     const fromDay = Math.max(0, Math.floor((asOf - lastActivity) / MS_PER_DAY));
     const lastDay = lastDecayDay(base, halfLife);
-    const engagement = (day: number) => decayEngagement(base, day, halfLife);
-    const total = (day: number) => round2(state.score.fit + engagement(day));
+    const fit = state.score.fit;
     const { hot, warm } = ruleSet.definition.bands;
-    const crossings: Array<[(day: number) => number, number]> = [
-      [total, hot],
-      [total, warm],
-      ...numbers.scores.flatMap((score): Array<[(day: number) => number, number]> => [
-        [total, score],
-        [engagement, score],
-      ]),
+    // The total crossing a band or a number a guard compares with, and the engagement crossing such a number.
+    const crossings = [
+      firstCrossing(base, halfLife, fit, hot, fromDay, lastDay),
+      firstCrossing(base, halfLife, fit, warm, fromDay, lastDay),
     ];
-    for (const [value, threshold] of crossings) {
-      const day = firstCrossing(value, threshold, fromDay, lastDay);
-      if (day !== null) add(lastActivity + day * MS_PER_DAY);
+    for (const score of numbers.scores) {
+      crossings.push(
+        firstCrossing(base, halfLife, fit, score, fromDay, lastDay),
+        firstCrossing(base, halfLife, null, score, fromDay, lastDay),
+      );
     }
+    for (const day of crossings) if (day !== null) found.push(lastActivity + day * MS_PER_DAY);
   }
-  return { times: [...times].sort((a, b) => a - b), overdue };
+
+  const overdue = found.some((time) => time <= asOf);
+  const times = [...new Set(found.filter((time) => time > asOf))].sort((a, b) => a - b);
+  return { times, overdue };
 }
 
 /** A tick at `at` for this lead; its id is unique per lead, time and position in the lead's history. */
@@ -203,8 +213,8 @@ export function nextTimeChange(ruleSet: CompiledRuleSet, state: LeadState): Time
   if (overdue && times[0] !== asOf + 1) times.unshift(asOf + 1);
   for (const time of times) {
     const at = iso(time);
-    // The fast path, on a copy: it gives the same stage and band as evaluate without building an explanation or route.
-    const after = foldEvent(ruleSet, cloneState(state), tickEvent(state, at)).state;
+    // The fast path, copying only what the tick changes: it gives the same stage and band as evaluate without building an explanation or route.
+    const after = foldCopy(ruleSet, state, tickEvent(state, at)).state;
     if (after.stage !== state.stage || after.band !== state.band) return { at, stage: after.stage, band: after.band };
   }
   return null;

@@ -160,6 +160,15 @@ export function foldEvent(ruleSet: CompiledRuleSet, existing: LeadState | null, 
 }
 
 /**
+ * {@link foldEvent} that leaves `lead` unchanged: the result shares what the
+ * event does not change with `lead`, and copies only what it changes (copy on
+ * write), where {@link cloneState} copies every container first.
+ */
+export function foldCopy(ruleSet: CompiledRuleSet, lead: LeadState, event: LeadEvent): FoldResult {
+  return applyTo(ruleSet, { ...lead }, event, true, false);
+}
+
+/**
  * The evaluation itself. With `shared`, `existing` is a shallow copy whose
  * containers (score, counts, tallies, lists) still belong to the caller: each
  * is copied just before it is first changed (copy on write), so the pure path
