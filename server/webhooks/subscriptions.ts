@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Stage } from '../../engine/index';
-import type { Database } from '../store/schema';
+import type { Database, WebhookSubscriptionsTable } from '../store/schema';
 import type { WebhookKind } from './kinds';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -22,17 +22,10 @@ export interface Subscription {
   consecutiveFailures: number;
 }
 
-function subscriptionOf(row: {
-  id: string;
-  url: string;
-  events: string;
-  filter_queue: string | null;
-  filter_owner: string | null;
-  filter_stages: string | null;
-  created_at: string;
-  failing_since: string | null;
-  consecutive_failures: number;
-}): Subscription {
+/** The columns a {@link Subscription} is read from. */
+type SubscriptionRow = Omit<WebhookSubscriptionsTable, 'secret' | 'deleted_at'>;
+
+function subscriptionOf(row: SubscriptionRow): Subscription {
   const filter: Subscription['filter'] = {};
   if (row.filter_queue !== null) filter.queue = row.filter_queue;
   if (row.filter_owner !== null) filter.owner = row.filter_owner;
