@@ -8,11 +8,12 @@
  * per request (from /proc, all its threads): on a busy machine wall-clock
  * rates swing from run to run, and the ratio by CPU is the steadier one.
  *
- * Then a fourth server runs single-event ingestion again under V8's CPU
- * profiler, and the profile gives the cost of a stored event by phase (µs of
- * server CPU per event: HTTP and parsing, validation, key check, engine,
- * serialisation, SQL and commit, reply…; see bench/profile.ts). The profiler
- * slows the server, so that run is not one of the rates above.
+ * Then the single-event load and the batch load run again, each on a server
+ * of its own under V8's CPU profiler, and the profiles give the cost of a
+ * stored event by phase for each (µs of server CPU per event: HTTP and
+ * parsing, validation, key check, engine, serialisation, SQL and commit,
+ * reply…; see bench/profile.ts). The profiler slows the server, so those runs
+ * are not among the rates above: read their shares.
  *
  * Options: --duration S (per measurement, default 10) --connections N
  * (default 50) --batch-connections N (default 4) --leads N (default 5000)
@@ -166,26 +167,37 @@ async function main(): Promise<void> {
     await stop(api.child);
     const storedInBatch = (await countEvents(db)) - beforeBatch;
 
-    const profileDir = join(dir, 'profile');
-    const profiled = await start(
-      ['--cpu-prof', '--cpu-prof-dir', profileDir, 'server/main.ts', '--port', '0', '--db', db, '--rules-dir', join(dir, 'rules')],
-      { LEADFLOW_ADMIN_KEY: ADMIN_KEY },
-    );
-    const beforeProfile = await countEvents(db);
-    await measure(
-      {
-        url: `${profiled.url}/v1/events`,
+    // The same loads again, each on a server of its own under the CPU profiler: where a stored event's time goes.
+    const profiledLoad = async (name: string, load: (url: string) => autocannon.Options) => {
+      const profileDir = join(dir, `profile-${name}`);
+      const server = await start(
+        ['--cpu-prof', '--cpu-prof-dir', profileDir, 'server/main.ts', '--port', '0', '--db', db, '--rules-dir', join(dir, 'rules')],
+        { LEADFLOW_ADMIN_KEY: ADMIN_KEY },
+      );
+      const before = await countEvents(db);
+      await measure(load(server.url), server.child);
+      await stop(server.child);
+      return { stored: (await countEvents(db)) - before, breakdown: phaseTimes(readProfile(profileDir)) };
+    };
+    const profiles = [
+      await profiledLoad('single', (url) => ({
+        url: `${url}/v1/events`,
         method: 'POST',
         headers,
         connections,
         duration,
         requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(nextEvent(leads)) }) }],
-      },
-      profiled.child,
-    );
-    await stop(profiled.child);
-    const storedProfiled = (await countEvents(db)) - beforeProfile;
-    const breakdown = phaseTimes(readProfile(profileDir));
+      })),
+      await profiledLoad('batch', (url) => ({
+        url: `${url}/v1/events/batch`,
+        method: 'POST',
+        headers,
+        connections: batchConnections,
+        duration,
+        timeout: 30,
+        requests: [{ setupRequest: (req) => ({ ...req, body: batchBody() }) }],
+      })),
+    ];
 
     const loadAfter = loadavg()[0]!;
 
@@ -214,18 +226,20 @@ async function main(): Promise<void> {
       `   → ${eventsPerSecond.toFixed(0)} events/s stored (${storedInBatch} rows in ${ingestBatch.seconds.toFixed(1)} s; ${eventsPerCpuSecond} per server CPU-second)`,
     );
     console.log('');
-    const perEvent = (ms: number) => ((ms * 1000) / storedProfiled).toFixed(1).padStart(7);
-    const profiledTotal = [...breakdown.phases.values()].reduce((a, b) => a + b, 0) + breakdown.program;
-    console.log(`cost of a stored single event by phase (server main thread under the CPU profiler, ${storedProfiled} events):`);
-    for (const phase of PHASES) {
-      const ms = breakdown.phases.get(phase)!;
-      console.log(`  ${phase.padEnd(40)} ${perEvent(ms)} µs   ${((ms / profiledTotal) * 100).toFixed(1).padStart(5)}%`);
-    }
     console.log(
-      `  ${'outside JavaScript (native, unattributed)'.padEnd(40)} ${perEvent(breakdown.program)} µs   ${((breakdown.program / profiledTotal) * 100).toFixed(1).padStart(5)}%`,
+      `cost of a stored event by phase (server main thread under the CPU profiler; single: ${profiles[0]!.stored} events, batch of ${BATCH_SIZE}: ${profiles[1]!.stored} events):`,
     );
+    console.log(`  ${''.padEnd(40)} ${'single event'.padStart(18)} ${`batch of ${BATCH_SIZE}`.padStart(18)}`);
+    const totals = profiles.map(({ breakdown }) => [...breakdown.phases.values()].reduce((a, b) => a + b, 0) + breakdown.program);
+    const cells = (ms: (p: (typeof profiles)[number]) => number) =>
+      profiles
+        .map((p, i) => `${((ms(p) * 1000) / p.stored).toFixed(1).padStart(7)} µs ${((ms(p) / totals[i]!) * 100).toFixed(1).padStart(5)}%`)
+        .join('  ');
+    for (const phase of PHASES) console.log(`  ${phase.padEnd(40)} ${cells((p) => p.breakdown.phases.get(phase)!)}`);
+    console.log(`  ${'outside JavaScript (native, unattributed)'.padEnd(40)} ${cells((p) => p.breakdown.program)}`);
     console.log(
-      `  ${'total'.padEnd(40)} ${perEvent(profiledTotal)} µs   (start-up, not counted: ${(breakdown.loading / 1000).toFixed(2)} s)`,
+      `  ${'total'.padEnd(40)} ${profiles.map((p, i) => `${((totals[i]! * 1000) / p.stored).toFixed(1).padStart(7)} µs       `).join('  ')}` +
+        ` (start-up, not counted: ${profiles.map((p) => (p.breakdown.loading / 1000).toFixed(2)).join(' and ')} s)`,
     );
     console.log('');
     console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
