@@ -9,19 +9,38 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** A started process: its URL, and (server/main.ts only) when its background warm-up has settled. */
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  /** Resolves when the server prints its `populationWarm` line, rejects if it exits first; pending for a process that prints none. */
+  warm: Promise<void>;
+}
+
 /** Spawns a process (tsx) and waits for the JSON line with its URL. */
-export function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+export function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  let warmed = () => {};
+  let died = (_: Error) => {};
+  const warm = new Promise<void>((resolve, reject) => {
+    warmed = resolve;
+    died = reject;
+  });
+  // Rejected when the process exits first; handled here, so a process nobody waits on can exit without an unhandled rejection.
+  warm.catch(() => {});
+  child.once('exit', (code) => died(new Error(`process exited with ${code} before its warm-up settled`)));
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+      const lines = out.split('\n').filter((l) => l.startsWith('{'));
+      const url = lines.map((l) => (JSON.parse(l) as { url?: string }).url).find((u) => u !== undefined);
+      if (url !== undefined) resolve({ child, url, warm });
+      if (lines.some((l) => 'populationWarm' in (JSON.parse(l) as object))) warmed();
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
   });

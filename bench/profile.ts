@@ -1,6 +1,6 @@
 /**
- * Where a server's CPU time goes, by phase of a request: a V8 CPU profile
- * (`node --cpu-prof`) of the server's main thread, each sample charged to the
+ * Where a server's CPU time goes, by phase of a request: a V8 CPU profile of
+ * the server's main thread (taken by bench/server-probe.ts), each sample charged to the
  * innermost frame on its stack that belongs to a phase. Sampling, not
  * instrumentation: the profile adds no timers to the code it measures, and
  * the figures are CPU time, steady on a busy machine where wall time is not.
@@ -9,8 +9,6 @@
  * socket code under the client's frames), but reading its replies starts at
  * the event loop, as reading a request does, and is charged to HTTP.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 /** The phases of a stored event, in the order a request meets them. */
 export const PHASES = [
@@ -38,7 +36,7 @@ interface ProfileNode {
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -120,13 +118,4 @@ export function phaseTimes(profile: CpuProfile): { phases: Map<Phase, number>; i
     }
   });
   return { phases, idle, program, loading };
-}
-
-/** The one profile a process wrote into `dir` (its main thread's). */
-export function readProfile(dir: string): CpuProfile {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) throw new Error(`no CPU profile was written in ${dir}`);
-  // Worker threads write profiles of their own; the main thread's is the largest for a request-serving process.
-  const largest = files.map((f) => ({ f, size: readFileSync(join(dir, f)).length })).sort((a, b) => b.size - a.size)[0]!.f;
-  return JSON.parse(readFileSync(join(dir, largest), 'utf8')) as CpuProfile;
 }

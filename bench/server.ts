@@ -9,11 +9,13 @@
  * rates swing from run to run, and the ratio by CPU is the steadier one.
  *
  * Then the single-event load and the batch load run again, each on a server
- * of its own under V8's CPU profiler, and the profiles give the cost of a
- * stored event by phase for each (µs of server CPU per event: HTTP and
- * parsing, validation, key check, engine, serialisation, SQL and commit,
- * reply…; see bench/profile.ts). The profiler slows the server, so those runs
- * are not among the rates above: read their shares.
+ * of its own with bench/server-probe.ts preloaded, which profiles the thread
+ * serving requests (V8's CPU profiler) and times SQLite's statements while
+ * the load runs and only then: the cost of a stored event by phase for each
+ * (µs of main-thread CPU per event: HTTP and parsing, validation, key check,
+ * engine, serialisation, SQL and commit, reply…; see bench/profile.ts), and
+ * the time spent inside SQLite by statement (lead upsert, event insert,
+ * commit…; SQLite only). Servers run with the scheduler off.
  *
  * Options: --duration S (per measurement, default 10) --connections N
  * (default 50) --batch-connections N (default 4) --leads N (default 5000)
@@ -23,17 +25,19 @@
  * Internal: --echo-server starts only the echo server (used as a child).
  */
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createDatabase, storedEvents } from './postgres';
-import { PHASES, phaseTimes, readProfile } from './profile';
+import { PHASES, phaseTimes } from './profile';
 import { ROOT, cpuSeconds, start, stop } from './processes';
+import { PROFILE_FILE, STATEMENTS_FILE, type StatementTimes } from './server-probe';
 
 const ADMIN_KEY = 'bench-admin-key-0123456789';
 const BATCH_SIZE = 1_000;
@@ -171,16 +175,29 @@ async function main(): Promise<void> {
     await stop(api.child);
     const storedInBatch = (await countEvents(db)) - beforeBatch;
 
-    // The same loads again, each on a server of its own under the CPU profiler: where a stored event's time goes.
+    // The same loads again, each on a server of its own, under the CPU profiler and with SQLite's statements timed
+    // while the load runs: where a stored event's time goes.
     const profiledLoad = async (name: string, load: (url: string) => autocannon.Options) => {
-      const profileDir = join(dir, `profile-${name}`);
-      const server = await start(['--cpu-prof', '--cpu-prof-dir', profileDir, 'server/main.ts', ...serverArgs], {
+      const probeDir = join(dir, `probe-${name}`);
+      mkdirSync(probeDir);
+      const server = await start(['--import', SERVER_PROBE, 'server/main.ts', ...serverArgs], {
         LEADFLOW_ADMIN_KEY: ADMIN_KEY,
+        LEADFLOW_BENCH_PROBE_DIR: probeDir,
       });
+      // Its background warm-up reads a sample of the stored leads and their events: start-up work, not ingestion.
+      await server.warm;
       const before = await countEvents(db);
+      server.child.kill('SIGUSR2');
       const measured = await measure(load(server.url), server.child);
+      server.child.kill('SIGUSR2');
+      await waitForFile(join(probeDir, PROFILE_FILE));
       await stop(server.child);
-      return { stored: (await countEvents(db)) - before, measured, breakdown: phaseTimes(readProfile(profileDir)) };
+      return {
+        stored: (await countEvents(db)) - before,
+        measured,
+        breakdown: phaseTimes(JSON.parse(readFileSync(join(probeDir, PROFILE_FILE), 'utf8'))),
+        statements: database ? null : statementsByName(JSON.parse(readFileSync(join(probeDir, STATEMENTS_FILE), 'utf8')) as StatementTimes),
+      };
     };
     const profiles = [
       await profiledLoad('single', (url) => ({
@@ -230,7 +247,7 @@ async function main(): Promise<void> {
     );
     console.log('');
     console.log(
-      `cost of a stored event by phase (server main thread under the CPU profiler; single: ${profiles[0]!.stored} events, batch of ${BATCH_SIZE}: ${profiles[1]!.stored} events):`,
+      `cost of a stored event by phase (the thread serving requests, under the CPU profiler; single: ${profiles[0]!.stored} events, batch of ${BATCH_SIZE}: ${profiles[1]!.stored} events):`,
     );
     console.log(`  ${''.padEnd(40)} ${'single event'.padStart(18)} ${`batch of ${BATCH_SIZE}`.padStart(18)}`);
     console.log(
@@ -244,9 +261,18 @@ async function main(): Promise<void> {
     for (const phase of PHASES) console.log(`  ${phase.padEnd(40)} ${cells((p) => p.breakdown.phases.get(phase)!)}`);
     console.log(`  ${'outside JavaScript (native, unattributed)'.padEnd(40)} ${cells((p) => p.breakdown.program)}`);
     console.log(
-      `  ${'total'.padEnd(40)} ${profiles.map((p, i) => `${((totals[i]! * 1000) / p.stored).toFixed(1).padStart(7)} µs       `).join('  ')}` +
-        ` (start-up, not counted: ${profiles.map((p) => (p.breakdown.loading / 1000).toFixed(2)).join(' and ')} s)`,
+      `  ${'total'.padEnd(40)} ${profiles.map((p, i) => `${((totals[i]! * 1000) / p.stored).toFixed(1).padStart(7)} µs       `).join('  ')}`,
     );
+    if (profiles.every((p) => p.statements)) {
+      console.log('');
+      console.log('time inside SQLite per stored event (the same runs; each statement timed by bench/server-probe.ts):');
+      for (const name of [...STATEMENT_NAMES.map(([, n]) => n), OTHER_STATEMENTS]) {
+        const cell = (p: (typeof profiles)[number]) => ((p.statements!.get(name) ?? 0) / 1000 / p.stored).toFixed(1).padStart(7);
+        console.log(`  ${name.padEnd(40)} ${profiles.map((p) => `${cell(p)} µs       `).join('  ')}`);
+      }
+      const all = (p: (typeof profiles)[number]) => [...p.statements!.values()].reduce((a, b) => a + b, 0) / 1000 / p.stored;
+      console.log(`  ${'all statements'.padEnd(40)} ${profiles.map((p) => `${all(p).toFixed(1).padStart(7)} µs       `).join('  ')}`);
+    }
     console.log('');
     console.log(`load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
     console.log(
@@ -256,6 +282,36 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     await database?.drop();
   }
+}
+
+/** The statements ingestion runs, by the start of their SQL (Kysely's, lower case); the rest are counted together. */
+const STATEMENT_NAMES: Array<[RegExp, string]> = [
+  [/^insert into "leads"/, 'lead upsert'],
+  [/^insert into "events"/, 'event insert'],
+  [/^commit$/, 'commit'],
+  [/^select "id", "revision"/, 'lead rows read (revisions)'],
+  [/^select [^]* from "leads" where "id" in/, 'lead rows read (states)'],
+  [/^select "id" from "events" where "id" in/, 'duplicate check'],
+];
+const OTHER_STATEMENTS = 'other statements';
+const SERVER_PROBE = pathToFileURL(join(ROOT, 'bench/server-probe.ts')).href;
+
+/** Waits for a file another process writes, for up to 30 s. */
+async function waitForFile(file: string): Promise<void> {
+  for (let waited = 0; !existsSync(file); waited += 50) {
+    if (waited > 30_000) throw new Error(`${file} was not written`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Nanoseconds by statement name, summed over the SQL texts each name covers. */
+function statementsByName(times: StatementTimes): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const [sql, { ns }] of Object.entries(times)) {
+    const name = STATEMENT_NAMES.find(([pattern]) => pattern.test(sql))?.[1] ?? OTHER_STATEMENTS;
+    byName.set(name, (byName.get(name) ?? 0) + ns);
+  }
+  return byName;
 }
 
 /** Stored events in the benchmark's database (a SQLite file or a PostgreSQL URL). */
