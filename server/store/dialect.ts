@@ -80,11 +80,6 @@ export function openDialect(db: string, options: DialectOptions = {}): OpenedDia
 /** Prepared statements kept per SQL text (SQLite's parse and plan cost more than many executions). */
 const STATEMENT_CACHE_SIZE = 500;
 
-/**
- * The database as Kysely's SQLite driver sees it, reusing prepared
- * statements. Safe because better-sqlite3 runs each statement to completion
- * before the next starts.
- */
 /** The ROLLBACK of a transaction SQLite has already ended: nothing to do. */
 const NOTHING_TO_ROLL_BACK = {
   reader: false,
@@ -93,6 +88,11 @@ const NOTHING_TO_ROLL_BACK = {
   run: () => ({ changes: 0, lastInsertRowid: 0 }),
 };
 
+/**
+ * The database as Kysely's SQLite driver sees it, reusing prepared
+ * statements. Safe because better-sqlite3 runs each statement to completion
+ * before the next starts.
+ */
 function withStatementCache(database: SqliteDatabase.Database, close: () => void): SqliteDatabaseLike {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
