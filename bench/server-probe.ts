@@ -10,7 +10,7 @@
  * is not changed; without the variable nothing is wrapped. On PostgreSQL the
  * statements run in the database's processes: there is nothing to time.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -60,8 +60,9 @@ if (dir && isMainThread) {
     session.post('Profiler.stop', (error, result) => {
       if (error) throw error;
       writeFileSync(join(dir, STATEMENTS_FILE), JSON.stringify(measured));
-      // Written last: the benchmark waits for this file.
-      writeFileSync(join(dir, PROFILE_FILE), JSON.stringify(result.profile));
+      // Last, and whole at once (renamed into place): the benchmark waits for this file, then reads both.
+      writeFileSync(join(dir, `${PROFILE_FILE}.part`), JSON.stringify(result.profile));
+      renameSync(join(dir, `${PROFILE_FILE}.part`), join(dir, PROFILE_FILE));
     });
   });
 }
