@@ -94,7 +94,7 @@ async function newDatabase(
 ): Promise<{ db: string; measure: () => Promise<Size>; vacuum: () => Promise<void>; drop: () => Promise<void> }> {
   if (!values.pg) {
     const file = join(dir, `${name}.db`);
-    // SQLite rewrites a row in place: nothing is left for a vacuum to make reusable.
+    // SQLite reuses the space a rewritten row frees at once: there is nothing for a vacuum to make reusable.
     return { db: file, measure: async () => measureSqlite(file), vacuum: async () => {}, drop: async () => {} };
   }
   const database = await createDatabase(values.pg, `leadflow_bench_storage_${name}_${process.pid}`);
