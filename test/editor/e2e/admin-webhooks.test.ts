@@ -17,6 +17,9 @@ const HOUR = 3_600_000;
 /** How long to wait for the server's next dispatch, which runs every 100 ms on a quiet machine. */
 const WAIT = { timeout: 15_000 };
 
+/** How long the receiver takes to answer after counting a request. */
+const ANSWER_AFTER_MS = 300;
+
 /** Records every request; answers 500 while `failing`, else 200. */
 class Receiver {
   readonly received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
@@ -31,7 +34,8 @@ class Receiver {
       request.on('end', () => {
         this.received.push({ headers: request.headers, body });
         response.statusCode = this.failing ? 500 : 200;
-        response.end();
+        // Answers a moment after the request is counted, as a receiver doing work does.
+        setTimeout(() => response.end(), ANSWER_AFTER_MS);
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -174,7 +178,11 @@ describe('webhook subscriptions', () => {
     expect((await api<{ lead: { stage: string } }>(`/v1/leads/${leadId}`, {}, salesKey)).lead.stage).toBe('won');
     await expect.poll(() => receiver.received.length, WAIT).toBe(1);
     // Each retry falls due as the server's clock moves past its pause: five failures in a row mark the subscription failing.
+    // The clock moves only once the last failure is recorded. Moved after the receiver counted a request but before the
+    // server recorded its failure, the new time would be read for scheduling the retry, due then up to 48 s later.
+    const failures = async () => (await subscriptions()).find((s) => s.url === receiver.url)?.consecutiveFailures;
     for (let sent = 2; sent <= 5; sent++) {
+      await expect.poll(failures, WAIT).toBe(sent - 1);
       clockAhead += 2 * HOUR;
       await expect.poll(() => receiver.received.length, WAIT).toBe(sent);
     }
