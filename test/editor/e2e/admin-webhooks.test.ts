@@ -75,6 +75,7 @@ async function api<T>(path: string, init: RequestInit = {}, key = server.adminKe
 }
 
 const subscriptions = async () => (await api<{ webhooks: Subscription[] }>('/v1/webhooks')).webhooks;
+const subscription = async (url: string) => (await subscriptions()).find((s) => s.url === url);
 const row = (url: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: url, exact: true }) });
 
 async function openWebhooks(): Promise<void> {
@@ -151,7 +152,7 @@ describe('webhook subscriptions', () => {
     expect(await once.getByRole('textbox').inputValue()).toBe(given);
     await once.getByRole('button', { name: 'I have saved it' }).click();
 
-    const stored = (await subscriptions()).find((s) => s.url === url);
+    const stored = await subscription(url);
     expect(stored).toMatchObject({
       events: ['lead.handed_off', 'lead.lost'],
       filter: { queue: 'enterprise', owner: 'aiko', stages: ['sql'] },
@@ -180,13 +181,12 @@ describe('webhook subscriptions', () => {
     // Each retry falls due as the server's clock moves past its pause: five failures in a row mark the subscription failing.
     // The clock moves only once the last failure is recorded. Moved after the receiver counted a request but before the
     // server recorded its failure, the new time would be read for scheduling the retry, due then up to 48 s later.
-    const failures = async () => (await subscriptions()).find((s) => s.url === receiver.url)?.consecutiveFailures;
     for (let sent = 2; sent <= 5; sent++) {
-      await expect.poll(failures, WAIT).toBe(sent - 1);
+      await expect.poll(async () => (await subscription(receiver.url))?.consecutiveFailures, WAIT).toBe(sent - 1);
       clockAhead += 2 * HOUR;
       await expect.poll(() => receiver.received.length, WAIT).toBe(sent);
     }
-    await expect.poll(async () => (await subscriptions()).find((s) => s.url === receiver.url)?.failing, WAIT).toBe(true);
+    await expect.poll(async () => (await subscription(receiver.url))?.failing, WAIT).toBe(true);
 
     await openWebhooks();
     const listed = row(receiver.url);
@@ -240,7 +240,7 @@ describe('webhook subscriptions', () => {
       data: { leadId: string };
     };
     expect(message).toMatchObject({ type: 'lead.won', data: { leadId } });
-    expect((await subscriptions()).find((s) => s.url === receiver.url)).toMatchObject({ failing: false, consecutiveFailures: 0 });
+    expect(await subscription(receiver.url)).toMatchObject({ failing: false, consecutiveFailures: 0 });
   });
 
   it('ends a subscription only once the admin confirms', async () => {
